@@ -1,0 +1,54 @@
+import CRPM
+import Foundation
+
+/// A set of OpenPGP public keys for librpm signature checks, never the host's rpmdb.
+public final class RPMKeyring {
+    let pointer: rpmKeyring
+
+    /// An empty keyring: signatures cannot verify, digests still do.
+    public init() {
+        RPMLibrary.ensureInitialized()
+        pointer = rpmKeyringNew()
+    }
+
+    /// A keyring holding the (armored or binary) public keys of these files, with their subkeys.
+    public convenience init(keyFiles: [String]) throws {
+        self.init()
+        for file in keyFiles { try add(keyFile: file) }
+    }
+
+    deinit { rpmKeyringFree(pointer) }
+
+    public func add(keyFile path: String) throws {
+        guard FileSystem.isRegularFile(path) else { throw GooseError.io(path: path, reason: "no such key file") }
+        let (key, messages) = RPMLibrary.capturingLog { rpmPubkeyRead(path) }
+        guard let key else {
+            throw GooseError.io(path: path, reason: "not an OpenPGP public key" + (messages.last.map { " (\($0))" } ?? ""))
+        }
+        defer { rpmPubkeyFree(key) }
+        _ = rpmKeyringAddKey(pointer, key)
+        var count: Int32 = 0
+        if let subkeys = rpmGetSubkeys(key, &count) {
+            for index in 0..<Int(count) {
+                _ = rpmKeyringAddKey(pointer, subkeys[index])
+                rpmPubkeyFree(subkeys[index])
+            }
+            free(subkeys)
+        }
+    }
+}
+
+/// An rpm transaction set used only to read and verify packages.
+final class RPMTransactionSet {
+    let pointer: rpmts
+
+    init(keyring: RPMKeyring?, checkSignatures: Bool) {
+        RPMLibrary.ensureInitialized()
+        pointer = rpmtsCreate()
+        // An explicit (maybe empty) keyring keeps librpm from loading the host's rpmdb keys.
+        _ = rpmtsSetKeyring(pointer, (keyring ?? RPMKeyring()).pointer)
+        _ = rpmtsSetVSFlags(pointer, checkSignatures ? rpmVSFlags(0) : goose_rpm_vsf_mask_nosignatures())
+    }
+
+    deinit { rpmtsFree(pointer) }
+}
