@@ -1,7 +1,41 @@
 import ArgumentParser
+import Foundation
 import GooseKit
 
 @main
-struct Goose: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "goose", abstract: "Rebuild an Enterprise Linux distribution from source RPMs.")
+struct Goose: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "goose",
+        abstract: "Rebuild an Enterprise Linux distribution from its source RPMs.",
+        discussion: """
+        goose turns a vendor's source RPMs into dist-git repositories, builds, signed repositories, \
+        ISOs and mirrors. State lives in a workspace directory of plain files (see goose-init(1)).
+
+        Exit codes: 0 success; 1 general or I/O failure; 2 command-line error; 3 workspace or \
+        configuration error; 4 invalid or refused package (some inputs failed); 5 hash mismatch; \
+        6 network or lookaside failure; 7 workspace locked by another goose process.
+        """,
+        version: GooseVersion.current,
+        subcommands: [
+            InitCommand.self,
+            ImportSRPMCommand.self,
+            LookasideCommand.self,
+        ]
+    )
+
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as GooseError {
+            Console.error(error.description)
+            Foundation.exit(error.exitCode)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

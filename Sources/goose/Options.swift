@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import GooseKit
+
+/// Options every workspace command takes.
+struct WorkspaceOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The goose workspace.",
+        discussion: "Default: $GOOSE_HOME, else the current directory or the nearest parent holding goose.toml.",
+        valueName: "dir"))
+    var workspace: String?
+
+    func open() throws -> Workspace {
+        try Workspace.locate(explicit: workspace)
+    }
+}
+
+/// Output format options.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print machine-readable JSON instead of text.")
+    var json = false
+
+    @Flag(name: [.short, .long], help: "Print no progress and no per-item lines, only errors.")
+    var quiet = false
+}
+
+/// Writing to the terminal: errors to stderr with the program name, JSON records to stdout.
+enum Console {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("goose: \(message)\n".utf8))
+    }
+
+    static func line(_ message: String) {
+        FileHandle.standardOutput.write(Data((message + "\n").utf8))
+    }
+
+    /// Prints one JSON value on one line (JSON Lines).
+    static func json<T: Encodable>(_ value: T) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        if let data = try? encoder.encode(value) {
+            FileHandle.standardOutput.write(data + Data("\n".utf8))
+        }
+    }
+}
