@@ -6,6 +6,7 @@
 #include <rpm/rpmds.h>
 #include <rpm/rpmfi.h>
 #include <rpm/rpmfiles.h>
+#include <rpm/rpmarchive.h>
 #include <rpm/rpmio.h>
 #include <rpm/rpmlog.h>
 #include <rpm/rpmmacro.h>

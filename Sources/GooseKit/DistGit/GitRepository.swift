@@ -255,3 +255,13 @@ public final class GitRepository {
         return git_reference_name_is_valid(&valid, "refs/tags/" + name) == 0 && valid != 0
     }
 }
+
+extension GitRepository {
+    /// Points HEAD at a branch (so that `git clone` checks it out).
+    public func setHead(branch: String) throws {
+        var reference: OpaquePointer?
+        let status = git_reference_symbolic_create(&reference, pointer, "HEAD", "refs/heads/\(branch)", 1, "goose: default branch")
+        if let reference { git_reference_free(reference) }
+        try check(status, "set HEAD to \(branch)")
+    }
+}

@@ -13,8 +13,17 @@ public struct ArchiveEntry: Sendable {
     public var linkTarget: String?
 }
 
+/// Where payload entries come from: libarchive, or librpm's reader for stripped cpio.
+protocol PayloadEntrySource: AnyObject {
+    var sourceName: String { get }
+    /// The next entry, or nil at the end of the archive.
+    func nextEntry() throws -> ArchiveEntry?
+    /// Streams the current entry's data in chunks.
+    func readData(into buffer: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) throws
+}
+
 /// A libarchive reader over a file descriptor; owns the `archive` and frees it.
-final class ArchiveReader {
+final class ArchiveReader: PayloadEntrySource {
     private let archive: OpaquePointer
     let sourceName: String
 

@@ -25,13 +25,20 @@ public enum PayloadExtractor {
     /// Extracts every entry of `package`'s payload under `directory` (which must exist and be empty).
     public static func extract(_ package: RPMPackage, into directory: String) throws -> [ExtractedFile] {
         let source = package.path
+        if package.hasStrippedPayload {
+            return try extract(from: RPMArchiveReader(path: source), into: directory)
+        }
         let fd = open(source, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw GooseError.errno(source, "cannot open") }
         defer { close(fd) }
         guard lseek(fd, off_t(package.payloadOffset), SEEK_SET) == off_t(package.payloadOffset) else {
             throw GooseError.invalidPackage(file: source, reason: "cannot seek to payload")
         }
-        let reader = try ArchiveReader(descriptor: fd, sourceName: source)
+        return try extract(from: ArchiveReader(descriptor: fd, sourceName: source), into: directory)
+    }
+
+    private static func extract(from reader: PayloadEntrySource, into directory: String) throws -> [ExtractedFile] {
+        let source = reader.sourceName
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
         defer { buffer.deallocate() }
         var extracted: [ExtractedFile] = []
@@ -87,7 +94,7 @@ public enum PayloadExtractor {
         return extracted
     }
 
-    private static func writeRegular(_ entry: ArchiveEntry, relative: String, target: String, reader: ArchiveReader,
+    private static func writeRegular(_ entry: ArchiveEntry, relative: String, target: String, reader: PayloadEntrySource,
                                      buffer: UnsafeMutableRawBufferPointer) throws -> ExtractedFile {
         let output = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard output >= 0 else {

@@ -41,12 +41,15 @@ public final class RPMKeyring {
 /// An rpm transaction set used only to read and verify packages.
 final class RPMTransactionSet {
     let pointer: rpmts
+    /// Kept alive for as long as the transaction set uses it.
+    private let keyring: RPMKeyring
 
     init(keyring: RPMKeyring?, checkSignatures: Bool) {
         RPMLibrary.ensureInitialized()
         pointer = rpmtsCreate()
         // An explicit (maybe empty) keyring keeps librpm from loading the host's rpmdb keys.
-        _ = rpmtsSetKeyring(pointer, (keyring ?? RPMKeyring()).pointer)
+        self.keyring = keyring ?? RPMKeyring()
+        _ = rpmtsSetKeyring(pointer, self.keyring.pointer)
         _ = rpmtsSetVSFlags(pointer, checkSignatures ? rpmVSFlags(0) : goose_rpm_vsf_mask_nosignatures())
     }
 

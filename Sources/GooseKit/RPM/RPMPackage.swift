@@ -33,6 +33,8 @@ public struct RPMPackage: Sendable {
     public var payloadFormat: String
     public var payloadCompressor: String
     public var payloadDigest: String?
+    /// Large-file packages (RPM v6 among them) carry rpm's "stripped" cpio, readable only by librpm.
+    public var hasStrippedPayload: Bool
     public var signature: SignatureState
     /// Byte offset of the (compressed) payload in the file.
     public var payloadOffset: Int64
@@ -76,6 +78,8 @@ public enum RPMPackageReader {
     /// Checks every digest (header and payload) as `rpm -K` does; with a keyring, also requires a valid signature.
     public static func verify(_ path: String, keyring: RPMKeyring? = nil) throws {
         let transactionSet = RPMTransactionSet(keyring: keyring, checkSignatures: keyring != nil)
+        // rpmcliVerifySignatures reads the verify flags, not the read flags.
+        _ = rpmtsSetVfyFlags(transactionSet.pointer, keyring != nil ? rpmVSFlags(0) : goose_rpm_vsf_mask_nosignatures())
         let (failures, messages) = RPMLibrary.capturingLog(verbose: true) { () -> Int32 in
             let cPath = strdup(path)
             defer { free(cPath) }
@@ -127,6 +131,7 @@ public enum RPMPackageReader {
             payloadFormat: header.string(RPMTAG_PAYLOADFORMAT) ?? "cpio",
             payloadCompressor: header.string(RPMTAG_PAYLOADCOMPRESSOR) ?? "gzip",
             payloadDigest: header.strings(RPMTAG_PAYLOADDIGEST).first,
+            hasStrippedPayload: header.has(RPMTAG_LONGFILESIZES),
             signature: signatureState(header),
             payloadOffset: payloadOffset)
     }
