@@ -22,9 +22,10 @@ public struct ExtractedFile: Sendable {
 
 /// Streams an RPM's payload through libarchive into a directory, refusing entries that would escape it.
 public enum PayloadExtractor {
-    /// Extracts every entry of `package`'s payload under `directory` (which must exist and be empty).
+    /// Extracts every entry of `package`'s payload under `directory` (created if needed; should be empty).
     public static func extract(_ package: RPMPackage, into directory: String) throws -> [ExtractedFile] {
         let source = package.path
+        try FileSystem.createDirectory(directory)
         if package.hasStrippedPayload {
             return try extract(from: RPMArchiveReader(path: source), into: directory)
         }
