@@ -134,12 +134,12 @@ public struct SRPMImporter: Sendable {
     }
 
     private func performImport(_ path: String) throws -> ImportResult {
-        let keyring = options.verifyKeyFiles.isEmpty ? nil : try RPMKeyring(keyFiles: options.verifyKeyFiles)
-        try RPMPackageReader.verify(path, keyring: keyring)
         let package = try RPMPackageReader.read(path)
         guard package.isSource else {
             throw GooseError.invalidPackage(file: path, reason: "is a binary RPM (\(package.nevra)), not a source package")
         }
+        let keyring = options.verifyKeyFiles.isEmpty ? nil : try RPMKeyring(keyFiles: options.verifyKeyFiles)
+        try RPMPackageReader.verify(path, keyring: keyring)
         guard LookasideNames.isValid(package.nevra.name), !package.nevra.name.hasPrefix(".") else {
             throw GooseError.invalidPackage(file: path, reason: "unusable package name '\(package.nevra.name)'")
         }
@@ -168,7 +168,7 @@ public struct SRPMImporter: Sendable {
             throw GooseError.importRefused(file: path, reason: "tag \(importTag) already exists for a different SRPM in \(repositoryPath)")
         }
 
-        let staging = try FileSystem.makeTemporaryDirectory(in: workspace.temporaryDirectory, prefix: "import-\(name)-")
+        let staging = try StagingArea.create(in: workspace.temporaryDirectory, purpose: "import-\(name)")
         defer { FileSystem.remove(staging) }
         let payloadDirectory = staging + "/payload"
         try FileSystem.createDirectory(payloadDirectory)

@@ -68,7 +68,7 @@ public enum RPMPackageReader {
             throw GooseError.invalidPackage(file: path, reason: "not an RPM package (bad lead magic)")
         default:
             if let header { headerFree(header) }
-            throw GooseError.invalidPackage(file: path, reason: describeFailure(messages, fallback: "corrupt or truncated RPM header"))
+            throw GooseError.invalidPackage(file: path, reason: "truncated or corrupt RPM: " + describeFailure(messages.map { stripping(path, from: $0) }, fallback: "unreadable header"))
         }
         guard let header else { throw GooseError.invalidPackage(file: path, reason: "no header") }
         let owned = RPMHeader(owning: header)
@@ -87,7 +87,7 @@ public enum RPMPackageReader {
             return argv.withUnsafeBufferPointer { rpmcliVerifySignatures(transactionSet.pointer, $0.baseAddress) }
         }
         if failures != 0 {
-            throw GooseError.invalidPackage(file: path, reason: describeFailure(messages, fallback: "digest or signature check failed"))
+            throw GooseError.invalidPackage(file: path, reason: "digest or signature check failed: " + describeFailure(messages.map { stripping(path, from: $0) }, fallback: "rpm gave no reason"))
         }
         if keyring != nil {
             let package = try read(path)
@@ -97,11 +97,16 @@ public enum RPMPackageReader {
         }
     }
 
+    /// librpm prefixes messages with the file name, which goose's error already carries.
+    static func stripping(_ path: String, from message: String) -> String {
+        message.hasPrefix(path + ":") ? String(message.dropFirst(path.count + 1)).trimmingCharacters(in: .whitespaces) : message
+    }
+
     /// The most telling librpm message: a line saying BAD/NOKEY/NOT OK, else the last one.
     static func describeFailure(_ messages: [String], fallback: String) -> String {
         let lines = messages.flatMap { $0.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) } }
         let telling = lines.first { $0.contains("BAD") || $0.contains("NOKEY") || $0.contains("NOTTRUSTED") }
-            ?? lines.last { !$0.hasSuffix(":") && !$0.contains("NOT OK") }
+            ?? lines.last { !$0.isEmpty && !$0.hasSuffix(":") && !$0.contains("NOT OK") }
             ?? lines.last
         guard var message = telling, !message.isEmpty else { return fallback }
         if message.hasPrefix("error: ") { message.removeFirst(7) }
