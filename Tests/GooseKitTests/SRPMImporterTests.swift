@@ -158,6 +158,33 @@ final class SRPMImporterTests: XCTestCase {
         XCTAssertEqual(try snapshot(workspace), before)
     }
 
+    func testHostilePayloadsAreRefusedWithTheEntryNamed() throws {
+        let (workspace, directory) = try makeWorkspace()
+        XCTAssertEqual(importer(workspace).importOne(try Self.buildSRPM(in: directory, name: "demo")).status, .imported)
+        let before = try snapshot(workspace)
+        let generator = TestSupport.repositoryRoot + "/Tests/Fixtures/make-evil-rpm.py"
+        let cases: [(arguments: String, entry: String)] = [
+            ("--file ../escape.txt=pwned", "../escape.txt"),
+            ("--file /abs/evil.txt=pwned", "/abs/evil.txt"),
+            ("--file sub/../../x=pwned", "sub/../../x"),
+            ("--symlink link=../../../../etc/passwd", "link"),
+            ("--file ../outside=pwned --hardlink h=../outside", "../outside"),
+        ]
+        for (index, hostile) in cases.enumerated() {
+            let path = directory + "/evil\(index).src.rpm"
+            try TestSupport.shell("python3 '\(generator)' '\(path)' --name evil\(index) --version 1.0 --release 1 \(hostile.arguments)")
+            // The fixture is a valid package by rpm's own check: only the payload names are hostile.
+            XCTAssertTrue(try TestSupport.shell("rpm -K --nosignature '\(path)'").contains("digests OK"))
+            let result = importer(workspace).importOne(path)
+            XCTAssertEqual(result.status, .failed)
+            XCTAssertTrue(result.error?.hasPrefix("\(path): unsafe payload entry '\(hostile.entry)'") == true, result.error ?? "no error")
+            XCTAssertFalse(FileSystem.exists(workspace.gitRepositoryPath(package: "evil\(index)")))
+        }
+        XCTAssertFalse(FileSystem.exists(directory + "/escape.txt"))
+        XCTAssertFalse(FileSystem.exists(workspace.root + "/.goose/escape.txt"))
+        XCTAssertEqual(try snapshot(workspace), before)
+    }
+
     /// Every file of the workspace except scratch and lock files, with its content hash.
     func snapshot(_ workspace: Workspace) throws -> [String: String] {
         var result: [String: String] = [:]
