@@ -185,6 +185,29 @@ final class SRPMImporterTests: XCTestCase {
         XCTAssertEqual(try snapshot(workspace), before)
     }
 
+    func testVerifyKeyRequiresASignatureByThatKey() throws {
+        let (workspace, directory) = try makeWorkspace()
+        // A throwaway key and the real rpmsign make the signed SRPM.
+        let home = directory + "/gnupg"
+        try TestSupport.shell("mkdir -m 700 '\(home)' && GNUPGHOME='\(home)' gpg --batch --quiet --passphrase '' --quick-gen-key 'goose test <test@goose.invalid>' rsa2048 sign 1d 2>/dev/null && GNUPGHOME='\(home)' gpg --armor --export > '\(directory)/key.asc'")
+        let signed = try Self.buildSRPM(in: directory, name: "signed")
+        try TestSupport.shell("GNUPGHOME='\(home)' rpmsign --addsign --define '_gpg_name goose test' --define '__gpg /usr/bin/gpg' '\(signed)' >/dev/null 2>&1")
+        let unsigned = try Self.buildSRPM(in: directory, name: "unsigned")
+        var options = ImportOptions(branch: "c9", layout: .fedora, maxGitTextSize: 1 << 20)
+        options.verifyKeyFiles = [directory + "/key.asc"]
+        let verifying = SRPMImporter(workspace: workspace, options: options)
+        XCTAssertEqual(verifying.importOne(signed).status, .imported)
+        let refused = verifying.importOne(unsigned)
+        XCTAssertEqual(refused.status, .failed)
+        XCTAssertTrue(refused.error?.contains("not signed") == true, refused.error ?? "")
+        options.verifyKeyFiles = [TestSupport.fixture("keys/rpm-tests/rpm.org-rsa-2048-test.pub")]
+        let wrongKey = SRPMImporter(workspace: workspace, options: options).importOne(try Self.buildSRPM(in: directory, name: "signed", release: "2"))
+        XCTAssertEqual(wrongKey.status, .failed)
+        options.verifyKeyFiles = [directory + "/missing.asc"]
+        let missingKey = SRPMImporter(workspace: workspace, options: options).importOne(signed)
+        XCTAssertEqual(missingKey.error, "\(directory)/missing.asc: no such key file")
+    }
+
     /// Every file of the workspace except scratch and lock files, with its content hash.
     func snapshot(_ workspace: Workspace) throws -> [String: String] {
         var result: [String: String] = [:]
