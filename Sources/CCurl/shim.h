@@ -11,3 +11,9 @@ static inline CURLcode goose_curl_setopt_write_callback(CURL *handle, size_t (*c
 static inline CURLcode goose_curl_setopt_read_callback(CURL *handle, size_t (*callback)(char *, size_t, size_t, void *)) { return curl_easy_setopt(handle, CURLOPT_READFUNCTION, callback); }
 static inline CURLcode goose_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) { return curl_easy_getinfo(handle, info, value); }
 static inline CURLcode goose_curl_getinfo_offset(CURL *handle, CURLINFO info, curl_off_t *value) { return curl_easy_getinfo(handle, info, value); }
+
+/* Macros that are casts or expressions Swift does not import. */
+static inline CURLcode goose_curl_global_init(void) { return curl_global_init(CURL_GLOBAL_DEFAULT); }
+static inline CURLcode goose_curl_mime_data_text(curl_mimepart *part, const char *text) { return curl_mime_data(part, text, CURL_ZERO_TERMINATED); }
+static inline CURLcode goose_curl_setopt_error_buffer(CURL *handle, char *buffer) { return curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, buffer); }
+static inline size_t goose_curl_error_size(void) { return CURL_ERROR_SIZE; }
