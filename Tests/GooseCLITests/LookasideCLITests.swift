@@ -1,0 +1,354 @@
+import Foundation
+import XCTest
+
+/// End-to-end tests of `goose lookaside serve|upload|fetch`: the built binary, checked with the real `curl`
+/// speaking dist-git's upload.cgi protocol. Everything stays on 127.0.0.1.
+final class LookasideCLITests: XCTestCase {
+    private var servers: [Process] = []
+    private let token = "s3cret-token"
+
+    override func tearDown() {
+        for server in servers { LookasideCLI.stop(server) }
+        servers = []
+        super.tearDown()
+    }
+
+    // MARK: - Helpers
+
+    private func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "goose-lookaside-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    private func goose(_ arguments: [String], in directory: String? = nil) throws -> LookasideCLI.Output {
+        try LookasideCLI.run(LookasideCLI.binary, arguments, in: directory)
+    }
+
+    private func write(_ data: Data, to path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: data), path)
+    }
+
+    private func randomData(_ count: Int) -> Data {
+        Data((0..<count).map { _ in UInt8.random(in: 0...255) })
+    }
+
+    private func sha512(_ path: String) throws -> String {
+        let result = try LookasideCLI.run("/usr/bin/sha512sum", [path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return String(result.stdout.prefix(128))
+    }
+
+    private func modificationTime(_ path: String) throws -> Int {
+        Int(try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date).timeIntervalSince1970)
+    }
+
+    /// `goose init`, a token file, and bare repositories for `packages`.
+    private func makeWorkspace(_ parent: String, packages: [String] = ["foo"]) throws -> String {
+        let workspace = parent + "/ws"
+        let result = try goose(["init", workspace])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        try write(Data((token + "\n").utf8), to: parent + "/token")
+        for package in packages {
+            let git = try LookasideCLI.run("/usr/bin/git", ["init", "-q", "--bare", workspace + "/git/\(package).git"])
+            XCTAssertEqual(git.status, 0, git.stderr)
+        }
+        return workspace
+    }
+
+    /// Starts `goose lookaside serve` on a free port and returns its base URL once it prints it.
+    private func startServer(workspace: String, tokenFile: String, extra: [String] = []) throws -> String {
+        let log = workspace + "/../serve-\(servers.count).out"
+        let process = try LookasideCLI.start(LookasideCLI.binary, ["lookaside", "serve", "--workspace", workspace, "--listen", "127.0.0.1:0",
+                                                                   "--token-file", tokenFile] + extra, output: log)
+        servers.append(process)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) {
+                return String(line.dropFirst("listening on ".count))
+            }
+            guard process.isRunning else { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let errors = (try? String(contentsOfFile: log + ".err", encoding: .utf8)) ?? ""
+        XCTFail("goose lookaside serve did not report listening within 20 s: \(errors)")
+        throw CocoaError(.fileReadUnknown)
+    }
+
+    /// Runs curl, returning the HTTP status and body.
+    private func curl(_ arguments: [String]) throws -> (status: Int, body: String) {
+        let bodyPath = NSTemporaryDirectory() + "goose-curl-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: bodyPath) }
+        let result = try LookasideCLI.run("/usr/bin/curl", ["-s", "--max-time", "60", "-o", bodyPath, "-w", "%{http_code}"] + arguments)
+        XCTAssertEqual(result.status, 0, "curl \(arguments): \(result.stderr)")
+        let body = (try? String(contentsOfFile: bodyPath, encoding: .utf8)) ?? ""
+        return (Int(result.stdout) ?? 0, body.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    private func jsonRecords(_ output: String) throws -> [[String: String]] {
+        try output.split(separator: "\n").map { line in
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String], String(line))
+        }
+    }
+
+    /// Points a workspace's goose.toml at an HTTP lookaside.
+    private func useServer(_ workspace: String, url: String, tokenFile: String) throws {
+        let path = workspace + "/goose.toml"
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        text = text.replacingOccurrences(of: "url = \"\"", with: "url = \"\(url)\"")
+        text = text.replacingOccurrences(of: "token_file = \"\"", with: "token_file = \"\(tokenFile)\"")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    // MARK: - Tests
+
+    func testUploadCGIProtocolWithCurl() throws {
+        let directory = try temporaryDirectory()
+        let workspace = try makeWorkspace(directory)
+        let url = try startServer(workspace: workspace, tokenFile: directory + "/token")
+        let upload = url + "/repo/pkgs/upload.cgi"
+        let archive = directory + "/foo-1.0.tar.gz"
+        try write(randomData(300_000), to: archive)
+        let hash = try sha512(archive)
+        let auth = ["-H", "Authorization: Bearer \(token)"]
+        let stored = workspace + "/lookaside/foo/foo-1.0.tar.gz/sha512/\(hash)/foo-1.0.tar.gz"
+
+        var answer = try curl(["-F", "name=foo", "-F", "sha512sum=\(hash)", "-F", "filename=foo-1.0.tar.gz"] + auth + [upload])
+        XCTAssertEqual(answer.status, 200)
+        XCTAssertEqual(answer.body, "Missing")
+
+        answer = try curl(["-F", "name=foo", "-F", "sha512sum=\(hash)", "-F", "file=@\(archive)", "-F", "mtime=1234"] + auth + [upload])
+        XCTAssertEqual(answer.status, 200)
+        XCTAssertEqual(answer.body, "File foo-1.0.tar.gz size 300000 SHA512 \(hash) stored OK")
+        XCTAssertEqual(try sha512(stored), hash)
+        XCTAssertEqual(try modificationTime(stored), 1234)
+
+        answer = try curl(["-F", "name=foo", "-F", "sha512sum=\(hash)", "-F", "filename=foo-1.0.tar.gz"] + auth + [upload])
+        XCTAssertEqual(answer.status, 200)
+        XCTAssertEqual(answer.body, "Available")
+        let otherHash = String(repeating: "a", count: 128)
+        answer = try curl(["-F", "name=foo", "-F", "sha512sum=\(otherHash)", "-F", "filename=foo-1.0.tar.gz"] + auth + [upload])
+        XCTAssertEqual(answer.body, "Missing")
+
+        answer = try curl(["-F", "name=foo", "-F", "sha512sum=\(hash)", "-F", "file=@\(archive)"] + auth + [upload])
+        XCTAssertEqual(answer.status, 200)
+        XCTAssertEqual(answer.body, "File foo-1.0.tar.gz already exists")
+
+        // Authorisation: none → 401, a wrong token → 403.
+        answer = try curl(["-F", "name=foo", "-F", "sha512sum=\(hash)", "-F", "filename=foo-1.0.tar.gz", upload])
+        XCTAssertEqual(answer.status, 401)
+        answer = try curl(["-F", "name=foo", "-F", "sha512sum=\(hash)", "-F", "filename=foo-1.0.tar.gz", "-H", "Authorization: Bearer nope", upload])
+        XCTAssertEqual(answer.status, 403)
+
+        // A wrong checksum: 400 with upload.cgi's message, and nothing stored.
+        let other = directory + "/other.tar.gz"
+        try write(randomData(5000), to: other)
+        let otherActual = try sha512(other)
+        answer = try curl(["-F", "name=foo", "-F", "sha512sum=\(otherHash)", "-F", "file=@\(other)"] + auth + [upload])
+        XCTAssertEqual(answer.status, 400)
+        XCTAssertEqual(answer.body, "SHA512 check failed. Received \(otherActual) instead of \(otherHash).")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: workspace + "/lookaside/foo/other.tar.gz"))
+
+        answer = try curl(["-F", "name=bar", "-F", "sha512sum=\(hash)", "-F", "file=@\(archive)"] + auth + [upload])
+        XCTAssertEqual(answer.status, 404)
+        XCTAssertEqual(answer.body, "Module \"bar\" does not exist!")
+        answer = try curl(["-F", "name=foo", "-F", "filename=foo-1.0.tar.gz"] + auth + [upload])
+        XCTAssertEqual(answer.status, 400)
+        XCTAssertTrue(answer.body.hasPrefix("Required checksum is not present"), answer.body)
+        answer = try curl(["-F", "name=foo", "-F", "sha512sum=\(hash)", "-F", "filename=../x"] + auth + [upload])
+        XCTAssertEqual(answer.status, 400)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: workspace + "/.goose/tmp"), [])
+
+        // Downloads, whole and resumed.
+        let download = url + "/repo/pkgs/foo/foo-1.0.tar.gz/sha512/\(hash)/foo-1.0.tar.gz"
+        let copy = directory + "/copy.tar.gz"
+        var result = try LookasideCLI.run("/usr/bin/curl", ["-s", "-f", "--max-time", "60", "-o", copy, download])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try sha512(copy), hash)
+        try FileManager.default.removeItem(atPath: copy)
+        try write(try Data(contentsOf: URL(fileURLWithPath: archive)).prefix(1000), to: copy)
+        result = try LookasideCLI.run("/usr/bin/curl", ["-s", "-f", "--max-time", "60", "-C", "-", "-o", copy, download])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try sha512(copy), hash)
+        XCTAssertEqual(try curl([url + "/repo/pkgs/foo/foo-1.0.tar.gz/sha512/\(otherHash)/foo-1.0.tar.gz"]).status, 404)
+    }
+
+    func testFetchVerifiesAndRefusesCorruptObjects() throws {
+        let directory = try temporaryDirectory()
+        let workspace = try makeWorkspace(directory)
+        let url = try startServer(workspace: workspace, tokenFile: directory + "/token")
+        let checkout = directory + "/checkout/foo"
+        let first = checkout + "/foo-1.0.tar.gz", second = checkout + "/foo-data.bin"
+        try write(randomData(250_000), to: first)
+        try write(randomData(1000), to: second)
+        try write(Data("Name: foo\n".utf8), to: checkout + "/foo.spec")
+        let firstHash = try sha512(first), secondHash = try sha512(second)
+        for (file, hash) in [(first, firstHash), (second, secondHash)] {
+            let answer = try curl(["-F", "name=foo", "-F", "sha512sum=\(hash)", "-F", "file=@\(file)", "-F", "mtime=1600000000",
+                                   "-H", "Authorization: Bearer \(token)", url + "/repo/pkgs/upload.cgi"])
+            XCTAssertEqual(answer.status, 200, answer.body)
+        }
+        try write(Data("SHA512 (foo-1.0.tar.gz) = \(firstHash)\nSHA512 (foo-data.bin) = \(secondHash)\n".utf8), to: checkout + "/sources")
+        try FileManager.default.removeItem(atPath: first)
+        try FileManager.default.removeItem(atPath: second)
+
+        // The client side is another workspace whose goose.toml names the server.
+        let client = directory + "/client"
+        XCTAssertEqual(try goose(["init", client]).status, 0)
+        try useServer(client, url: url, tokenFile: directory + "/token")
+        var result = try goose(["lookaside", "fetch", "--workspace", client, "--json", "--jobs", "2"], in: checkout)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(Set(try jsonRecords(result.stdout).map { $0["status"] ?? "" }), ["fetched"])
+        XCTAssertEqual(try sha512(first), firstHash)
+        XCTAssertEqual(try sha512(second), secondHash)
+        XCTAssertEqual(try modificationTime(first), 1600000000)
+
+        result = try goose(["lookaside", "fetch", "--workspace", client, "--json", checkout])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try jsonRecords(result.stdout).map { $0["status"] ?? "" }, ["skipped", "skipped"])
+
+        // A corrupt object on the server: hash mismatch (exit 5), and no file or partial file left behind.
+        try Data("tampered".utf8).write(to: URL(fileURLWithPath: workspace + "/lookaside/foo/foo-data.bin/sha512/\(secondHash)/foo-data.bin"))
+        try FileManager.default.removeItem(atPath: second)
+        result = try goose(["lookaside", "fetch", "--workspace", client], in: checkout)
+        XCTAssertEqual(result.status, 5, result.stdout + result.stderr)
+        XCTAssertTrue(result.stderr.contains("hash mismatch"), result.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: checkout).sorted(), ["foo-1.0.tar.gz", "foo.spec", "sources"])
+
+        // The same object from the workspace's own store (no URL) is refused the same way.
+        result = try goose(["lookaside", "fetch", "--workspace", workspace], in: checkout)
+        XCTAssertEqual(result.status, 5, result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: second))
+    }
+
+    func testUploadCommandToServerAndToLocalStore() throws {
+        let directory = try temporaryDirectory()
+        let workspace = try makeWorkspace(directory, packages: ["foo"])
+        let url = try startServer(workspace: workspace, tokenFile: directory + "/token")
+        let client = directory + "/client"
+        XCTAssertEqual(try goose(["init", client]).status, 0)
+        try useServer(client, url: url, tokenFile: directory + "/token")
+
+        // A fedora checkout: `sources` and .gitignore gain the file.
+        let fedora = directory + "/fedora/foo"
+        try write(Data("Name: foo\n".utf8), to: fedora + "/foo.spec")
+        try write(Data("/old.tar.gz\n".utf8), to: fedora + "/.gitignore")
+        try write(randomData(120_000), to: fedora + "/foo-2.0.tar.gz")
+        let hash = try sha512(fedora + "/foo-2.0.tar.gz")
+        var result = try goose(["lookaside", "upload", "--workspace", client, "--json", "foo", "foo-2.0.tar.gz"], in: fedora)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try jsonRecords(result.stdout), [["file": "foo-2.0.tar.gz", "hash": hash, "status": "uploaded"]])
+        XCTAssertEqual(try sha512(workspace + "/lookaside/foo/foo-2.0.tar.gz/sha512/\(hash)/foo-2.0.tar.gz"), hash)
+        XCTAssertEqual(try String(contentsOfFile: fedora + "/sources", encoding: .utf8), "SHA512 (foo-2.0.tar.gz) = \(hash)\n")
+        XCTAssertEqual(try String(contentsOfFile: fedora + "/.gitignore", encoding: .utf8), "/old.tar.gz\n/foo-2.0.tar.gz\n")
+        result = try goose(["lookaside", "upload", "--workspace", client, "--json", "foo", "foo-2.0.tar.gz"], in: fedora)
+        XCTAssertEqual(try jsonRecords(result.stdout).first?["status"], "already-present")
+        result = try goose(["lookaside", "upload", "--workspace", client, "nosuch", "foo-2.0.tar.gz"], in: fedora)
+        XCTAssertEqual(result.status, 6, result.stderr)
+        XCTAssertTrue(result.stderr.contains("does not exist"), result.stderr)
+
+        // A centos checkout against the workspace's own store: `.<name>.metadata` with SOURCES/ paths.
+        let centos = directory + "/centos/bar"
+        try write(Data("Name: bar\n".utf8), to: centos + "/SPECS/bar.spec")
+        try write(randomData(4000), to: centos + "/SOURCES/bar-1.tar.xz")
+        let barHash = try sha512(centos + "/SOURCES/bar-1.tar.xz")
+        result = try goose(["lookaside", "upload", "--workspace", workspace, "bar", "SOURCES/bar-1.tar.xz"], in: centos)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.hasPrefix("stored"), result.stdout)
+        XCTAssertEqual(try String(contentsOfFile: centos + "/.bar.metadata", encoding: .utf8), "\(barHash) SOURCES/bar-1.tar.xz\n")
+        XCTAssertEqual(try String(contentsOfFile: centos + "/.gitignore", encoding: .utf8), "/SOURCES/bar-1.tar.xz\n")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: workspace + "/lookaside/bar/bar-1.tar.xz/sha512/\(barHash)/bar-1.tar.xz"))
+        try FileManager.default.removeItem(atPath: centos + "/SOURCES/bar-1.tar.xz")
+        result = try goose(["lookaside", "fetch", "--workspace", workspace], in: centos)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try sha512(centos + "/SOURCES/bar-1.tar.xz"), barHash)
+    }
+
+    func testServeNeedsAToken() throws {
+        let directory = try temporaryDirectory()
+        let workspace = try makeWorkspace(directory)
+        let result = try goose(["lookaside", "serve", "--workspace", workspace, "--listen", "127.0.0.1:0"])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.contains("token"), result.stderr)
+        let help = try goose(["lookaside", "serve", "--help"])
+        XCTAssertTrue(help.stdout.contains("upload.cgi"), help.stdout)
+    }
+}
+
+/// Finding and running the built `goose` and other programs, each wait bounded.
+private enum LookasideCLI {
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// `$GOOSE_BINARY`, else `goose` beside the test bundle (the build directory of whatever
+    /// `--scratch-path` built it), else `.build/debug/goose`.
+    static let binary: String = {
+        if let explicit = ProcessInfo.processInfo.environment["GOOSE_BINARY"], !explicit.isEmpty { return explicit }
+        var candidates: [String] = []
+        for path in [Bundle.main.executablePath, CommandLine.arguments.first, Bundle.main.bundlePath].compactMap({ $0 }) {
+            let url = URL(fileURLWithPath: path)
+            candidates.append(url.deletingLastPathComponent().appendingPathComponent("goose").path)
+            candidates.append(url.appendingPathComponent("goose").path)
+        }
+        candidates.append(repositoryRoot + "/.build/debug/goose")
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) && !$0.hasSuffix(".xctest/goose") } ?? candidates.last!
+    }()
+
+    /// Starts a program with stdout to `output` and stderr to `output.err`.
+    static func start(_ executable: String, _ arguments: [String], output: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: output + ".err", contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: output + ".err"))
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Asks a server to stop, and kills it when it does not within five seconds.
+    static func stop(_ process: Process) {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// Runs a program to completion (killed after two minutes) and returns its status and output.
+    static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> Output {
+        let output = NSTemporaryDirectory() + "goose-lookaside-out-" + UUID().uuidString
+        defer {
+            try? FileManager.default.removeItem(atPath: output)
+            try? FileManager.default.removeItem(atPath: output + ".err")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: output + ".err", contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: output + ".err"))
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        let stdout = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOfFile: output + ".err", encoding: .utf8)) ?? ""
+        return Output(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    }
+}
