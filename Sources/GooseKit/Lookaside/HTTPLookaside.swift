@@ -13,6 +13,7 @@ public final class HTTPLookaside: LookasideBackend, @unchecked Sendable {
     private let lock = NSLock()
     private var idleSessions: [HTTPSession] = []
 
+    /// A client for the server at `baseURL`; `token` is sent as a bearer token with checks and uploads.
     public init(baseURL: String, token: String?, retryPolicy: RetryPolicy = RetryPolicy()) {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }

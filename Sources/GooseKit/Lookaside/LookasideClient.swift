@@ -12,6 +12,7 @@ import Foundation
 public struct LookasideClient: Sendable {
     public let backend: any LookasideBackend
 
+    /// A client for an explicit backend (tests, or a server other than goose.toml's).
     public init(backend: any LookasideBackend) {
         self.backend = backend
     }

@@ -55,6 +55,7 @@ public final class HTTPSession {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private let userAgent = "goose/\(GooseVersion.current)"
 
+    /// Creates a libcurl easy handle, initialising libcurl on first use.
     public init() throws {
         guard Self.globalInitialization == CURLE_OK else {
             throw GooseError.network(url: "libcurl", reason: "curl_global_init failed: \(String(cString: curl_easy_strerror(Self.globalInitialization)))")
