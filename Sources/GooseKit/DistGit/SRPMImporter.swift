@@ -199,7 +199,7 @@ public struct SRPMImporter: Sendable {
         var patchOutcome: PatchOutcome?
         if let patchSet = try PatchSet.load(directory: workspace.patchesDirectory + "/" + name, package: name) {
             var copy = tree
-            let outcome = try patchSet.apply(to: &copy, repository: repository, context: PatchContext(evr: package.nevra.evr, date: commitTime))
+            let outcome = try patchSet.apply(to: &copy, repository: repository, context: PatchContext(evr: package.nevra.evr, date: commitTime, distTag: workspace.configuration.distTag))
             if let release = outcome.newRelease { patchedNVR = "\(name)-\(package.nevra.evr.version)-\(release)" }
             patchedTree = copy
             patchOutcome = outcome
