@@ -27,7 +27,7 @@ struct LookasideUploadCommand: ParsableCommand {
 
         Examples:
           goose lookaside upload bash bash-5.2.tar.gz bash-5.2.tar.gz.sig
-          goose lookaside upload --json --workspace ~/el9 kernel SOURCES/linux-5.14.tar.xz
+          goose lookaside upload --json kernel SOURCES/linux-5.14.tar.xz
         """)
 
     @OptionGroup var workspaceOptions: WorkspaceOptions
@@ -54,10 +54,10 @@ struct LookasideFetchCommand: AsyncParsableCommand {
         commandName: "fetch",
         abstract: "Download the archives a dist-git checkout lists.",
         discussion: """
-        Reads DIR's `.NAME.metadata` or `sources` (BSD, old md5 `hash  file`, or centos `hash SOURCES/file` \
+        Reads the checkout's `.NAME.metadata` or `sources` (BSD, old md5 `hash  file`, or centos `hash SOURCES/file` \
         lines), downloads each archive that is missing or differs, verifies its hash, and writes it atomically \
         with the lookaside's modification time. Files already present with the right hash are skipped. A hash \
-        mismatch is an error and leaves no file behind. NAME is --name, else the spec file's name, else DIR's name.
+        mismatch is an error and leaves no file behind. NAME is --name, else the spec file's name, else the directory's name.
 
         Examples:
           goose lookaside fetch
@@ -68,7 +68,7 @@ struct LookasideFetchCommand: AsyncParsableCommand {
     @OptionGroup var workspaceOptions: WorkspaceOptions
     @OptionGroup var output: OutputOptions
 
-    @Argument(help: "The dist-git checkout (default: the current directory).")
+    @Argument(help: "The dist-git checkout.")
     var directory: String = "."
 
     @Option(name: .long, help: ArgumentHelp("The package name (default: from the spec file or the directory).", valueName: "name"))
@@ -103,9 +103,10 @@ struct LookasideServeCommand: AsyncParsableCommand {
         port 0 picks a free port.
 
         Examples:
-          goose lookaside serve --listen 127.0.0.1:8080 --token-file /etc/goose/lookaside.token
-          curl -H "Authorization: Bearer $(cat token)" -F name=bash -F sha512sum=<hash> \\
-               -F file=@bash-5.2.tar.gz http://127.0.0.1:8080/repo/pkgs/upload.cgi
+          goose lookaside serve --listen 127.0.0.1:8080 --token-file lookaside.token
+          curl -H "Authorization: Bearer $(cat lookaside.token)" \\
+            -F name=bash -F sha512sum=<hash> -F file=@bash-5.2.tar.gz \\
+            http://127.0.0.1:8080/repo/pkgs/upload.cgi
         """)
 
     @OptionGroup var workspaceOptions: WorkspaceOptions
