@@ -208,6 +208,45 @@ final class SRPMImporterTests: XCTestCase {
         XCTAssertEqual(missingKey.error, "\(directory)/missing.asc: no such key file")
     }
 
+    func testDebrandingMakesASecondCommitAndAFailingDirectiveCommitsNothing() throws {
+        let (workspace, directory) = try makeWorkspace()
+        let srpm = try Self.buildSRPM(in: directory, name: "demo", release: "3", extraText: ["vendor-logo.txt": "VENDOR\n"])
+        let patches = workspace.patchesDirectory + "/demo"
+        try FileSystem.createDirectory(patches + "/files")
+        try AtomicFileWriter.write("GOOSE\n", to: patches + "/files/logo.txt")
+        try AtomicFileWriter.write("""
+        [[replace_file]]
+        file = "vendor-logo.txt"
+        with = "files/logo.txt"
+
+        [[spec_changelog]]
+        author = "goose"
+        email = "goose@localhost"
+        message = "Debrand"
+
+        [release_bump]
+        suffix = ".goose1"
+
+        """, to: patches + "/debrand.toml")
+        let result = importer(workspace).importOne(srpm)
+        XCTAssertEqual(result.status, .imported, result.error ?? "")
+        XCTAssertEqual(result.patchedTag, "patched/c9/demo-1.0-3.goose1")
+        XCTAssertEqual(try git(workspace, "demo", "log --format=%s c9").split(separator: "\n"), ["debrand demo-1.0-3.goose1", "import demo-1.0-3"])
+        XCTAssertEqual(try git(workspace, "demo", "show c9:vendor-logo.txt"), "GOOSE\n")
+        XCTAssertEqual(try git(workspace, "demo", "show imports/c9/demo-1.0-3:vendor-logo.txt"), "VENDOR\n")
+        let clone = directory + "/clone"
+        try TestSupport.shell("git clone -q '\(workspace.gitRepositoryPath(package: "demo"))' '\(clone)'")
+        XCTAssertEqual(try TestSupport.shell("rpmspec -q --srpm --qf '%{release}' demo.spec 2>/dev/null", in: clone), "3.goose1")
+
+        // A directive that does not apply fails the import of that package, with nothing committed.
+        try AtomicFileWriter.write("[[delete_file]]\nfile = \"no-such-file\"\n", to: patches + "/zz-broken.toml")
+        let before = try snapshot(workspace)
+        let failed = importer(workspace).importOne(try Self.buildSRPM(in: directory, name: "demo", release: "4"))
+        XCTAssertEqual(failed.status, .failed)
+        XCTAssertTrue(failed.error?.contains("delete_file") == true, failed.error ?? "")
+        XCTAssertEqual(try snapshot(workspace), before)
+    }
+
     /// Every file of the workspace except scratch and lock files, with its content hash.
     func snapshot(_ workspace: Workspace) throws -> [String: String] {
         var result: [String: String] = [:]
