@@ -141,6 +141,27 @@ final class LookasideStoreTests: XCTestCase {
         XCTAssertEqual(DistGitCheckout.packageName(in: directory + "/plain-dir", explicit: nil), "plain-dir")
     }
 
+    func testPackageNameFromGitOrigin() throws {
+        let config = "[core]\n\tbare = false\n[remote \"upstream\"]\n\turl = https://x/other.git\n[remote \"origin\"]\n\turl = /srv/ws/git/kernel-ml.git\n"
+        XCTAssertEqual(DistGitCheckout.originName(gitConfig: config), "kernel-ml")
+        XCTAssertEqual(DistGitCheckout.originName(gitConfig: "[remote \"origin\"]\nurl = ssh://pkgs.example.org/rpms/bash/\n"), "bash")
+        XCTAssertEqual(DistGitCheckout.originName(gitConfig: "[remote \"origin\"]\nurl = git@host:bash.git\n"), "bash")
+        XCTAssertNil(DistGitCheckout.originName(gitConfig: "[core]\nbare = true\n"))
+
+        // The remote names the package even when the spec file is named otherwise.
+        let directory = try TestSupport.temporaryDirectory(self)
+        try AtomicFileWriter.write("", to: directory + "/kernel-ml-6.15.spec")
+        try AtomicFileWriter.write(config, to: directory + "/.git/config")
+        XCTAssertEqual(DistGitCheckout.packageName(in: directory, explicit: nil), "kernel-ml")
+    }
+
+    func testCheckoutWithoutIndexHasNothingToFetch() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        XCTAssertThrowsError(try DistGitCheckout.sourcesIndex(directory: directory, package: "p"))
+        try AtomicFileWriter.write("", to: directory + "/p.spec")
+        XCTAssertEqual(try DistGitCheckout.sourcesIndex(directory: directory, package: "p").entries, [])
+    }
+
     func testRecordWritesIndexAndGitignore() throws {
         let directory = try TestSupport.temporaryDirectory(self)
         let hash = String(repeating: "3", count: 128)

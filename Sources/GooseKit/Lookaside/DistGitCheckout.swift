@@ -29,24 +29,49 @@ public struct DistGitCheckout: Sendable, Equatable {
         layout == .fedora ? filename : "SOURCES/" + filename
     }
 
-    /// The package a checkout belongs to: `explicit` when given, else the only spec file (at the top or in
-    /// `SPECS/`), else the only `.<name>.metadata`, else the directory's name.
+    /// The package a checkout belongs to: `explicit` when given, else the only `.<name>.metadata`, else the
+    /// name of the git remote `origin` (`…/<name>.git`, as fedpkg reads it), else the only spec file (at the
+    /// top or in `SPECS/`), else the directory's name.
     public static func packageName(in directory: String, explicit: String?) -> String {
         if let explicit, !explicit.isEmpty { return explicit }
         func names(in folder: String, matching: (String) -> String?) -> [String] {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
             return entries.compactMap(matching).sorted()
         }
+        let metadata = names(in: directory) { entry in
+            entry.hasPrefix(".") && entry.hasSuffix(".metadata") && entry.count > 10 ? String(entry.dropFirst().dropLast(9)) : nil
+        }
+        if metadata.count == 1 { return metadata[0] }
+        if let config = try? FileSystem.contents(of: directory + "/.git/config"),
+           let name = originName(gitConfig: String(decoding: config, as: UTF8.self)) {
+            return name
+        }
         let specName: (String) -> String? = { $0.hasSuffix(".spec") && $0.count > 5 ? String($0.dropLast(5)) : nil }
         for folder in [directory, directory + "/SPECS"] {
             let specs = names(in: folder, matching: specName)
             if specs.count == 1 { return specs[0] }
         }
-        let metadata = names(in: directory) { entry in
-            entry.hasPrefix(".") && entry.hasSuffix(".metadata") && entry.count > 10 ? String(entry.dropFirst().dropLast(9)) : nil
-        }
-        if metadata.count == 1 { return metadata[0] }
         return (FileSystem.absolute(directory) as NSString).lastPathComponent
+    }
+
+    /// The repository name in the `url` of `[remote "origin"]` of a git config: `…/bash.git` → `bash`.
+    static func originName(gitConfig: String) -> String? {
+        var inOrigin = false
+        for rawLine in gitConfig.split(whereSeparator: \.isNewline) {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") {
+                inOrigin = line.replacingOccurrences(of: " ", with: "") == "[remote\"origin\"]"
+                continue
+            }
+            guard inOrigin, let equals = line.firstIndex(of: "="),
+                  line[..<equals].trimmingCharacters(in: .whitespaces).lowercased() == "url" else { continue }
+            var url = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            while url.hasSuffix("/") { url.removeLast() }
+            var name = String(url.split(whereSeparator: { $0 == "/" || $0 == ":" }).last ?? "")
+            if name.hasSuffix(".git") { name.removeLast(4) }
+            return LookasideNames.isValid(name) ? name : nil
+        }
+        return nil
     }
 
     /// The checkout at `directory`, or nil when it does not look like one: centos when it has
@@ -110,12 +135,18 @@ public struct DistGitCheckout: Sendable, Equatable {
         return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
     }
 
-    /// The checkout's index for fetching: `.<name>.metadata` when present, else `sources`.
+    /// The checkout's index for fetching: `.<name>.metadata` when present, else `sources`. A checkout
+    /// (a spec file or a `.git`) without either has nothing in the lookaside, as fedpkg treats it.
     public static func sourcesIndex(directory: String, package: String) throws -> (checkout: DistGitCheckout, entries: [SourceEntry]) {
         let centos = DistGitCheckout(directory: directory, package: package, layout: .centos)
         let fedora = DistGitCheckout(directory: directory, package: package, layout: .fedora)
         for checkout in [centos, fedora] where FileSystem.isRegularFile(checkout.indexPath) {
             return (checkout, try checkout.readEntries())
+        }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let specs = (try? FileManager.default.contentsOfDirectory(atPath: directory + "/SPECS")) ?? []
+        if entries.contains(".git") || (entries + specs).contains(where: { $0.hasSuffix(".spec") }) {
+            return (FileSystem.isDirectory(directory + "/SPECS") ? centos : fedora, [])
         }
         throw GooseError.lookaside("\(directory): no sources or .\(package).metadata file (is this a dist-git checkout? see --name)")
     }
