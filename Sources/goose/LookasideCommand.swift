@@ -57,7 +57,8 @@ struct LookasideFetchCommand: AsyncParsableCommand {
         Reads the checkout's `.NAME.metadata` or `sources` (BSD, old md5 `hash  file`, or centos `hash SOURCES/file` \
         lines), downloads each archive that is missing or differs, verifies its hash, and writes it atomically \
         with the lookaside's modification time. Files already present with the right hash are skipped. A hash \
-        mismatch is an error and leaves no file behind. NAME is --name, else the spec file's name, else the directory's name.
+        mismatch is an error and leaves no file behind. NAME is --name, else the one .NAME.metadata, else the \
+        repository name of the git remote origin (as fedpkg), else the spec file's name, else the directory's name.
 
         Examples:
           goose lookaside fetch
@@ -71,7 +72,7 @@ struct LookasideFetchCommand: AsyncParsableCommand {
     @Argument(help: "The dist-git checkout.")
     var directory: String = "."
 
-    @Option(name: .long, help: ArgumentHelp("The package name (default: from the spec file or the directory).", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The package name (default: from the checkout, see above).", valueName: "name"))
     var name: String?
 
     @Option(name: [.short, .long], help: "Downloads to run at once.")
