@@ -123,7 +123,7 @@ complete -c 'goose' -n '__goose_should_offer_completions_for_flags_or_options "g
 complete -c 'goose' -n '__goose_should_offer_completions_for_flags_or_options "goose lookaside fetch" workspace' -l 'workspace' -d 'The goose workspace.' -rfka ''
 complete -c 'goose' -n '__goose_should_offer_completions_for_flags_or_options "goose lookaside fetch" json' -l 'json' -d 'Print machine-readable JSON instead of text.'
 complete -c 'goose' -n '__goose_should_offer_completions_for_flags_or_options "goose lookaside fetch" q quiet' -s 'q' -l 'quiet' -d 'Print no progress and no per-item lines, only errors.'
-complete -c 'goose' -n '__goose_should_offer_completions_for_flags_or_options "goose lookaside fetch" name' -l 'name' -d 'The package name (default: from the spec file or the directory).' -rfka ''
+complete -c 'goose' -n '__goose_should_offer_completions_for_flags_or_options "goose lookaside fetch" name' -l 'name' -d 'The package name (default: from the checkout, see above).' -rfka ''
 complete -c 'goose' -n '__goose_should_offer_completions_for_flags_or_options "goose lookaside fetch" j jobs' -s 'j' -l 'jobs' -d 'Downloads to run at once.' -rfka ''
 complete -c 'goose' -n '__goose_should_offer_completions_for_flags_or_options "goose lookaside fetch" version' -l 'version' -d 'Show the version.'
 complete -c 'goose' -n '__goose_should_offer_completions_for_flags_or_options "goose lookaside fetch" h help' -s 'h' -l 'help' -d 'Show help information.'

@@ -60,7 +60,7 @@ struct ImportSRPMCommand: AsyncParsableCommand {
         options.force = force
         options.verifyKeyFiles = verifyKey
         if let jobs { options.jobs = jobs }
-        let importer = SRPMImporter(workspace: workspace, options: options, lookasideSink: try LookasideSinks.forWorkspace(workspace))
+        let importer = SRPMImporter(workspace: workspace, options: options, lookasideSink: try LookasideClient(workspace: workspace).importSink)
         let progress = output.json || output.quiet ? nil : ProgressBar(total: paths.count, label: "importing")
         let results = await importer.importAll(paths, progress: progress)
         for result in results {

@@ -61,11 +61,12 @@ public struct SRPMImporter: Sendable {
     public let options: ImportOptions
     let lookasideSink: LookasideSink
 
+    /// An importer; archives go to `lookasideSink`, by default the workspace's own lookaside/ store.
     public init(workspace: Workspace, options: ImportOptions, lookasideSink: LookasideSink? = nil) {
         self.workspace = workspace
         self.options = options
-        let store = LookasideStore(root: workspace.lookasideDirectory)
-        self.lookasideSink = lookasideSink ?? { package, object in try SRPMImporter.linkIntoStore(store, package: package, object: object) }
+        self.lookasideSink = lookasideSink
+            ?? LookasideClient(backend: LocalLookaside(store: LookasideStore(root: workspace.lookasideDirectory))).importSink
     }
 
     /// Imports every SRPM, in parallel across packages and in EVR order within one package.
@@ -313,21 +314,5 @@ public struct SRPMImporter: Sendable {
             files[".gitignore"] = GitTreeFile(id: try repository.writeBlob(Data(ignore.utf8)), mode: .blob)
         }
         return try repository.writeTree(files)
-    }
-
-    /// Puts a staged file into the workspace store by hard link (same file system), else by verified copy.
-    static func linkIntoStore(_ store: LookasideStore, package: String, object: LookasideObject) throws {
-        let destination = try store.path(package: package, filename: object.filename, hashType: .sha512, hash: object.sha512)
-        if FileSystem.isRegularFile(destination) { return }
-        let directory = (destination as NSString).deletingLastPathComponent
-        try FileSystem.createDirectory(directory)
-        let temporary = directory + "/.\(object.filename).link-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        if link(object.sourcePath, temporary) == 0 {
-            let descriptor = open(temporary, O_RDONLY | O_CLOEXEC)
-            if descriptor >= 0 { fsync(descriptor); close(descriptor) }
-            do { try FileSystem.moveIntoPlace(temporary, destination) } catch { unlink(temporary); throw error }
-        } else {
-            try store.copyVerified(from: object.sourcePath, to: destination, sha512: object.sha512)
-        }
     }
 }
