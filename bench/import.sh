@@ -30,7 +30,7 @@ shell_import() {
         dir="$out/git/$name"
         mkdir -p "$dir"
         git -C "$dir" init -q
-        (cd "$dir" && rpm2cpio "$srpm" | cpio -idm --quiet 2>/dev/null) || true
+        (cd "$dir" && rpm2cpio "$srpm" 2>/dev/null | cpio -idm --quiet 2>/dev/null) || true
         for file in "$dir"/*; do
             [ -f "$file" ] || continue
             if [ "$(file -b --mime-encoding "$file")" = binary ]; then
@@ -42,7 +42,7 @@ shell_import() {
             fi
         done
         git -C "$dir" add -A
-        git -C "$dir" -c user.name=bench -c user.email=bench@localhost commit -qm "import $name"
+        git -C "$dir" -c user.name=bench -c user.email=bench@localhost commit --allow-empty -qm "import $name"
     done < "$work/srpms"
 }
 

@@ -239,13 +239,13 @@ _goose_lookaside() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    upload|fetch|serve)
+    upload|fetch|serve|hash)
         # Offer subcommand argument completions
         "_goose_lookaside_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'upload fetch serve' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'upload fetch serve hash' -- "${cur}"))
         ;;
     esac
 }
@@ -305,6 +305,22 @@ _goose_lookaside_serve() {
         return
         ;;
     '--max-upload-size')
+        return
+        ;;
+    esac
+}
+
+_goose_lookaside_hash() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--type)
+    __goose_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--type')
+        __goose_add_completions -W 'md5'$'\n''sha1'$'\n''sha256'$'\n''sha512'
         return
         ;;
     esac

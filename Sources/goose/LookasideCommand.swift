@@ -12,7 +12,7 @@ struct LookasideCommand: AsyncParsableCommand {
         [lookaside] url chooses it: empty for the workspace's own lookaside/ directory, else the base URL \
         of a dist-git server (another `goose lookaside serve`, or Fedora-style dist-git).
         """,
-        subcommands: [LookasideUploadCommand.self, LookasideFetchCommand.self, LookasideServeCommand.self]
+        subcommands: [LookasideUploadCommand.self, LookasideFetchCommand.self, LookasideServeCommand.self, LookasideHashCommand.self]
     )
 }
 
@@ -149,3 +149,45 @@ enum LookasideOutput {
         }
     }
 }
+
+struct LookasideHashCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hash",
+        abstract: "Print the `sources` line of files without storing them.",
+        discussion: """
+        Streams each FILE through the digest and prints `TYPE (file) = hash`, the line `goose lookaside upload` \
+        would add to a `sources` file (the format of `sha512sum --tag`). Needs no workspace.
+
+        Examples:
+          goose lookaside hash bash-5.2.tar.gz
+          goose lookaside hash --type sha256 --json linux-6.15.tar.xz
+        """)
+
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .long, help: ArgumentHelp("Hash algorithm.", valueName: "md5|sha1|sha256|sha512"))
+    var type: HashAlgorithm = .sha512
+
+    @Argument(help: "Files to hash.")
+    var files: [String]
+
+    struct Record: Encodable {
+        var file: String
+        var type: String
+        var hash: String
+    }
+
+    func run() throws {
+        for file in files {
+            let hash = try ContentDigest.hexDigest(ofFile: file, algorithm: type)
+            if output.json {
+                Console.json(Record(file: file, type: type.rawValue, hash: hash))
+            } else {
+                Console.line(SourcesFile.render([SourceEntry(filename: (file as NSString).lastPathComponent, checkoutPath: file, hashType: type, hash: hash)], format: .bsd)
+                    .trimmingCharacters(in: .newlines))
+            }
+        }
+    }
+}
+
+extension HashAlgorithm: ExpressibleByArgument {}
