@@ -22,8 +22,8 @@ final class LookasideCLITests: XCTestCase {
         return path
     }
 
-    private func goose(_ arguments: [String], in directory: String? = nil) throws -> LookasideCLI.Output {
-        try LookasideCLI.run(LookasideCLI.binary, arguments, in: directory)
+    private func goose(_ arguments: [String], in directory: String? = nil) throws -> GooseBinary.Output {
+        try GooseBinary.run(arguments, in: directory)
     }
 
     private func write(_ data: Data, to path: String) throws {
@@ -36,7 +36,7 @@ final class LookasideCLITests: XCTestCase {
     }
 
     private func sha512(_ path: String) throws -> String {
-        let result = try LookasideCLI.run("/usr/bin/sha512sum", [path])
+        let result = try GooseBinary.runProgram("/usr/bin/sha512sum", [path])
         XCTAssertEqual(result.status, 0, result.stderr)
         return String(result.stdout.prefix(128))
     }
@@ -52,7 +52,7 @@ final class LookasideCLITests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         try write(Data((token + "\n").utf8), to: parent + "/token")
         for package in packages {
-            let git = try LookasideCLI.run("/usr/bin/git", ["init", "-q", "--bare", workspace + "/git/\(package).git"])
+            let git = try GooseBinary.runProgram("/usr/bin/git", ["init", "-q", "--bare", workspace + "/git/\(package).git"])
             XCTAssertEqual(git.status, 0, git.stderr)
         }
         return workspace
@@ -61,7 +61,7 @@ final class LookasideCLITests: XCTestCase {
     /// Starts `goose lookaside serve` on a free port and returns its base URL once it prints it.
     private func startServer(workspace: String, tokenFile: String, extra: [String] = []) throws -> String {
         let log = workspace + "/../serve-\(servers.count).out"
-        let process = try LookasideCLI.start(LookasideCLI.binary, ["lookaside", "serve", "--workspace", workspace, "--listen", "127.0.0.1:0",
+        let process = try LookasideCLI.start(try GooseBinary.executable(), ["lookaside", "serve", "--workspace", workspace, "--listen", "127.0.0.1:0",
                                                                    "--token-file", tokenFile] + extra, output: log)
         servers.append(process)
         let deadline = Date().addingTimeInterval(20)
@@ -82,7 +82,7 @@ final class LookasideCLITests: XCTestCase {
     private func curl(_ arguments: [String]) throws -> (status: Int, body: String) {
         let bodyPath = NSTemporaryDirectory() + "goose-curl-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: bodyPath) }
-        let result = try LookasideCLI.run("/usr/bin/curl", ["-s", "--max-time", "60", "-o", bodyPath, "-w", "%{http_code}"] + arguments)
+        let result = try GooseBinary.runProgram("/usr/bin/curl", ["-s", "--max-time", "60", "-o", bodyPath, "-w", "%{http_code}"] + arguments)
         XCTAssertEqual(result.status, 0, "curl \(arguments): \(result.stderr)")
         let body = (try? String(contentsOfFile: bodyPath, encoding: .utf8)) ?? ""
         return (Int(result.stdout) ?? 0, body.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -165,12 +165,12 @@ final class LookasideCLITests: XCTestCase {
         // Downloads, whole and resumed.
         let download = url + "/repo/pkgs/foo/foo-1.0.tar.gz/sha512/\(hash)/foo-1.0.tar.gz"
         let copy = directory + "/copy.tar.gz"
-        var result = try LookasideCLI.run("/usr/bin/curl", ["-s", "-f", "--max-time", "60", "-o", copy, download])
+        var result = try GooseBinary.runProgram("/usr/bin/curl", ["-s", "-f", "--max-time", "60", "-o", copy, download])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(try sha512(copy), hash)
         try FileManager.default.removeItem(atPath: copy)
         try write(try Data(contentsOf: URL(fileURLWithPath: archive)).prefix(1000), to: copy)
-        result = try LookasideCLI.run("/usr/bin/curl", ["-s", "-f", "--max-time", "60", "-C", "-", "-o", copy, download])
+        result = try GooseBinary.runProgram("/usr/bin/curl", ["-s", "-f", "--max-time", "60", "-C", "-", "-o", copy, download])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(try sha512(copy), hash)
         XCTAssertEqual(try curl([url + "/repo/pkgs/foo/foo-1.0.tar.gz/sha512/\(otherHash)/foo-1.0.tar.gz"]).status, 404)
@@ -222,6 +222,39 @@ final class LookasideCLITests: XCTestCase {
         result = try goose(["lookaside", "fetch", "--workspace", workspace], in: checkout)
         XCTAssertEqual(result.status, 5, result.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: second))
+    }
+
+    func testImportSendsArchivesToTheHTTPLookaside() throws {
+        let directory = try temporaryDirectory()
+        // The server knows gbp-test (its dist-git repository exists there), not hello.
+        let server = try makeWorkspace(directory, packages: ["gbp-test"])
+        let url = try startServer(workspace: server, tokenFile: directory + "/token")
+        let client = directory + "/client"
+        XCTAssertEqual(try goose(["init", client]).status, 0)
+        try useServer(client, url: url, tokenFile: directory + "/token")
+        let srpm = GooseBinary.fixtures + "/srpms/git-buildpackage/gbp-test-1.0-1.src.rpm"
+        var result = try goose(["import-srpm", "--workspace", client, "--json", srpm])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        // The archives went to the server, none to the client's own store.
+        let sources = try GooseBinary.runProgram("/usr/bin/git", ["--git-dir", client + "/git/gbp-test.git", "show", "c9:sources"]).stdout
+        let entries = sources.split(separator: "\n").map { $0.components(separatedBy: ") = ") }
+        XCTAssertEqual(entries.count, 2, sources)
+        for entry in entries {
+            let file = String(entry[0].dropFirst("SHA512 (".count))
+            XCTAssertTrue(FileManager.default.fileExists(atPath: "\(server)/lookaside/gbp-test/\(file)/sha512/\(entry[1])/\(file)"), file)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: client + "/lookaside"), [])
+        // A checkout of the import fetches them back from the server.
+        let checkout = directory + "/checkout"
+        XCTAssertEqual(try GooseBinary.runProgram("/usr/bin/git", ["clone", "-q", client + "/git/gbp-test.git", checkout]).status, 0)
+        result = try goose(["lookaside", "fetch", "--workspace", client], in: checkout)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        // An SRPM of a package the server does not know fails, and nothing is published on the client.
+        let unknown = GooseBinary.fixtures + "/srpms/rpm-tests/hello-1.0-1.src.rpm"
+        result = try goose(["import-srpm", "--workspace", client, unknown])
+        XCTAssertEqual(result.status, 6, result.stderr)
+        XCTAssertTrue(result.stderr.contains("hello"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: client + "/git/hello.git"))
     }
 
     func testUploadCommandToServerAndToLocalStore() throws {
@@ -279,30 +312,9 @@ final class LookasideCLITests: XCTestCase {
 }
 
 /// Finding and running the built `goose` and other programs, each wait bounded.
+/// Starting and stopping `goose lookaside serve`; everything else runs through `GooseBinary`.
 private enum LookasideCLI {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
-    /// `$GOOSE_BINARY`, else `goose` beside the test bundle (the build directory of whatever
-    /// `--scratch-path` built it), else `.build/debug/goose`.
-    static let binary: String = {
-        if let explicit = ProcessInfo.processInfo.environment["GOOSE_BINARY"], !explicit.isEmpty { return explicit }
-        var candidates: [String] = []
-        for path in [Bundle.main.executablePath, CommandLine.arguments.first, Bundle.main.bundlePath].compactMap({ $0 }) {
-            let url = URL(fileURLWithPath: path)
-            candidates.append(url.deletingLastPathComponent().appendingPathComponent("goose").path)
-            candidates.append(url.appendingPathComponent("goose").path)
-        }
-        candidates.append(repositoryRoot + "/.build/debug/goose")
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) && !$0.hasSuffix(".xctest/goose") } ?? candidates.last!
-    }()
-
-    /// Starts a program with stdout to `output` and stderr to `output.err`.
+    /// Starts a program with stdout to `output` and stderr to `output.err`, so a test can watch for the "listening" line.
     static func start(_ executable: String, _ arguments: [String], output: String) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -324,31 +336,5 @@ private enum LookasideCLI {
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-    }
-
-    /// Runs a program to completion (killed after two minutes) and returns its status and output.
-    static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> Output {
-        let output = NSTemporaryDirectory() + "goose-lookaside-out-" + UUID().uuidString
-        defer {
-            try? FileManager.default.removeItem(atPath: output)
-            try? FileManager.default.removeItem(atPath: output + ".err")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        _ = FileManager.default.createFile(atPath: output, contents: nil)
-        _ = FileManager.default.createFile(atPath: output + ".err", contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: output + ".err"))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(120)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        let stdout = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOfFile: output + ".err", encoding: .utf8)) ?? ""
-        return Output(status: process.terminationStatus, stdout: stdout, stderr: stderr)
     }
 }
