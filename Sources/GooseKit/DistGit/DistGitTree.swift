@@ -72,6 +72,22 @@ public struct DistGitTree: Sendable {
         files[specPath] = File(content: .blob(Data(text.utf8)), executable: executable)
     }
 
+    /// Writes the blobs of the files kept in git (not the lookaside ones) and returns them as a flat tree.
+    public func writeGitFiles(to repository: GitRepository) throws -> [String: GitTreeFile] {
+        var result: [String: GitTreeFile] = [:]
+        for (path, file) in files {
+            switch file.content {
+            case let .blob(data):
+                result[path] = GitTreeFile(id: try repository.writeBlob(data), mode: file.executable ? .executable : .blob)
+            case let .symlink(target):
+                result[path] = GitTreeFile(id: try repository.writeBlob(Data(target.utf8)), mode: .symlink)
+            case .lookaside:
+                continue
+            }
+        }
+        return result
+    }
+
     /// Name of the lookaside index file for this layout.
     public var indexFileName: String {
         switch layout {

@@ -290,17 +290,7 @@ public struct SRPMImporter: Sendable {
 
     /// Writes the git tree of a dist-git tree: its blobs, the index file, `.gitignore`, and the kept files of the previous import.
     func writeTree(_ tree: DistGitTree, previous: [String: GitTreeFile], repository: GitRepository) throws -> GitObjectID {
-        var files: [String: GitTreeFile] = [:]
-        for (path, file) in tree.files {
-            switch file.content {
-            case let .blob(data):
-                files[path] = GitTreeFile(id: try repository.writeBlob(data), mode: file.executable ? .executable : .blob)
-            case let .symlink(target):
-                files[path] = GitTreeFile(id: try repository.writeBlob(Data(target.utf8)), mode: .symlink)
-            case .lookaside:
-                continue
-            }
-        }
+        var files = try tree.writeGitFiles(to: repository)
         for (path, file) in previous where ImportClassifier.isKeptOnReimport(path) && files[path] == nil && path != ".gitignore" {
             files[path] = file
         }

@@ -230,15 +230,7 @@ final class PartialDownload {
     }
 
     func append(_ chunk: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < chunk.count {
-            let written = write(descriptor, chunk.baseAddress! + offset, chunk.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw GooseError.errno(path, "write failed")
-            }
-            offset += written
-        }
+        try FileSystem.writeAll(chunk, to: descriptor, path: path)
     }
 
     func truncate() throws {

@@ -28,17 +28,7 @@ final class StagingFile {
     }
 
     func write(_ data: Data) throws {
-        try data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw GooseError.errno(path, "write failed")
-                }
-                offset += written
-            }
-        }
+        try data.withUnsafeBytes { try FileSystem.writeAll($0, to: descriptor, path: path) }
         digest.update(data)
         size += data.count
     }

@@ -109,15 +109,7 @@ public enum PayloadExtractor {
             digest.update(chunk)
             detector.update(chunk)
             size += Int64(chunk.count)
-            var offset = 0
-            while offset < chunk.count {
-                let written = write(output, chunk.baseAddress! + offset, chunk.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw GooseError.errno(target, "write failed")
-                }
-                offset += written
-            }
+            try FileSystem.writeAll(chunk, to: output, path: target)
         }
         var times = [timespec(tv_sec: entry.modificationTime, tv_nsec: 0), timespec(tv_sec: entry.modificationTime, tv_nsec: 0)]
         futimens(output, &times)

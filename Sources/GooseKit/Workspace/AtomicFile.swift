@@ -26,15 +26,7 @@ public final class AtomicFileWriter {
     }
 
     public func write(_ buffer: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < buffer.count {
-            let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw GooseError.errno(temporaryPath, "write failed")
-            }
-            offset += written
-        }
+        try FileSystem.writeAll(buffer, to: descriptor, path: temporaryPath)
     }
 
     public func write(_ data: Data) throws {
@@ -119,6 +111,19 @@ public enum FileSystem {
             throw GooseError.io(path: path, reason: exists(path) ? "cannot read" : "no such file")
         }
         return data
+    }
+
+    /// Writes the whole buffer to a descriptor, resuming after short writes and signals.
+    public static func writeAll(_ buffer: UnsafeRawBufferPointer, to descriptor: Int32, path: String) throws {
+        var offset = 0
+        while offset < buffer.count {
+            let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw GooseError.errno(path, "write failed")
+            }
+            offset += written
+        }
     }
 
     public static func syncDirectory(of path: String) {

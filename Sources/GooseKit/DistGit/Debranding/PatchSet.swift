@@ -272,17 +272,7 @@ struct PatchApplication {
                 throw failure("'\(file)' is kept in the lookaside; only files in git can be patched")
             }
         }
-        var preimage: [String: GitTreeFile] = [:]
-        for (path, file) in tree.files {
-            switch file.content {
-            case let .blob(data):
-                preimage[path] = GitTreeFile(id: try repository.writeBlob(data), mode: file.executable ? .executable : .blob)
-            case let .symlink(target):
-                preimage[path] = GitTreeFile(id: try repository.writeBlob(Data(target.utf8)), mode: .symlink)
-            case .lookaside:
-                continue
-            }
-        }
+        let preimage = try tree.writeGitFiles(to: repository)
         let postimage: [String: GitTreeFile]
         do { postimage = try repository.applyDiff(diff, to: preimage, name: diffName) } catch let GooseError.git(_, reason) {
             throw failure("'\(diffName)' does not apply: \(reason)")
