@@ -19,10 +19,14 @@ let package = Package(
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CGPGME", pkgConfig: "gpgme", providers: [.apt(["libgpgme-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libsolvext's .pc brings libsolv; the module map links libsolvext itself.
+        .systemLibrary(name: "CSolv", pkgConfig: "libsolvext", providers: [.apt(["libsolv-dev", "libsolvext-dev"])]),
+        // Debian's createrepo_c.pc has an empty libdir, so SwiftPM drops -lcreaterepo_c: the module map links it.
+        .systemLibrary(name: "CCreaterepo", pkgConfig: "createrepo_c", providers: [.apt(["libcreaterepo-c-dev"])]),
         .target(
             name: "GooseKit",
             dependencies: [
-                "CRPM", "CArchive", "CGit2", "CGPGME", "CCurl",
+                "CRPM", "CArchive", "CGit2", "CGPGME", "CCurl", "CSolv", "CCreaterepo",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ]

@@ -11,7 +11,7 @@ public struct GitObjectID: Hashable, Sendable, CustomStringConvertible {
         var copy = raw
         var buffer = [CChar](repeating: 0, count: 41)
         git_oid_tostr(&buffer, 41, &copy)
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix(40).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     public static func == (lhs: GitObjectID, rhs: GitObjectID) -> Bool {

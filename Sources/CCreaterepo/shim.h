@@ -1,0 +1,1 @@
+#include <createrepo_c/createrepo_c.h>

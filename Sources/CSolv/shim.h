@@ -1,0 +1,15 @@
+#include <solv/pool.h>
+#include <solv/poolarch.h>
+#include <solv/repo.h>
+#include <solv/repo_rpmmd.h>
+#include <solv/repo_repomdxml.h>
+#include <solv/repo_comps.h>
+#include <solv/repo_solv.h>
+#include <solv/solv_xfopen.h>
+#include <solv/solver.h>
+#include <solv/solverdebug.h>
+#include <solv/selection.h>
+#include <solv/transaction.h>
+#include <solv/queue.h>
+#include <solv/evr.h>
+#include <solv/testcase.h>
