@@ -1,0 +1,89 @@
+import Foundation
+
+/// The `builds/` directory of a workspace: one directory per NVR with build.json, the RPMs and logs.
+public struct BuildInventory: Sendable {
+    public let root: String
+    /// Where staged build directories are assembled before they are switched into place.
+    let temporaryDirectory: String
+    let locksDirectory: String
+
+    public init(workspace: Workspace) {
+        root = workspace.root + "/builds"
+        temporaryDirectory = workspace.temporaryDirectory
+        locksDirectory = workspace.locksDirectory
+    }
+
+    /// `builds/<name>/<version>/<release>`.
+    public func directory(name: String, version: String, release: String) -> String {
+        "\(root)/\(name)/\(version)/\(release)"
+    }
+
+    public func directory(of record: BuildRecord) -> String {
+        directory(name: record.name, version: record.version, release: record.release)
+    }
+
+    /// The record of one build, or nil when it does not exist.
+    public func record(name: String, version: String, release: String) throws -> BuildRecord? {
+        let path = directory(name: name, version: version, release: release) + "/build.json"
+        guard FileSystem.isRegularFile(path) else { return nil }
+        return try BuildRecord.decode(try FileSystem.contents(of: path), file: path)
+    }
+
+    /// Every build in the workspace, sorted by name then EVR.
+    public func allRecords() throws -> [BuildRecord] {
+        var records: [BuildRecord] = []
+        let manager = FileManager.default
+        for name in (try? manager.contentsOfDirectory(atPath: root)) ?? [] where !name.hasPrefix(".") {
+            for version in (try? manager.contentsOfDirectory(atPath: "\(root)/\(name)")) ?? [] where !version.hasPrefix(".") {
+                for release in (try? manager.contentsOfDirectory(atPath: "\(root)/\(name)/\(version)")) ?? [] where !release.hasPrefix(".") {
+                    if let record = try record(name: name, version: version, release: release) { records.append(record) }
+                }
+            }
+        }
+        return records.sorted { $0.name != $1.name ? $0.name < $1.name : $0.evr < $1.evr }
+    }
+
+    /// Finds a build by its NVR (`name-version-release`), trying each split of the name.
+    public func record(nvr: String) throws -> BuildRecord? {
+        let parts = nvr.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count >= 3 else { return nil }
+        let release = String(parts[parts.count - 1]), version = String(parts[parts.count - 2])
+        let name = parts.dropLast(2).joined(separator: "-")
+        return try record(name: name, version: version, release: release)
+    }
+
+    /// Takes the inventory's lock for one build (per NVR), so that concurrent writers of one build serialise.
+    public func lock(name: String, version: String, release: String) throws -> FileLock {
+        try FileLock(path: "\(locksDirectory)/build-\(name)-\(version)-\(release).lock")
+    }
+
+    /// Publishes a build assembled in `stagedDirectory` (which must hold its files; build.json is written here)
+    /// by one rename; fails if the build already exists.
+    public func publish(_ record: BuildRecord, stagedDirectory: String) throws {
+        let lock = try lock(name: record.name, version: record.version, release: record.release)
+        defer { lock.unlock() }
+        let destination = directory(of: record)
+        guard !FileSystem.exists(destination) else {
+            throw GooseError.workspace("build \(record.nvr) already exists in \(destination)")
+        }
+        try AtomicFileWriter.write(try record.encoded(), to: stagedDirectory + "/build.json")
+        try FileSystem.createDirectory((destination as NSString).deletingLastPathComponent)
+        try FileSystem.moveIntoPlace(stagedDirectory, destination)
+    }
+
+    /// Rewrites an existing build's build.json (e.g. after signing), atomically, under the build's lock.
+    public func update(name: String, version: String, release: String, _ change: (inout BuildRecord) throws -> Void) throws {
+        let lock = try lock(name: name, version: version, release: release)
+        defer { lock.unlock() }
+        guard var record = try record(name: name, version: version, release: release) else {
+            throw GooseError.workspace("no build \(name)-\(version)-\(release) in \(root)")
+        }
+        try change(&record)
+        try AtomicFileWriter.write(try record.encoded(), to: directory(of: record) + "/build.json")
+    }
+
+    /// A fresh staging directory on the workspace's file system for assembling a build.
+    public func makeStagingDirectory(for nvr: String) throws -> String {
+        try StagingArea.create(in: temporaryDirectory, purpose: "build-\(nvr)")
+    }
+}
