@@ -21,7 +21,7 @@ struct ImportSRPMCommand: AsyncParsableCommand {
           goose import-srpm ~/srpms/bash-5.1.8-9.el9.src.rpm
           goose import-srpm --branch c9 --jobs 4 ~/srpms/
           find /mnt/vault -name '*.src.rpm' | goose import-srpm --json -
-          goose import-srpm --layout centos --verify-key RPM-GPG-KEY-redhat-release ./*.src.rpm
+          goose import-srpm --layout centos --verify-key vendor-key.asc ./*.src.rpm
         """)
 
     @OptionGroup var workspaceOptions: WorkspaceOptions
