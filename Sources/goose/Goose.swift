@@ -20,6 +20,8 @@ struct Goose: AsyncParsableCommand {
             InitCommand.self,
             ImportSRPMCommand.self,
             LookasideCommand.self,
+            BuildOrderCommand.self,
+            ParseSpecsCommand.self,
             GenerateManualCommand.self,
         ]
     )
