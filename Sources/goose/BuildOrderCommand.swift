@@ -158,3 +158,27 @@ struct ParseSpecsCommand: ParsableCommand {
         try SpecParseWorker.serve(request: input) { line in FileHandle.standardOutput.write(line) }
     }
 }
+
+/// For bench/build-order.sh: times the graph, cycles and waves of a generated distribution.
+struct BuildOrderSyntheticBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "_bench-build-order-graph",
+        abstract: "Internal: time build-order's graph on a generated distribution.",
+        shouldDisplay: false)
+
+    @Option(help: "Source packages to generate.")
+    var packages = 3000
+
+    func run() throws {
+        let sources = SyntheticBuildGraph.sources(count: packages, seed: 1)
+        let start = DispatchTime.now()
+        let analysis = BuildGraphBuilder(sources: sources).analyze()
+        let result = BuildOrderResult.from(analysis)
+        _ = BuildOrderFormatter.render(result, format: .waves)
+        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1_000_000
+        let buildRequires = sources.reduce(0) { $0 + $1.spec.buildRequires.count }
+        Console.line(String(format: "%d packages, %d BuildRequires, %d edges, %d cycles (largest %d), %d waves: %.1f ms",
+                            packages, buildRequires, analysis.graph.edges.count, analysis.cycles.count,
+                            analysis.cycles.map(\.members.count).max() ?? 0, result.waves.count, milliseconds))
+    }
+}

@@ -22,6 +22,7 @@ struct Goose: AsyncParsableCommand {
             LookasideCommand.self,
             BuildOrderCommand.self,
             ParseSpecsCommand.self,
+            BuildOrderSyntheticBenchCommand.self,
             GenerateManualCommand.self,
         ]
     )
