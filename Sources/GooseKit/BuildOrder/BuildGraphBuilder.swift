@@ -80,6 +80,15 @@ public struct BuildGraphBuilder {
     private var binaries: [Binary] = []
     private var providers: [String: [(binary: Int, provide: Dependency)]] = [:]
     private let directOnly: Bool
+    private let memo = ResolutionMemo()
+
+    /// Results that do not depend on who asks, kept across both passes: matching is the expensive part.
+    private final class ResolutionMemo {
+        var candidates: [Dependency: [Int]] = [:]
+        var rich: [Dependency: RichDependency?] = [:]
+        var closures: [Int: [(source: Int, via: String)]] = [:]
+        var requires: [Int: [(binary: Int, requirement: String)]] = [:]
+    }
 
     public init(sources: [SourcePackage], repository: [RepositoryBinary] = [], directOnly: Bool = false) {
         self.sources = sources
@@ -110,10 +119,12 @@ public struct BuildGraphBuilder {
     }
 
     private func candidates(_ dependency: Dependency) -> [Int] {
+        if let known = memo.candidates[dependency] { return known }
         var result: [Int] = []
         for entry in providers[dependency.name] ?? [] where dependency.isSatisfied(by: entry.provide) {
             if !result.contains(entry.binary) { result.append(entry.binary) }
         }
+        memo.candidates[dependency] = result
         return result
     }
 
@@ -178,7 +189,13 @@ public struct BuildGraphBuilder {
     }
 
     private func resolve(_ dependency: Dependency, _ context: inout Context) -> Resolution {
-        guard let tree = RichDependency.parse(dependency) else { return nil }
+        if !dependency.isRich { return choose(dependency, &context) }
+        let tree: RichDependency?
+        if let known = memo.rich[dependency] { tree = known } else {
+            tree = RichDependency.parse(dependency)
+            memo.rich[dependency] = tree
+        }
+        guard let tree else { return nil }
         return resolve(tree, &context)
     }
 
@@ -207,7 +224,6 @@ public struct BuildGraphBuilder {
         var externalNeeds: [String: [String]] = [:]
         var externalProvider: [String: String] = [:]
         var choices: [String] = []
-        var closureMemo: [Int: [(source: Int, via: String)]] = [:]
         for (number, source) in sources.enumerated() {
             var context = Context(requester: number, componentOf: componentOf)
             var pending: [(binary: Int, root: Dependency)] = []
@@ -227,7 +243,7 @@ public struct BuildGraphBuilder {
             }
             if !directOnly {
                 for (binary, root) in pending {
-                    for reached in runtimeClosure(of: binary, memo: &closureMemo, context: &context) where reached.source != number {
+                    for reached in runtimeClosure(of: binary) where reached.source != number {
                         edges.append(BuildEdge(from: source.name, to: sources[reached.source].name,
                                                dependency: "\(root.description) → \(reached.via)"))
                         roots["\(number) \(reached.source)"] = roots["\(number) \(reached.source)"] ?? root
@@ -243,25 +259,33 @@ public struct BuildGraphBuilder {
     }
 
     /// The sources whose binaries must be installed with `binary` (its Requires, transitively), each with the Requires that pulls it.
-    private func runtimeClosure(of start: Int, memo: inout [Int: [(source: Int, via: String)]], context: inout Context) -> [(source: Int, via: String)] {
-        if let known = memo[start] { return known }
+    private func runtimeClosure(of start: Int) -> [(source: Int, via: String)] {
+        if let known = memo.closures[start] { return known }
         var seen: Set<Int> = [start]
         var pending = [start]
         var result: [(source: Int, via: String)] = []
         var sourcesSeen = Set<Int>()
-        var probe = Context(requester: nil, componentOf: nil)
         while let binary = pending.popLast() {
-            for requirement in binaries[binary].requires {
-                guard let resolved = resolve(requirement, &probe) else { continue }
-                for next in resolved where seen.insert(next).inserted {
-                    pending.append(next)
-                    if let source = binaries[next].source, sourcesSeen.insert(source).inserted {
-                        result.append((source, "\(binaries[binary].name) Requires: \(requirement.description)"))
-                    }
+            for (next, requirement) in directRequires(of: binary) where seen.insert(next).inserted {
+                pending.append(next)
+                if let source = binaries[next].source, sourcesSeen.insert(source).inserted {
+                    result.append((source, "\(binaries[binary].name) Requires: \(requirement)"))
                 }
             }
         }
-        memo[start] = result
+        memo.closures[start] = result
+        return result
+    }
+
+    /// The binaries a binary's Requires resolve to, chosen without regard to cycles (runtime needs have no bootstrap).
+    private func directRequires(of binary: Int) -> [(binary: Int, requirement: String)] {
+        if let known = memo.requires[binary] { return known }
+        var probe = Context(requester: nil, componentOf: nil)
+        var result: [(binary: Int, requirement: String)] = []
+        for requirement in binaries[binary].requires {
+            for next in resolve(requirement, &probe) ?? [] { result.append((next, requirement.description)) }
+        }
+        memo.requires[binary] = result
         return result
     }
 
