@@ -116,6 +116,8 @@ public struct BuildGraphBuilder {
         var requester: Int?
         var componentOf: [Int]?
         var choices: [String] = []
+        /// Whether an `or` had two usable alternatives (only then can knowing the cycles change the choice).
+        var sawAlternatives = false
     }
 
     private func candidates(_ dependency: Dependency) -> [Int] {
@@ -160,6 +162,7 @@ public struct BuildGraphBuilder {
                 let l = resolve(left, &context), r = resolve(right, &context)
                 guard let l else { return r }
                 guard let r else { return l }
+                context.sawAlternatives = true
                 if let componentOf = context.componentOf, let requester = context.requester {
                     let inCycle: ([Int]) -> Bool = { resolved in
                         resolved.contains { binary in self.binaries[binary].source.map { componentOf[$0] == componentOf[requester] } ?? false }
@@ -201,32 +204,52 @@ public struct BuildGraphBuilder {
 
     /// Resolves everything and analyses the graph: edges, cycles, waves, externals.
     public func analyze() -> BuildOrderAnalysis {
-        var (edges, externals, roots, choices) = buildEdges(componentOf: nil)
+        var (edges, externals, roots, choices, sawAlternatives) = buildEdges(componentOf: nil)
         var graph = DependencyGraph(names: sources.map(\.name), edges: edges)
         var components = graph.stronglyConnectedComponents()
-        if components.contains(where: { $0.count > 1 }) {
+        if sawAlternatives && components.contains(where: { $0.count > 1 }) {
             // Second pass: now that cycles are known, `or` alternatives can avoid them.
             var componentOf = Array(repeating: 0, count: sources.count)
             for (number, component) in components.enumerated() { for node in component { componentOf[node] = number } }
-            (edges, externals, roots, choices) = buildEdges(componentOf: componentOf)
+            (edges, externals, roots, choices, _) = buildEdges(componentOf: componentOf)
             graph = DependencyGraph(names: sources.map(\.name), edges: edges)
             components = graph.stronglyConnectedComponents()
         }
         let waves = graph.waves(components: components)
-        let cycles = components.filter { $0.count > 1 }.map { cycleReport($0, graph: graph, roots: roots) }
+        // Each edge inside a cycle, bucketed by component in one sweep (a sweep per cycle is quadratic on big graphs).
+        var componentOf = Array(repeating: 0, count: sources.count)
+        for (number, component) in components.enumerated() { for node in component { componentOf[node] = number } }
+        var innerEdges: [Int: [(from: Int, to: Int, edge: BuildEdge)]] = [:]
+        for (from, targets) in graph.successors.enumerated() where components[componentOf[from]].count > 1 {
+            for to in targets where componentOf[to] == componentOf[from] {
+                innerEdges[componentOf[from], default: []].append((from, to, BuildEdge(from: "", to: "", dependency: "")))
+            }
+        }
+        for edge in graph.edges {
+            guard let from = graph.index(of: edge.from), components[componentOf[from]].count > 1,
+                  let to = graph.index(of: edge.to), componentOf[to] == componentOf[from],
+                  let position = innerEdges[componentOf[from]]?.firstIndex(where: { $0.from == from && $0.to == to }) else { continue }
+            innerEdges[componentOf[from]]![position].edge = edge
+        }
+        let cycles = components.enumerated().filter { $0.element.count > 1 }.map { number, component in
+            cycleReport(component, inner: innerEdges[number] ?? [], roots: roots)
+        }
         return BuildOrderAnalysis(graph: graph, components: components, waveOfNode: waves, cycles: cycles,
                                   externals: externals, providerChoices: choices)
     }
 
-    private func buildEdges(componentOf: [Int]?) -> ([BuildEdge], [ExternalDependency], [String: Dependency], [String]) {
+    private func buildEdges(componentOf: [Int]?) -> ([BuildEdge], [ExternalDependency], [Int: Dependency], [String], Bool) {
         var edges: [BuildEdge] = []
-        var roots: [String: Dependency] = [:]
+        var roots: [Int: Dependency] = [:]
+        var sawAlternatives = false
         var externalNeeds: [String: [String]] = [:]
         var externalProvider: [String: String] = [:]
         var choices: [String] = []
         for (number, source) in sources.enumerated() {
             var context = Context(requester: number, componentOf: componentOf)
             var pending: [(binary: Int, root: Dependency)] = []
+            // The first reason for each pair is kept (direct before closure); later ones would be dropped anyway.
+            var reached = Set<Int>()
             for requirement in source.spec.buildRequires {
                 let resolved = resolve(requirement, &context)
                 let ours = resolved?.filter { binaries[$0].source != nil } ?? []
@@ -236,26 +259,28 @@ public struct BuildGraphBuilder {
                 }
                 for binary in ours {
                     guard let target = binaries[binary].source, target != number else { continue }
-                    edges.append(BuildEdge(from: source.name, to: sources[target].name, dependency: requirement.description))
-                    roots["\(number) \(target)"] = roots["\(number) \(target)"] ?? requirement
                     pending.append((binary, requirement))
+                    guard reached.insert(target).inserted else { continue }
+                    edges.append(BuildEdge(from: source.name, to: sources[target].name, dependency: requirement.description))
+                    roots[number * sources.count + target] = requirement
                 }
             }
             if !directOnly {
                 for (binary, root) in pending {
-                    for reached in runtimeClosure(of: binary) where reached.source != number {
-                        edges.append(BuildEdge(from: source.name, to: sources[reached.source].name,
-                                               dependency: "\(root.description) → \(reached.via)"))
-                        roots["\(number) \(reached.source)"] = roots["\(number) \(reached.source)"] ?? root
+                    for needed in runtimeClosure(of: binary) where needed.source != number && reached.insert(needed.source).inserted {
+                        edges.append(BuildEdge(from: source.name, to: sources[needed.source].name,
+                                               dependency: "\(root.description) → \(needed.via)"))
+                        roots[number * sources.count + needed.source] = root
                     }
                 }
             }
             choices += context.choices
+            sawAlternatives = sawAlternatives || context.sawAlternatives
         }
         let externals = externalNeeds.keys.sorted().map {
             ExternalDependency(dependency: $0, neededBy: Array(Set(externalNeeds[$0]!)).sorted(), providedBy: externalProvider[$0])
         }
-        return (edges, externals, roots, Array(Set(choices)).sorted())
+        return (edges, externals, roots, Array(Set(choices)).sorted(), sawAlternatives)
     }
 
     /// The sources whose binaries must be installed with `binary` (its Requires, transitively), each with the Requires that pulls it.
@@ -289,23 +314,17 @@ public struct BuildGraphBuilder {
         return result
     }
 
-    private func cycleReport(_ component: [Int], graph: DependencyGraph, roots: [String: Dependency]) -> CycleReport {
-        let members = Set(component)
-        var inner: [(Int, Int)] = []
-        var innerEdges: [BuildEdge] = []
-        for edge in graph.edges {
-            guard let from = graph.index(of: edge.from), let to = graph.index(of: edge.to), members.contains(from), members.contains(to) else { continue }
-            inner.append((from, to))
-            innerEdges.append(edge)
-        }
+    private func cycleReport(_ component: [Int], inner edges: [(from: Int, to: Int, edge: BuildEdge)], roots: [Int: Dependency]) -> CycleReport {
+        let inner = edges.map { ($0.from, $0.to) }
+        let innerEdges = edges.map(\.edge)
         let (breaking, exact) = FeedbackArcSet.compute(nodes: component, edges: inner)
         let breakingEdges = breaking.compactMap { pair in innerEdges[inner.firstIndex { $0 == pair }!] }
         let removable = breakingEdges.filter { edge in
-            guard let from = graph.index(of: edge.from), let to = graph.index(of: edge.to),
-                  let bootstrap = sources[from].bootstrapBuildRequires, let root = roots["\(from) \(to)"] else { return false }
+            guard let from = sources.firstIndex(where: { $0.name == edge.from }), let to = sources.firstIndex(where: { $0.name == edge.to }),
+                  let bootstrap = sources[from].bootstrapBuildRequires, let root = roots[from * sources.count + to] else { return false }
             return !bootstrap.contains(root)
         }
-        return CycleReport(members: component.map { graph.names[$0] }, edges: innerEdges, breakingEdges: breakingEdges,
+        return CycleReport(members: component.map { sources[$0].name }, edges: innerEdges, breakingEdges: breakingEdges,
                            exact: exact, bootstrapRemovable: removable)
     }
 }
