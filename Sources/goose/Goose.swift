@@ -20,6 +20,9 @@ struct Goose: AsyncParsableCommand {
             InitCommand.self,
             ImportSRPMCommand.self,
             LookasideCommand.self,
+            BuildOrderCommand.self,
+            ParseSpecsCommand.self,
+            BuildOrderSyntheticBenchCommand.self,
             GenerateManualCommand.self,
         ]
     )

@@ -1,0 +1,89 @@
+@preconcurrency import CSolv
+import Foundation
+
+/// Reads the binaries of a repository (repodata of already-built packages) with libsolv, for the provides that only
+/// exist after a build: files (`/usr/bin/perl`), `pkgconfig(...)`, generated sonames.
+public enum RepositoryProvides {
+    /// Loads `directory`'s primary metadata (the one repomd.xml names).
+    public static func load(directory: String) throws -> [RepositoryBinary] {
+        if directory.hasPrefix("http://") || directory.hasPrefix("https://") {
+            throw GooseError.usage("--repo \(directory): only local repository directories are supported; fetch the repodata first")
+        }
+        let repomdPath = directory + "/repodata/repomd.xml"
+        guard let repomd = try? FileSystem.contents(of: repomdPath) else {
+            throw GooseError.io(path: repomdPath, reason: "no repodata here (expected repodata/repomd.xml)")
+        }
+        guard let primary = primaryLocation(in: String(decoding: repomd, as: UTF8.self)) else {
+            throw GooseError.invalidPackage(file: repomdPath, reason: "repomd.xml lists no primary metadata")
+        }
+        let primaryPath = directory + "/" + primary
+        guard let pool = pool_create() else { throw GooseError.io(path: primaryPath, reason: "libsolv: cannot create a pool") }
+        defer { pool_free(pool) }
+        pool_setdisttype(pool, Int32(DISTTYPE_RPM))
+        guard let repo = repo_create(pool, "goose-build-order") else { throw GooseError.io(path: primaryPath, reason: "libsolv: cannot create a repo") }
+        guard let file = solv_xfopen(primaryPath, "r") else { throw GooseError.io(path: primaryPath, reason: "cannot open") }
+        let status = repo_add_rpmmd(repo, file, nil, 0)
+        fclose(file)
+        guard status == 0 else {
+            let message = pool_errstr(pool).map { String(cString: $0) } ?? "unreadable"
+            throw GooseError.invalidPackage(file: primaryPath, reason: "libsolv: \(message)")
+        }
+        var result: [RepositoryBinary] = []
+        var queue = Queue()
+        queue_init(&queue)
+        defer { queue_free(&queue) }
+        for id in repo.pointee.start..<repo.pointee.end {
+            let solvable = pool.pointee.solvables.advanced(by: Int(id))
+            guard solvable.pointee.repo == repo else { continue }
+            let arch = String(cString: pool_id2str(pool, solvable.pointee.arch))
+            if arch == "src" || arch == "nosrc" { continue }
+            let name = String(cString: pool_id2str(pool, solvable.pointee.name))
+            let sourceName = solvable_lookup_sourcepkg(solvable).map { sourcePackageName(String(cString: $0)) }
+            result.append(RepositoryBinary(name: name, sourceName: sourceName,
+                                           provides: dependencies(pool, solvable, Id(SOLVABLE_PROVIDES.rawValue), &queue),
+                                           requires: dependencies(pool, solvable, Id(SOLVABLE_REQUIRES.rawValue), &queue)))
+        }
+        return result
+    }
+
+    private static func dependencies(_ pool: UnsafeMutablePointer<Pool>, _ solvable: UnsafeMutablePointer<Solvable>, _ key: Id, _ queue: inout Queue) -> [Dependency] {
+        queue_empty(&queue)
+        _ = solvable_lookup_deparray(solvable, key, &queue, 0)
+        var result: [Dependency] = []
+        for index in 0..<Int(queue.count) {
+            let id = queue.elements[index]
+            if id == Id(SOLVABLE_PREREQMARKER.rawValue) || id == Id(SOLVABLE_FILEMARKER.rawValue) { continue }
+            if UInt32(bitPattern: id) & 0x8000_0000 != 0 {
+                let relation = pool.pointee.rels[Int(UInt32(bitPattern: id) ^ 0x8000_0000)]
+                if relation.flags >= 1 && relation.flags <= 7 {
+                    var flags: DependencyFlags = []
+                    if relation.flags & 1 != 0 { flags.insert(.greater) }
+                    if relation.flags & 2 != 0 { flags.insert(.equal) }
+                    if relation.flags & 4 != 0 { flags.insert(.less) }
+                    result.append(Dependency(name: String(cString: pool_id2str(pool, relation.name)), flags: flags,
+                                             version: String(cString: pool_id2str(pool, relation.evr))))
+                    continue
+                }
+            }
+            result.append(Dependency(name: String(cString: pool_dep2str(pool, id))))
+        }
+        return result
+    }
+
+    /// `bash-5.1-2.el9.src.rpm` → `bash`.
+    static func sourcePackageName(_ file: String) -> String {
+        var parts = file.replacingOccurrences(of: ".src.rpm", with: "").replacingOccurrences(of: ".nosrc.rpm", with: "").split(separator: "-", omittingEmptySubsequences: false)
+        if parts.count > 2 { parts.removeLast(2) }
+        return parts.joined(separator: "-")
+    }
+
+    /// The `href` of `<data type="primary">` in repomd.xml.
+    static func primaryLocation(in repomd: String) -> String? {
+        guard let data = repomd.range(of: "<data type=\"primary\">") else { return nil }
+        let rest = repomd[data.upperBound...]
+        guard let location = rest.range(of: "<location href=\"") else { return nil }
+        let tail = rest[location.upperBound...]
+        guard let end = tail.firstIndex(of: "\"") else { return nil }
+        return String(tail[..<end])
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+
+/// Where one spec comes from: a file, the spec inside an SRPM, or a dist-git branch read through libgit2.
+public enum SpecSource: Hashable, Sendable {
+    case file(String)
+    case sourceRPM(String)
+    case distGit(repository: String, branch: String)
+
+    /// How messages name it.
+    public var origin: String {
+        switch self {
+        case let .file(path), let .sourceRPM(path): return path
+        case let .distGit(repository, branch): return "\(repository)@\(branch)"
+        }
+    }
+
+    /// Finds the specs under the given paths: `.spec` files, `.src.rpm` files, a package directory (`<dir>/<dir>.spec`,
+    /// else its `*.spec`), or a tree of package directories (every `*.spec` one level down).
+    public static func discover(_ paths: [String]) throws -> [SpecSource] {
+        var result: [SpecSource] = []
+        let manager = FileManager.default
+        for path in paths {
+            if path.hasSuffix(".src.rpm") || path.hasSuffix(".nosrc.rpm") {
+                guard FileSystem.isRegularFile(path) else { throw GooseError.io(path: path, reason: "no such file") }
+                result.append(.sourceRPM(path))
+                continue
+            }
+            if FileSystem.isRegularFile(path) {
+                result.append(.file(path))
+                continue
+            }
+            guard FileSystem.isDirectory(path) else { throw GooseError.io(path: path, reason: "no such file or directory") }
+            let base = (path as NSString).lastPathComponent
+            let own = path + "/" + base + ".spec"
+            if FileSystem.isRegularFile(own) {
+                result.append(.file(own))
+                continue
+            }
+            let entries = (try? manager.contentsOfDirectory(atPath: path))?.sorted() ?? []
+            let direct = entries.filter { $0.hasSuffix(".spec") || $0.hasSuffix(".src.rpm") }
+            if !direct.isEmpty {
+                result += direct.map { $0.hasSuffix(".spec") ? .file(path + "/" + $0) : .sourceRPM(path + "/" + $0) }
+                continue
+            }
+            for entry in entries where FileSystem.isDirectory(path + "/" + entry) {
+                let directory = path + "/" + entry
+                let specs = ((try? manager.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".spec") }.sorted()
+                result += specs.map { .file(directory + "/" + $0) }
+            }
+        }
+        return result
+    }
+
+    /// Every dist-git repository of the workspace, read at `branch`.
+    public static func distGit(workspace: Workspace, branch: String) throws -> [SpecSource] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: workspace.gitDirectory)) ?? []
+        return entries.filter { $0.hasSuffix(".git") }.sorted().map { .distGit(repository: workspace.gitDirectory + "/" + $0, branch: branch) }
+    }
+
+    /// The spec's text and the directory its sources live in (nil when it has none on disk).
+    public func load() throws -> (content: Data, sourceDirectory: String?) {
+        switch self {
+        case let .file(path):
+            return (try FileSystem.contents(of: path), (path as NSString).deletingLastPathComponent)
+        case let .sourceRPM(path):
+            return (try Self.specInside(sourceRPM: path), nil)
+        case let .distGit(repository, branch):
+            let git = try GitRepository.open(repository)
+            guard let commit = try git.resolve("refs/heads/" + branch) else {
+                throw GooseError.git(context: repository, reason: "no branch '\(branch)'")
+            }
+            let files = try git.files(ofCommit: commit)
+            let name = String((repository as NSString).lastPathComponent.dropLast(4))
+            let specPath = files[name + ".spec"] != nil ? name + ".spec" : files.keys.filter { !$0.contains("/") && $0.hasSuffix(".spec") }.sorted().first
+            guard let specPath, let file = files[specPath] else {
+                throw GooseError.git(context: "\(repository)@\(branch)", reason: "no spec file at the top of the tree")
+            }
+            return (try git.blob(file.id), nil)
+        }
+    }
+
+    /// Reads the spec file (the entry rpm flags as the spec) out of a source RPM's payload.
+    static func specInside(sourceRPM path: String) throws -> Data {
+        let package = try RPMPackageReader.read(path)
+        guard package.isSource, let spec = package.specFile else {
+            throw GooseError.invalidPackage(file: path, reason: "not a source RPM with a spec file")
+        }
+        let reader = try RPMArchiveReader(path: path)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
+        defer { buffer.deallocate() }
+        while let entry = try reader.nextEntry() {
+            guard (entry.path as NSString).lastPathComponent == (spec.path as NSString).lastPathComponent, entry.kind == .regular else { continue }
+            var data = Data()
+            try reader.readData(into: buffer) { data.append(contentsOf: $0) }
+            return data
+        }
+        throw GooseError.invalidPackage(file: path, reason: "spec file \(spec.path) missing from the payload")
+    }
+}

@@ -1,0 +1,125 @@
+import CRPM
+import Foundation
+
+/// The macros a spec is evaluated with: `--define`, `--with`, `--without` and macro files, as rpmbuild takes them.
+public struct SpecMacroOptions: Hashable, Sendable, Codable {
+    public var definitions: [String]
+    public var withConditionals: [String]
+    public var withoutConditionals: [String]
+    public var macroFiles: [String]
+
+    public init(definitions: [String] = [], withConditionals: [String] = [], withoutConditionals: [String] = [], macroFiles: [String] = []) {
+        self.definitions = definitions
+        self.withConditionals = withConditionals
+        self.withoutConditionals = withoutConditionals
+        self.macroFiles = macroFiles
+    }
+
+    /// The same options with `--with name` added (for bootstrap analysis).
+    public func adding(with name: String) -> SpecMacroOptions {
+        var copy = self
+        copy.withoutConditionals.removeAll { $0 == name }
+        if !copy.withConditionals.contains(name) { copy.withConditionals.append(name) }
+        return copy
+    }
+}
+
+/// One binary package a spec produces.
+public struct SpecBinaryPackage: Hashable, Sendable, Codable {
+    public var name: String
+    public var provides: [Dependency]
+    public var requires: [Dependency]
+
+    public init(name: String, provides: [Dependency], requires: [Dependency]) {
+        self.name = name
+        self.provides = provides
+        self.requires = requires
+    }
+}
+
+/// What librpm's spec parser says about one source package.
+public struct ParsedSpec: Hashable, Sendable, Codable {
+    /// The source package name (the spec's Name).
+    public var name: String
+    public var evr: EVR
+    public var buildRequires: [Dependency]
+    public var packages: [SpecBinaryPackage]
+
+    public init(name: String, evr: EVR, buildRequires: [Dependency], packages: [SpecBinaryPackage]) {
+        self.name = name
+        self.evr = evr
+        self.buildRequires = buildRequires
+        self.packages = packages
+    }
+}
+
+/// Parses spec files with librpmbuild's `rpmSpecParse`, as `rpmspec -q` does.
+///
+/// librpm keeps macros in one process-wide context and a spec's `%global`s stay in it after parsing, so
+/// every parse resets the context and reloads the configuration first, as rpmbuild does between specs.
+/// That makes parsing unsafe to run on several threads of one process: goose parses in worker processes.
+public enum SpecParser {
+    private static let lock = NSLock()
+
+    /// Parses `path` with `options`; the error carries rpm's own messages.
+    public static func parse(path: String, options: SpecMacroOptions) throws -> ParsedSpec {
+        RPMLibrary.ensureInitialized()
+        lock.lock()
+        defer { lock.unlock() }
+        let (result, messages) = RPMLibrary.capturingLog { () -> ParsedSpec? in
+            resetMacros(options: options, specDirectory: (path as NSString).deletingLastPathComponent)
+            guard let spec = rpmSpecParse(path, rpmSpecFlags(RPMSPEC_ANYARCH.rawValue | RPMSPEC_FORCE.rawValue), nil) else { return nil }
+            defer { rpmSpecFree(spec) }
+            return read(spec)
+        }
+        guard let result else {
+            let errors = messages.filter { !$0.isEmpty }
+            let reason = errors.isEmpty ? "rpm could not parse the spec" : errors.suffix(3).joined(separator: "; ")
+            throw GooseError.invalidPackage(file: path, reason: reason.replacingOccurrences(of: "\n", with: " "))
+        }
+        return result
+    }
+
+    private static func resetMacros(options: SpecMacroOptions, specDirectory: String) {
+        rpmFreeMacros(nil)
+        rpmFreeRpmrc()
+        _ = rpmReadConfigFiles(nil, nil)
+        rpmPushMacro(nil, "_dbpath", nil, "/nonexistent/goose-no-rpmdb", RMIL_GLOBAL)
+        // dist-git keeps sources beside the spec (as fedpkg sets it), so %{SOURCE1} includes resolve there.
+        rpmPushMacro(nil, "_sourcedir", nil, specDirectory.isEmpty ? "." : specDirectory, RMIL_CMDLINE)
+        for file in options.macroFiles { _ = rpmLoadMacroFile(nil, file) }
+        for definition in options.definitions { _ = rpmDefineMacro(nil, definition, RMIL_CMDLINE) }
+        // rpmbuild's --with X / --without X are exactly these definitions (see rpmbuild's popt table).
+        for name in options.withConditionals { _ = rpmDefineMacro(nil, "_with_\(name) --with-\(name)", RMIL_CMDLINE) }
+        for name in options.withoutConditionals { _ = rpmDefineMacro(nil, "_without_\(name) --without-\(name)", RMIL_CMDLINE) }
+    }
+
+    private static func read(_ spec: rpmSpec) -> ParsedSpec? {
+        guard let sourceHeader = rpmSpecSourceHeader(spec) else { return nil }
+        let source = RPMHeader(owning: headerLink(sourceHeader))
+        let name = source.string(RPMTAG_NAME) ?? ""
+        let evr = EVR(epoch: source.number(RPMTAG_EPOCH).map { Int($0) },
+                      version: source.string(RPMTAG_VERSION) ?? "", release: source.string(RPMTAG_RELEASE) ?? "")
+        let buildRequires = source.dependencies(RPMTAG_REQUIRENAME).filter { !$0.name.hasPrefix("rpmlib(") }
+        var packages: [SpecBinaryPackage] = []
+        let iterator = rpmSpecPkgIterInit(spec)
+        defer { rpmSpecPkgIterFree(iterator) }
+        while let package = rpmSpecPkgIterNext(iterator) {
+            guard let headerPointer = rpmSpecPkgHeader(package) else { continue }
+            let header = RPMHeader(owning: headerLink(headerPointer))
+            let packageName = header.string(RPMTAG_NAME) ?? ""
+            var provides = header.dependencies(RPMTAG_PROVIDENAME)
+            let implicit = Dependency(name: packageName, flags: .equal, version: evrText(header))
+            if !provides.contains(where: { $0.name == packageName && $0.flags == .equal }) { provides.append(implicit) }
+            let requires = header.dependencies(RPMTAG_REQUIRENAME).filter { !$0.name.hasPrefix("rpmlib(") }
+            packages.append(SpecBinaryPackage(name: packageName, provides: provides, requires: requires))
+        }
+        return ParsedSpec(name: name, evr: evr, buildRequires: buildRequires, packages: packages)
+    }
+
+    private static func evrText(_ header: RPMHeader) -> String {
+        let base = "\(header.string(RPMTAG_VERSION) ?? "")-\(header.string(RPMTAG_RELEASE) ?? "")"
+        if let epoch = header.number(RPMTAG_EPOCH) { return "\(epoch):\(base)" }
+        return base
+    }
+}

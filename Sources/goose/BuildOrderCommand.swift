@@ -1,0 +1,194 @@
+import ArgumentParser
+import Foundation
+import GooseKit
+
+extension BuildOrderFormat: ExpressibleByArgument {}
+
+struct BuildOrderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build-order",
+        abstract: "Order source packages for building: waves, cycles, externals.",
+        discussion: """
+        Reads spec files (a FILE.spec, a package directory <dir>/<dir>.spec, or a tree of package \
+        directories), SRPMs, or with --branch every dist-git repository of the workspace (read from \
+        git, no checkout). Specs are parsed by librpm's spec parser with your macros, in parallel \
+        worker processes, and cached by content (a second run parses nothing unchanged).
+
+        An edge A -> B means A needs B built first: a BuildRequires of A is provided (version \
+        checked by librpm) by a binary of B, or — unless --direct-only — by a binary in the runtime \
+        closure (Requires, transitively) of such a binary. Provider rule when several match: a binary \
+        built here over one only --repo has; then the binary whose name is the dependency; then the \
+        alphabetically first source. For `(a or b)` an alternative outside the requester's cycle wins. \
+        --verbose prints each such choice. Cycles are listed on stderr with their edges and the fewest \
+        edges that break them (exact for small cycles, greedy for large ones), marking those that \
+        disappear when the spec is parsed --with bootstrap.
+
+        Exit status: 0; 4 when some spec failed to parse (the others are still ordered); 1 on I/O errors.
+
+        Examples:
+          goose build-order ~/specs
+          goose build-order --define 'dist .el9' --define 'rhel 9' --format chain ~/specs
+          goose build-order --branch c9 --format json > order.json
+          goose build-order --subset bash readline --include-between ~/specs
+          goose build-order --rdeps openssl ~/specs
+          goose build-order --repo /srv/repos/el9/latest/x86_64 --externals ~/specs
+        """)
+
+    @Option(name: .long, help: ArgumentHelp("The goose workspace (for --branch and the cache).", valueName: "dir"))
+    var workspace: String?
+
+    @Argument(help: "Spec files, package directories, trees of package directories, or SRPMs.")
+    var inputs: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Read each dist-git repository of the workspace at this branch.", valueName: "branch"))
+    var branch: String?
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Define a macro, as rpmbuild --define.", valueName: "'name value'"))
+    var define: [String] = []
+
+    @Option(name: .customLong("with"), help: ArgumentHelp("Enable a conditional, as rpmbuild --with.", valueName: "name"))
+    var withConditionals: [String] = []
+
+    @Option(name: .customLong("without"), help: ArgumentHelp("Disable a conditional, as rpmbuild --without.", valueName: "name"))
+    var withoutConditionals: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Load a macro file (repeatable).", valueName: "file"))
+    var macros: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Repository of built binaries (repodata) for provides that exist only after a build.", valueName: "dir"))
+    var repo: [String] = []
+
+    @Option(name: .long, help: "Output format: waves, chain, list, dot or json.")
+    var format: BuildOrderFormat = .waves
+
+    @Flag(name: .long, help: "Print JSON (same as --format json).")
+    var json = false
+
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Order only these packages, through the whole graph.", valueName: "name"))
+    var subset: [String] = []
+
+    @Flag(name: .long, help: "With --subset, also list the packages between the chosen ones.")
+    var includeBetween = false
+
+    @Option(name: .long, help: ArgumentHelp("Show what must be rebuilt when this package changes, in order.", valueName: "name"))
+    var rdeps: [String] = []
+
+    @Flag(name: .long, help: "List the dependencies no input provides (the base buildroot's job).")
+    var externals = false
+
+    @Flag(name: .long, help: "Only direct BuildRequires edges, without the runtime closure of the providers.")
+    var directOnly = false
+
+    @Option(name: [.short, .long], help: "Spec parser processes to run at once (default: all cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(name: .long, help: "Parse everything again, ignoring the cache (the cache is still refreshed).")
+    var noCache = false
+
+    @Flag(name: [.short, .long], help: "Explain provider choices and print cache statistics.")
+    var verbose = false
+
+    @Flag(name: [.short, .long], help: "Print no progress, warnings or cycle details; only errors.")
+    var quiet = false
+
+    func run() async throws {
+        guard !inputs.isEmpty || branch != nil else { throw GooseError.usage("build-order: give spec files or directories, SRPMs, or --branch") }
+        guard jobs > 0 else { throw GooseError.usage("--jobs must be at least 1") }
+        let workspaceRoot: Workspace? = branch != nil || workspace != nil ? try Workspace.locate(explicit: workspace) : nil
+        var sources = try SpecSource.discover(inputs)
+        if let branch, let workspaceRoot { sources += try SpecSource.distGit(workspace: workspaceRoot, branch: branch) }
+        let options = SpecMacroOptions(definitions: define, withConditionals: withConditionals,
+                                       withoutConditionals: withoutConditionals, macroFiles: macros.map(FileSystem.absolute))
+        let cacheDirectory = SpecParseCache.defaultDirectory(workspaceRoot: workspaceRoot?.root)
+        let collector = SpecCollector(options: options, cache: SpecParseCache(directory: cacheDirectory, reading: !noCache),
+                                      workerExecutable: Self.executablePath(), jobs: jobs)
+        let planner = BuildOrderPlanner(collector: collector, repositories: repo, directOnly: directOnly)
+        let bar = ProgressBar(total: sources.count, label: "parsing specs", enabled: !quiet && isatty(STDERR_FILENO) != 0)
+        let plan = try await planner.plan(sources) { done, _ in bar.advance(current: "\(done) parsed") }
+        bar.finish()
+        let selection = BuildOrderSelection(subset: subset, includeBetween: includeBetween, reverseDependenciesOf: rdeps)
+        let result = try selection.apply(to: plan.analysis)
+
+        for failure in plan.failures { Console.error(failure) }
+        if !quiet {
+            for warning in plan.warnings { Console.error("warning: " + warning) }
+            if verbose {
+                for choice in plan.analysis.providerChoices { Console.error("provider: " + choice) }
+                Console.error("specs: \(sources.count), parsed \(plan.statistics.parsed), from cache \(plan.statistics.cached) (\(cacheDirectory))")
+            }
+        }
+        let chosenFormat = json ? .json : format
+        if externals && chosenFormat != .json {
+            for external in result.externals {
+                let provider = external.providedBy.map { " [repo: \($0)]" } ?? ""
+                Console.line("\(external.dependency)\t\(external.neededBy.joined(separator: " "))\(provider)")
+            }
+        } else {
+            FileHandle.standardOutput.write(Data(BuildOrderFormatter.render(result, format: chosenFormat).utf8))
+        }
+        if !quiet && chosenFormat != .json {
+            if !result.pulledIn.isEmpty && !includeBetween {
+                Console.error("note: ordered through packages not listed: \(result.pulledIn.joined(separator: " ")) (--include-between lists them)")
+            }
+            let report = BuildOrderFormatter.cycleReport(result)
+            if !report.isEmpty { FileHandle.standardError.write(Data(report.utf8)) }
+        }
+        if !plan.failures.isEmpty {
+            throw GooseError.invalidPackage(file: "build-order", reason: "\(plan.failures.count) of \(sources.count) specs failed to parse (listed above)")
+        }
+    }
+
+    /// This goose binary, which the spec parser workers run as `goose _parse-specs`.
+    static func executablePath() -> String? {
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first
+        return path.flatMap { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil }
+    }
+}
+
+/// The worker behind `goose build-order`: parses the specs named on standard input, one JSON line per spec.
+/// librpm's macros are process-wide, so parallel parsing needs processes, not threads.
+struct ParseSpecsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "_parse-specs",
+        abstract: "Internal: parse specs for build-order (JSON on stdin and stdout).",
+        shouldDisplay: false)
+
+    func run() throws {
+        let input = FileHandle.standardInput.readDataToEndOfFile()
+        try SpecParseWorker.serve(request: input) { line in FileHandle.standardOutput.write(line) }
+    }
+}
+
+/// For bench/build-order.sh: times the graph, cycles and waves of a generated distribution.
+struct BuildOrderSyntheticBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "_bench-build-order-graph",
+        abstract: "Internal: time build-order's graph on a generated distribution.",
+        shouldDisplay: false)
+
+    @Option(help: "Source packages to generate.")
+    var packages = 3000
+
+    func run() throws {
+        let sources = SyntheticBuildGraph.sources(count: packages, seed: 1)
+        let start = DispatchTime.now()
+        let cpuStart = Self.processorTime()
+        let analysis = BuildGraphBuilder(sources: sources).analyze()
+        let result = BuildOrderResult.from(analysis)
+        _ = BuildOrderFormatter.render(result, format: .waves)
+        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1_000_000
+        let cpuMilliseconds = (Self.processorTime() - cpuStart) * 1000
+        let buildRequires = sources.reduce(0) { $0 + $1.spec.buildRequires.count }
+        // CPU time too: on a shared, loaded machine the wall clock measures the neighbours.
+        Console.line(String(format: "%d packages, %d BuildRequires, %d edges, %d cycles (largest %d), %d waves: %.1f ms (CPU %.1f ms)",
+                            packages, buildRequires, analysis.graph.edges.count, analysis.cycles.count,
+                            analysis.cycles.map(\.members.count).max() ?? 0, result.waves.count, milliseconds, cpuMilliseconds))
+    }
+
+    /// Seconds of CPU this process has used.
+    static func processorTime() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}

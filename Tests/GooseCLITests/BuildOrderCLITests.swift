@@ -1,0 +1,224 @@
+import Foundation
+import XCTest
+
+/// End-to-end tests of `goose build-order` on real specs and SRPMs, checked with rpmbuild, rpm, rpmspec and git.
+final class BuildOrderCLITests: XCTestCase {
+    private func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "goose-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    @discardableResult
+    private func shell(_ command: String, in directory: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> GooseBinary.Output {
+        let result = try GooseBinary.runProgram("/bin/sh", ["-c", command], in: directory)
+        XCTAssertEqual(result.status, 0, "\(command) failed: \(result.stderr)", file: file, line: line)
+        return result
+    }
+
+    /// Runs goose with a cache of the test's own.
+    private func goose(_ arguments: [String], cache: String, in directory: String? = nil) throws -> GooseBinary.Output {
+        try GooseBinary.run(arguments, in: directory, environment: ["XDG_CACHE_HOME": cache])
+    }
+
+    private func json(_ output: GooseBinary.Output) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any], output.stderr)
+    }
+
+    private func writeSpec(_ root: String, name: String, version: String = "1.0", buildRequires: [String] = [],
+                           subpackage: (name: String, requires: [String])? = nil, build: String, files: String) throws {
+        let directory = root + "/" + name
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var text = """
+        Name: \(name)
+        Version: \(version)
+        Release: 1
+        Summary: build-order test package \(name)
+        License: MIT
+        BuildArch: noarch
+        \(buildRequires.map { "BuildRequires: \($0)\n" }.joined())
+        %description
+        Test package.
+
+        """
+        if let subpackage {
+            text += """
+            %package -n \(subpackage.name)
+            Summary: headers of \(name)
+            \(subpackage.requires.map { "Requires: \($0)\n" }.joined())
+            %description -n \(subpackage.name)
+            Headers.
+
+            """
+        }
+        // %setup -c gives each package a build directory of its own; without it they would share top/BUILD.
+        text += """
+        %prep
+        %setup -q -c -T
+
+        %build
+        \(build)
+
+        %install
+        mkdir -p %{buildroot}/usr/include %{buildroot}/usr/share/\(name)
+        cp -p out.* %{buildroot}/usr/include/ 2>/dev/null || :
+        echo \(name) > %{buildroot}/usr/share/\(name)/marker
+
+        %files
+        /usr/share/\(name)
+
+        """
+        if let subpackage { text += "%files -n \(subpackage.name)\n\(files)\n" }
+        try text.write(toFile: "\(directory)/\(name).spec", atomically: true, encoding: .utf8)
+    }
+
+    /// Four packages where each build reads the previous wave's installed output: ccore → libb, tool → app.
+    /// goose prints the order; rpmbuild (which checks BuildRequires against the rpmdb) builds in that order,
+    /// and each wave's RPMs are installed into a private root before the next wave.
+    func testRpmbuildSucceedsInPrintedOrderAndFailsOutOfOrder() throws {
+        guard GooseBinary.toolPath(named: "rpmbuild") != nil, GooseBinary.toolPath(named: "rpm") != nil else { throw XCTSkip("rpmbuild not installed") }
+        let work = try temporaryDirectory()
+        let specs = work + "/specs", root = work + "/root", top = work + "/top"
+        try writeSpec(specs, name: "ccore", version: "3.1", subpackage: ("ccore-devel", []),
+                      build: "echo 'CCORE 3.1' > out.ccore.h", files: "/usr/include/out.ccore.h")
+        try writeSpec(specs, name: "libb", buildRequires: ["ccore-devel >= 3"], subpackage: ("bcore-devel", ["ccore-devel"]),
+                      build: "grep CCORE \(root)/usr/include/out.ccore.h && echo \"B on $(cat \(root)/usr/include/out.ccore.h)\" > out.bcore.h",
+                      files: "/usr/include/out.bcore.h")
+        try writeSpec(specs, name: "tool", buildRequires: ["(ccore-devel >= 3 or ccore-compat)"],
+                      build: "test -s \(root)/usr/include/out.ccore.h", files: "")
+        try writeSpec(specs, name: "app", buildRequires: ["bcore-devel"],
+                      build: "grep 'B on CCORE 3.1' \(root)/usr/include/out.bcore.h", files: "")
+        let output = try goose(["build-order", "--format", "json", specs], cache: work + "/cache")
+        XCTAssertEqual(output.status, 0, output.stderr)
+        let waves = try XCTUnwrap(try json(output)["waves"] as? [[String]])
+        XCTAssertEqual(waves, [["ccore"], ["libb", "tool"], ["app"]])
+        let chain = try goose(["build-order", "--format", "chain", specs], cache: work + "/cache")
+        XCTAssertEqual(chain.stdout, "ccore : libb tool : app\n")
+
+        try shell("mkdir -p \(root)/var/lib/rpm && rpm --root \(root) --dbpath /var/lib/rpm --initdb")
+        func rpmbuild(_ name: String) throws -> GooseBinary.Output {
+            try GooseBinary.runProgram("/bin/sh", ["-c", "rpmbuild -bb --define '_topdir \(top)' --define '_dbpath \(root)/var/lib/rpm' \(specs)/\(name)/\(name).spec"])
+        }
+        // Out of order, rpmbuild refuses: its BuildRequires are not installed yet.
+        let early = try rpmbuild("app")
+        XCTAssertNotEqual(early.status, 0)
+        XCTAssertTrue(early.stderr.contains("Failed build dependencies"), early.stderr)
+        for wave in waves {
+            var built: [String] = []
+            for name in wave {
+                let result = try rpmbuild(name)
+                XCTAssertEqual(result.status, 0, "\(name) in wave order: \(result.stderr)")
+                built.append(name)
+            }
+            XCTAssertEqual(built, wave)
+            // Install the whole wave only after it is built: packages of one wave must not need each other.
+            // Debian's rpm wants --force-debian to install at all.
+            try shell("touch \(work)/installed; for f in \(top)/RPMS/noarch/*.rpm; do grep -qx \"$f\" \(work)/installed || { rpm --force-debian --root \(root) --dbpath /var/lib/rpm -i --nodeps --noscripts \"$f\" && echo \"$f\" >> \(work)/installed; }; done")
+        }
+        let installed = try shell("rpm --root \(root) --dbpath /var/lib/rpm -qa --qf '%{NAME}\\n' | sort").stdout
+        XCTAssertEqual(installed, "app\nbcore-devel\nccore\nccore-devel\nlibb\ntool\n")
+        // The devel package goose said libb needs does provide what libb's spec asks for, per rpm itself.
+        let provides = try shell("rpm -qp --provides \(top)/RPMS/noarch/ccore-devel-3.1-1.noarch.rpm").stdout
+        XCTAssertTrue(provides.contains("ccore-devel = 3.1-1"), provides)
+    }
+
+    func testRealCycleInAzureLinuxCmakeAndCurl() throws {
+        let work = try temporaryDirectory()
+        let azure = GooseBinary.fixtures + "/specs/azurelinux-3.0"
+        let arguments = ["build-order", "--direct-only", "--define", "dist .azl3", "--define", "azl 3", "--format", "json",
+                         azure + "/cmake", azure + "/curl", azure + "/zlib"]
+        let output = try goose(arguments, cache: work + "/cache")
+        XCTAssertEqual(output.status, 0, output.stderr)
+        let result = try json(output)
+        XCTAssertEqual(result["sccs"] as? [[String]], [["cmake", "curl"]])
+        let cycles = try XCTUnwrap(result["cycles"] as? [[String: Any]])
+        XCTAssertEqual((cycles.first?["breakingEdges"] as? [Any])?.count, 1)
+        let edges = try XCTUnwrap(result["edges"] as? [[String: String]])
+        XCTAssertTrue(edges.contains { $0["from"] == "cmake" && $0["to"] == "curl" })
+        XCTAssertTrue(edges.contains { $0["from"] == "curl" && $0["to"] == "cmake" })
+        // rpmspec agrees that each BuildRequires the other.
+        let cmakeNeeds = try shell("rpmspec -q --buildrequires --define 'dist .azl3' --define 'azl 3' \(azure)/cmake/cmake.spec").stdout
+        let curlNeeds = try shell("rpmspec -q --buildrequires --define 'dist .azl3' --define 'azl 3' \(azure)/curl/curl.spec").stdout
+        XCTAssertTrue(cmakeNeeds.split(separator: "\n").contains { $0.hasPrefix("curl") }, cmakeNeeds)
+        XCTAssertTrue(curlNeeds.split(separator: "\n").contains { $0.hasPrefix("cmake") }, curlNeeds)
+        let waves = try goose(["build-order", "--direct-only", "--define", "dist .azl3", "--define", "azl 3",
+                               azure + "/cmake", azure + "/curl", azure + "/zlib"], cache: work + "/cache")
+        XCTAssertTrue(waves.stdout.contains("{cycle 1: cmake curl}"), waves.stdout)
+        XCTAssertTrue(waves.stderr.contains("cycle 1 (2 packages): cmake curl"), waves.stderr)
+        XCTAssertTrue(waves.stderr.contains("smallest feedback arc set, 1 edge"), waves.stderr)
+    }
+
+    func testPhotonSliceCacheAndBadSpec() throws {
+        let work = try temporaryDirectory()
+        let photon = GooseBinary.fixtures + "/specs/photon"
+        let tree = work + "/specs"
+        for name in ["acl", "attr", "libcap", "ncurses", "readline", "gzip", "zlib", "bzip2", "expat", "xz"] {
+            try shell("mkdir -p \(tree)/\(name) && cp \(photon)/\(name)/\(name).spec \(tree)/\(name)/")
+        }
+        let first = try goose(["build-order", "--verbose", "--format", "json", tree], cache: work + "/cache")
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stderr.contains("parsed 10, from cache 0"), first.stderr)
+        let result = try json(first)
+        let waves = try XCTUnwrap(result["waves"] as? [[String]])
+        var waveOf: [String: Int] = [:]
+        for (number, wave) in waves.enumerated() { for name in wave { waveOf[name] = number } }
+        // photon's acl BuildRequires attr-devel (rpmspec says so); readline's ncurses-devel.
+        XCTAssertLessThan(waveOf["attr"]!, waveOf["acl"]!)
+        XCTAssertLessThan(waveOf["ncurses"]!, waveOf["readline"]!)
+        let second = try goose(["build-order", "--verbose", "--format", "json", tree], cache: work + "/cache")
+        XCTAssertTrue(second.stderr.contains("parsed 0, from cache 10"), second.stderr)
+        XCTAssertEqual(second.stdout, first.stdout)
+
+        try shell("echo '# changed' >> \(tree)/zlib/zlib.spec")
+        try "Name: broken\nVersion: 1\n%if\n".write(toFile: tree + "/acl/zz-broken.spec", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: tree + "/broken", withIntermediateDirectories: true)
+        try "Name: broken\nVersion: 1\nRelease: 1\n%if\n".write(toFile: tree + "/broken/broken.spec", atomically: true, encoding: .utf8)
+        let third = try goose(["build-order", "--verbose", "--format", "list", tree], cache: work + "/cache")
+        XCTAssertEqual(third.status, 4, third.stderr)
+        XCTAssertTrue(third.stderr.contains("\(tree)/broken/broken.spec: "), third.stderr)
+        XCTAssertTrue(third.stderr.contains("1 of 12 specs failed") || third.stderr.contains("2 of 12 specs failed"), third.stderr)
+        XCTAssertTrue(third.stderr.contains("from cache 9"), third.stderr)
+        XCTAssertEqual(third.stdout.split(separator: "\n").count, 10, "the good specs are still ordered")
+    }
+
+    func testSourceRPMsFromMockChain() throws {
+        let work = try temporaryDirectory()
+        let output = try goose(["build-order", "--format", "json", GooseBinary.fixtures + "/srpms/mock"], cache: work + "/cache")
+        XCTAssertEqual(output.status, 0, output.stderr)
+        let result = try json(output)
+        let waves = try XCTUnwrap(result["waves"] as? [[String]])
+        var waveOf: [String: Int] = [:]
+        for (number, wave) in waves.enumerated() { for name in wave { waveOf[name] = number } }
+        // rpm -qp --requires on the SRPMs shows test-A needs test-B and test-B needs test-C, as mockchain's tests expect.
+        let requiresA = try shell("rpm -qp --requires \(GooseBinary.fixtures)/srpms/mock/test-A-1.1-0.src.rpm").stdout
+        XCTAssertTrue(requiresA.contains("test-B"), requiresA)
+        XCTAssertLessThan(waveOf["test-B"]!, waveOf["test-A"]!)
+        XCTAssertLessThan(waveOf["test-C"]!, waveOf["test-B"]!)
+        let externals = try goose(["build-order", "--externals", GooseBinary.fixtures + "/srpms/mock"], cache: work + "/cache")
+        XCTAssertTrue(externals.stdout.contains("packagewhichdoesnotexist"), externals.stdout)
+    }
+
+    func testDistGitBranchReadThroughGit() throws {
+        let work = try temporaryDirectory()
+        let workspace = work + "/ws"
+        let initialized = try GooseBinary.run(["init", workspace])
+        XCTAssertEqual(initialized.status, 0, initialized.stderr)
+        for (name, needs) in [("alpha", "beta-devel"), ("beta", "")] {
+            let checkout = work + "/" + name
+            try writeSpec(work, name: name, buildRequires: needs.isEmpty ? [] : [needs],
+                          subpackage: (name + "-devel", []), build: ":", files: "")
+            try shell("""
+                git init -q -b c9 \(checkout) && cd \(checkout) && git add \(name).spec && \
+                git -c user.name=t -c user.email=t@e commit -qm spec && \
+                git init -q --bare \(workspace)/git/\(name).git && git push -q \(workspace)/git/\(name).git c9
+                """)
+        }
+        let output = try goose(["build-order", "--workspace", workspace, "--branch", "c9", "--format", "chain"], cache: work + "/cache")
+        XCTAssertEqual(output.status, 0, output.stderr)
+        XCTAssertEqual(output.stdout, "beta : alpha\n")
+        let missing = try goose(["build-order", "--workspace", workspace, "--branch", "c10"], cache: work + "/cache")
+        XCTAssertEqual(missing.status, 4)
+        XCTAssertTrue(missing.stderr.contains("no branch 'c10'"), missing.stderr)
+    }
+}

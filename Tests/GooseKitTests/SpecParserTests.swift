@@ -1,0 +1,96 @@
+import XCTest
+@testable import GooseKit
+
+/// librpmbuild's spec parser through goose, checked against `rpmspec -q` (a tool nobody here wrote) on real specs.
+final class SpecParserTests: XCTestCase {
+    private static let photonSlice = ["acl", "attr", "bzip2", "expat", "gzip", "libcap", "ncurses", "readline", "zlib", "xz"]
+
+    func testPhotonSpecsMatchRpmspecBuildRequiresAndProvides() throws {
+        guard let rpmspec = ["/usr/bin/rpmspec"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
+            throw XCTSkip("rpmspec is not installed")
+        }
+        for name in Self.photonSlice {
+            let path = TestSupport.fixture("specs/photon/\(name)/\(name).spec")
+            let parsed = try SpecParser.parse(path: path, options: SpecMacroOptions())
+            XCTAssertEqual(parsed.name, name)
+            let buildRequires = try TestSupport.run(rpmspec, ["-q", "--buildrequires", path])
+            XCTAssertEqual(buildRequires.status, 0, buildRequires.error)
+            XCTAssertEqual(Set(parsed.buildRequires.map(\.description)),
+                           Set(buildRequires.output.split(separator: "\n").map(String.init)), "\(name): BuildRequires")
+            let provides = try TestSupport.run(rpmspec, ["-q", "--provides", path])
+            XCTAssertEqual(Set(parsed.packages.flatMap(\.provides).map(\.description)),
+                           Set(provides.output.split(separator: "\n").map(String.init)), "\(name): Provides")
+            let requires = try TestSupport.run(rpmspec, ["-q", "--requires", path])
+            XCTAssertEqual(Set(parsed.packages.flatMap(\.requires).map(\.description)),
+                           Set(requires.output.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("rpmlib(") }), "\(name): Requires")
+            for package in parsed.packages {
+                XCTAssertTrue(package.provides.contains { $0.name == package.name && $0.flags == .equal }, "implicit \(package.name) = EVR")
+            }
+        }
+    }
+
+    func testMacrosAndConditionalsChangeTheResult() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let spec = directory + "/cond.spec"
+        try """
+        %bcond_with bootstrap
+        Name: cond
+        Version: 1.0
+        Release: 1%{?dist}
+        Summary: conditional test
+        License: MIT
+        %if %{with bootstrap}
+        BuildRequires: stage0-compiler
+        %else
+        BuildRequires: full-compiler >= %{compiler_version}
+        %endif
+        %if 0%{?rhel} >= 9
+        BuildRequires: (python3-devel or python39-devel)
+        %endif
+        %description
+        test
+        %package devel
+        Summary: devel
+        Provides: cond-headers = %{version}
+        %description devel
+        devel
+        %files
+        %files devel
+        """.write(toFile: spec, atomically: true, encoding: .utf8)
+        let plain = try SpecParser.parse(path: spec, options: SpecMacroOptions(definitions: ["compiler_version 12"]))
+        XCTAssertEqual(plain.buildRequires.map(\.description), ["full-compiler >= 12"])
+        XCTAssertEqual(plain.evr.release, "1")
+        let rhel = try SpecParser.parse(path: spec, options: SpecMacroOptions(definitions: ["compiler_version 12", "rhel 9", "dist .el9"], withConditionals: ["bootstrap"]))
+        XCTAssertEqual(Set(rhel.buildRequires.map(\.description)), ["stage0-compiler", "(python3-devel or python39-devel)"])
+        XCTAssertEqual(rhel.evr.release, "1.el9")
+        XCTAssertTrue(rhel.packages.first { $0.name == "cond-devel" }!.provides.map(\.description).contains("cond-devel = 1.0-1.el9"))
+        // A spec's own %global must not leak into the next parse in the same process.
+        let again = try SpecParser.parse(path: spec, options: SpecMacroOptions(definitions: ["compiler_version 12"]))
+        XCTAssertEqual(again.evr.release, "1")
+        XCTAssertEqual(again.buildRequires.map(\.description), ["full-compiler >= 12"])
+    }
+
+    func testBrokenSpecNamesFileAndRpmMessage() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let spec = directory + "/broken.spec"
+        try "Name: broken\nVersion: 1\n%description\nx\n%if\n".write(toFile: spec, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try SpecParser.parse(path: spec, options: SpecMacroOptions())) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.hasPrefix(spec + ": "), text)
+            XCTAssertFalse(text.contains("\n"))
+        }
+    }
+
+    func testRepositoryProvidesFromRepodataMatchPrimary() throws {
+        let directory = TestSupport.fixture("repodata/createrepo_c/repo_01")
+        let binaries = try RepositoryProvides.load(directory: directory)
+        XCTAssertFalse(binaries.isEmpty)
+        // Compare with what dnf (through libdnf, not us) reports for the same repository, when dnf is here.
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/dnf") else { return }
+        let cache = try TestSupport.temporaryDirectory(self)
+        let query = try TestSupport.run("/usr/bin/dnf", ["-q", "--setopt=cachedir=\(cache)", "--disablerepo=*", "--repofrompath=t,\(directory)",
+                                                       "--repo=t", "repoquery", "--qf", "%{name}"])
+        guard query.status == 0 else { return }
+        XCTAssertEqual(Set(binaries.map(\.name)), Set(query.output.split(separator: "\n").map(String.init)))
+    }
+}
