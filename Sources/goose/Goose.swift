@@ -20,6 +20,7 @@ struct Goose: AsyncParsableCommand {
             InitCommand.self,
             ImportSRPMCommand.self,
             LookasideCommand.self,
+            MockBuildCommand.self,
             GenerateManualCommand.self,
         ]
     )
