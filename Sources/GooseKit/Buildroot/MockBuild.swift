@@ -113,35 +113,37 @@ public struct MockBuild: Sendable {
                 throw GooseError.invalidPackage(file: input, reason: "not a source package")
             }
             result.nvr = "\(package!.nevra.name)-\(package!.nevra.evr.version)-\(package!.nevra.evr.release)"
+            if case let .inventory(inventory) = destination,
+               let existing = try inventory.record(name: package!.nevra.name, version: package!.nevra.evr.version, release: package!.nevra.evr.release),
+               existing.state == .complete {
+                // Checked before building, so that a rebuild of a published NVR wastes no time.
+                throw GooseError.workspace("build \(existing.nvr) already exists in \(inventory.directory(of: existing))")
+            }
             try root.rebuild(sourcePackage: sourcePackage, sourceDateEpoch: package!.changelogTime ?? package!.buildTime)
         } catch {
             failure = error
         }
         let finished = Date()
-        guard let package, failure == nil else {
+        if let failure {
             root.clean()
-            result.resultDirectory = try? keepFailedLogs(root: root, nvr: result.nvr ?? (input as NSString).lastPathComponent)
-            throw failure!
+            let code = (failure as? GooseError)?.exitCode ?? 1
+            // A build that ran and failed is recorded (state failed, logs); one refused before is not.
+            if case let .inventory(inventory) = destination, let package, [MockExitCode.buildFailed, MockExitCode.timeout, MockExitCode.packageManager].contains(code) {
+                result.resultDirectory = try? publish(package: package, root: root, sourcePackage: nil, sourceCommit: sourceCommit,
+                                                      started: started, finished: finished, exitStatus: code, inventory: inventory).directory
+            } else {
+                result.resultDirectory = try? keepFailedLogs(root: root, nvr: result.nvr ?? (input as NSString).lastPathComponent)
+            }
+            throw failure
         }
-        let evr = package.nevra.evr
+        guard let package else { return }
         switch destination {
         case let .inventory(inventory):
-            let nvr = result.nvr!
-            let staging = try inventory.makeStagingDirectory(for: nvr)
             do {
-                let files = try root.collect(sourcePackage: sourcePackage, into: staging)
-                root.clean()
-                try root.copyLogs(into: staging + "/logs")
-                var record = BuildRecord(name: package.nevra.name, epoch: evr.epoch, version: evr.version, release: evr.release,
-                                         origin: .built, state: .complete, sourceCommit: sourceCommit,
-                                         buildroot: "\(configuration.name) \(configuration.hash)", started: started, finished: finished)
-                record.artifacts = try files.map { try Self.artifact(path: $0, in: staging) }
-                try inventory.publish(record, stagedDirectory: staging)
+                let (directory, files) = try publish(package: package, root: root, sourcePackage: sourcePackage, sourceCommit: sourceCommit,
+                                                     started: started, finished: finished, exitStatus: 0, inventory: inventory)
                 result.files = files
-                result.resultDirectory = inventory.directory(of: record)
-            } catch {
-                FileSystem.remove(staging)
-                throw error
+                result.resultDirectory = directory
             }
         case let .resultDirectory(directory, perBuild):
             let target = perBuild ? directory + "/" + result.nvr! : directory
@@ -164,6 +166,28 @@ public struct MockBuild: Sendable {
         }
     }
 
+    /// Publishes a build into the inventory by one rename: its RPMs (none for a failed build), logs and build.json.
+    func publish(package: RPMPackage, root: Buildroot, sourcePackage: String?, sourceCommit: String?, started: Date, finished: Date,
+                 exitStatus: Int32, inventory: BuildInventory) throws -> (directory: String, files: [String]) {
+        let evr = package.nevra.evr
+        let staging = try inventory.makeStagingDirectory(for: "\(package.nevra.name)-\(evr.version)-\(evr.release)")
+        do {
+            let files = try sourcePackage.map { try root.collect(sourcePackage: $0, into: staging) } ?? []
+            root.clean()
+            try root.copyLogs(into: staging + "/logs")
+            var record = BuildRecord(name: package.nevra.name, epoch: evr.epoch, version: evr.version, release: evr.release,
+                                     origin: .built, state: exitStatus == 0 ? .complete : .failed, sourceCommit: sourceCommit,
+                                     buildroot: "\(configuration.name) \(configuration.hash)", started: started, finished: finished)
+            record.exitStatus = exitStatus
+            record.artifacts = try files.map { try Self.artifact(path: $0, in: staging) }
+            try inventory.publish(record, stagedDirectory: staging, replacingFailed: true)
+            return (inventory.directory(of: record), files)
+        } catch {
+            FileSystem.remove(staging)
+            throw error
+        }
+    }
+
     /// An artifact entry for build.json, read back through librpm.
     static func artifact(path: String, in directory: String) throws -> BuildArtifact {
         let package = try RPMPackageReader.read(directory + "/" + path)
@@ -172,8 +196,8 @@ public struct MockBuild: Sendable {
                              arch: package.nevra.arch, sha256: try ContentDigest.hexDigest(ofFile: directory + "/" + path, algorithm: .sha256))
     }
 
-    /// Keeps a failed build's logs where a packager finds them: the result directory, or the
-    /// workspace's `.goose/failed-builds/<nvr>/` (builds/ holds complete builds only).
+    /// Keeps the logs of a build that failed before it had an NVR (or went to a result directory):
+    /// the result directory, or the workspace's `.goose/failed-builds/<name>/`.
     func keepFailedLogs(root: Buildroot, nvr: String) throws -> String {
         let target: String
         switch destination {
