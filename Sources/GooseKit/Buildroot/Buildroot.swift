@@ -113,13 +113,13 @@ public final class Buildroot {
         logs.append("Child return code was: \(result.status)\n", to: logs.build)
         if result.timedOut {
             logs.append("Timeout(\(timeout)) expired, the build's processes were killed\n", to: logs.build)
-            throw GooseError.buildFailed(subject: subject, reason: "build timed out after \(timeout) s (see \(logs.build))", code: MockExitCode.timeout)
+            throw GooseError.buildFailed(subject: subject, reason: "build timed out after \(timeout) s", code: MockExitCode.timeout)
         }
         guard result.status == 0 else {
             if options.isolated, result.status == 1, (try? String(contentsOfFile: logs.build, encoding: .utf8))?.contains("bwrap: ") == true {
-                throw GooseError.buildFailed(subject: subject, reason: "could not set up the sandbox (bwrap failed; see \(logs.build))", code: MockExitCode.unshareFailed)
+                throw GooseError.buildFailed(subject: subject, reason: "could not set up the sandbox (bwrap failed)", code: MockExitCode.unshareFailed)
             }
-            throw GooseError.buildFailed(subject: subject, reason: "rpmbuild failed with exit status \(result.status) (see \(logs.build))", code: MockExitCode.buildFailed)
+            throw GooseError.buildFailed(subject: subject, reason: "rpmbuild failed with exit status \(result.status)", code: MockExitCode.buildFailed)
         }
     }
 

@@ -82,10 +82,10 @@ public struct MockBuild: Sendable {
             try buildThrowing(input, started: started, result: &result)
         } catch let error as GooseError {
             result.exitCode = error.exitCode
-            result.error = error.description
+            result.error = error.description + (result.resultDirectory.map { " (logs in \($0))" } ?? "")
         } catch {
             result.exitCode = 1
-            result.error = "\(input): \(error)"
+            result.error = "\(input): \(error)" + (result.resultDirectory.map { " (logs in \($0))" } ?? "")
         }
         result.seconds = Date().timeIntervalSince(started)
         return result
@@ -234,7 +234,9 @@ public struct MockBuild: Sendable {
         }
         guard FileSystem.isRegularFile(spec) else { throw GooseError.io(path: spec, reason: "no spec file in the dist-git checkout") }
         let commit = try? GitRepository.open(directory).resolve("HEAD")?.description
+        // Without a %changelog, the spec's modification time: stable for one checkout.
         let epoch = Self.specChangelogEpoch(spec)
+            ?? ((try? FileManager.default.attributesOfItem(atPath: spec)[.modificationDate]) as? Date).map { Int($0.timeIntervalSince1970) }
         let made = try root.buildSourcePackage(spec: spec, sourceDirectory: sources, sourceDateEpoch: epoch)
         return (made, commit)
     }
