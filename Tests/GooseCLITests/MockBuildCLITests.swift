@@ -99,6 +99,23 @@ final class MockBuildCLITests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: workspace + "/.goose/tmp"), [])
     }
 
+    func testRealCPackageBuildsWithHostToolchain() throws {
+        guard GooseBinary.toolPath(named: "autoreconf") != nil, FileManager.default.fileExists(atPath: "/usr/include/security/pam_modules.h") else {
+            throw XCTSkip("pam_script needs autoconf, automake, libtool and libpam0g-dev (scripts/install-deps)")
+        }
+        let out = directory + "/pam"
+        // Its BuildRequires are Fedora package names that Debian's empty rpmdb cannot satisfy.
+        let result = try GooseBinary.run(["mock-build", "--allow-missing-deps", "--resultdir", out,
+                                          fixture("pam-script/pam_script-1.1.7-1.fc20.src.rpm")], timeout: 300)
+        XCTAssertEqual(result.status, 0, result.stderr + read(out + "/build.log"))
+        XCTAssertTrue(read(out + "/root.log").contains("missing BuildRequires: pam-devel"))
+        let rpm = out + "/pam_script-1.1.7-1.x86_64.rpm"
+        XCTAssertEqual(try tool("rpm", ["-K", rpm]).status, 0)
+        let requires = try tool("rpm", ["-qp", "--requires", rpm]).stdout
+        XCTAssertTrue(requires.contains("libpam.so.0"), requires)
+        XCTAssertTrue(try tool("rpm", ["-qpl", rpm]).stdout.contains("pam_script.so"))
+    }
+
     func testMissingBuildRequiresExit30UnlessAllowed() throws {
         let out = directory + "/out"
         let refused = try GooseBinary.run(["mock-build", "--resultdir", out, fixture("mock/test-A-1.1-0.src.rpm")])

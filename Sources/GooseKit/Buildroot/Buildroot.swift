@@ -30,6 +30,8 @@ public final class Buildroot {
     public let directory: String
     public let logs: BuildLogs
     public var buildDirectory: String { directory + "/builddir" }
+    /// Signalled when installed_pkgs.log is complete (it is written in the background).
+    let packageListing = DispatchGroup()
     var topDirectory: String { buildDirectory + "/build" }
 
     /// init: creates the root's directories and logs and records the hardware.
@@ -44,29 +46,42 @@ public final class Buildroot {
         try logs.phase("init") {
             for path in [buildDirectory + "/originals", topDirectory, directory + "/etc"] { try FileSystem.createDirectory(path) }
             // The build user's name resolves inside the sandbox, as mock's `mockbuild`.
-            try AtomicFileWriter.write("root:x:0:0:root:/root:/bin/bash\nmockbuild:x:1000:1000::/builddir:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-                                       to: directory + "/etc/passwd")
-            try AtomicFileWriter.write("root:x:0:\nmock:x:1000:\nnogroup:x:65534:\n", to: directory + "/etc/group")
+            // Scratch files: plain writes, no fsync (a killed root is discarded, never read back).
+            let passwd = "root:x:0:0:root:/root:/bin/bash\nmockbuild:x:1000:1000::/builddir:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+            guard FileManager.default.createFile(atPath: directory + "/etc/passwd", contents: Data(passwd.utf8)),
+                  FileManager.default.createFile(atPath: directory + "/etc/group", contents: Data("root:x:0:\nmock:x:1000:\nnogroup:x:65534:\n".utf8)) else {
+                throw GooseError.io(path: directory + "/etc", reason: "cannot write the root's passwd and group files")
+            }
             logs.append(BuildLogs.hardwareInfo(buildDirectory: directory), to: logs.hardwareInfo)
             logs.root("buildroot \(configuration.name) (\(configuration.hash)): base \(configuration.base), arch \(configuration.arch)")
         }
     }
 
-    deinit { if !options.keepRoot { FileSystem.remove(directory) } }
+    deinit {
+        packageListing.wait()
+        if !options.keepRoot { FileSystem.remove(directory) }
+    }
 
     /// install: in `host` mode nothing is installed; the BuildRequires are checked against the host's
     /// rpm database and the missing ones returned (and logged to root.log). Also fills installed_pkgs.log.
     public func install(buildRequires: [Dependency]) throws -> [Dependency] {
         try logs.phase("install") {
-            let listing = try captureOutput(["rpm", "-qa", "--qf", "%{nevra} %{buildtime} %{size}\\n"])
-            logs.append(listing.output.split(separator: "\n").sorted().map { $0 + "\n" }.joined(), to: logs.installedPackages)
+            // The package list is only logged: it is written while the build runs.
+            let logs = logs, directory = directory
+            packageListing.enter()
+            Thread.detachNewThread { [packageListing] in
+                if let listing = try? Buildroot.captureOutput(directory: directory, ["rpm", "-qa", "--qf", "%{nevra} %{buildtime} %{size}\\n"]) {
+                    logs.append(listing.output.split(separator: "\n").sorted().map { $0 + "\n" }.joined(), to: logs.installedPackages)
+                }
+                packageListing.leave()
+            }
             let wanted = buildRequires.filter { !$0.name.hasPrefix("rpmlib(") }
             guard !wanted.isEmpty else {
                 logs.root("no BuildRequires to check")
                 return []
             }
             logs.root("checking BuildRequires against the host rpm database: " + wanted.map(\.description).joined(separator: ", "))
-            let check = try captureOutput(["rpm", "-q", "--whatprovides"] + wanted.map(\.description))
+            let check = try Self.captureOutput(directory: directory, ["rpm", "-q", "--whatprovides"] + wanted.map(\.description))
             let missingNames = Set(check.output.split(separator: "\n").compactMap { line -> String? in
                 line.hasPrefix("no package provides ") ? String(line.dropFirst("no package provides ".count)) : nil
             })
@@ -182,6 +197,7 @@ public final class Buildroot {
 
     /// Copies the logs into `<result>/logs/`… or beside the RPMs when `flat` (mock's resultdir layout).
     public func copyLogs(into destination: String) throws {
+        packageListing.wait()
         try FileSystem.createDirectory(destination)
         for name in BuildLogs.names {
             let target = destination + "/" + name
@@ -197,7 +213,7 @@ public final class Buildroot {
     }
 
     /// Runs a host command (outside the sandbox) and returns its status and output.
-    func captureOutput(_ argv: [String]) throws -> (status: Int32, output: String) {
+    static func captureOutput(directory: String, _ argv: [String]) throws -> (status: Int32, output: String) {
         let file = directory + "/capture.\(UUID().uuidString)"
         defer { FileSystem.remove(file) }
         let result = try SandboxRunner.spawnAndWait(argv, log: file, timeout: 60)
