@@ -85,14 +85,18 @@ struct MockBuildCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Keep the root's scratch directory after the build.")
     var keepRoot = false
 
-    func validate() throws {
-        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if let timeout, timeout < 0 { throw ValidationError("--timeout must not be negative") }
-        if buildroot != nil && config != nil { throw ValidationError("give --buildroot or --config, not both") }
-        if inputs.isEmpty { throw ValidationError("give at least one SRPM or dist-git directory") }
+    /// Command-line mistakes exit 5, as mock's do (checked here rather than in validate(), which exits 64).
+    func checkArguments() throws {
+        func fail(_ reason: String) -> GooseError { .buildFailed(subject: "mock-build", reason: reason, code: MockExitCode.commandLine) }
+        if jobs < 1 { throw fail("--jobs must be at least 1") }
+        if let timeout, timeout < 0 { throw fail("--timeout must not be negative") }
+        if let memoryLimit, memoryLimit < 1 { throw fail("--memory-limit must be at least 1 (MiB)") }
+        if buildroot != nil && config != nil { throw fail("give --buildroot or --config, not both") }
+        if inputs.isEmpty { throw fail("give at least one SRPM or dist-git directory") }
     }
 
     func run() async throws {
+        try checkArguments()
         let workspace: Workspace? = resultdir == nil || workspaceOptions.workspace != nil ? try? workspaceOptions.open() : nil
         guard workspace != nil || resultdir != nil else {
             throw GooseError.buildFailed(subject: "mock-build", reason: "no goose workspace found: give --workspace or --resultdir", code: MockExitCode.commandLine)

@@ -135,25 +135,49 @@ public enum SandboxRunner {
         let started = Date()
         let spawnStatus = posix_spawnp(&pid, argv[0], &actions, &attributes, cArguments, environment)
         guard spawnStatus == 0 else { throw GooseError.errno(argv[0], "cannot start", spawnStatus) }
-        let deadline = timeout > 0 ? started.addingTimeInterval(TimeInterval(timeout)) : nil
-        var timedOut = false
-        var status: Int32 = 0
-        var pause: useconds_t = 1_000
-        while true {
-            let waited = waitpid(pid, &status, WNOHANG)
-            if waited == pid { break }
-            if waited < 0 && errno != EINTR { throw GooseError.errno(argv[0], "wait failed") }
-            if let deadline, !timedOut, Date() >= deadline {
-                timedOut = true
+        // The timeout kills from another thread; the process is waited for without being reaped first
+        // (WNOWAIT), so that the kill can never reach a recycled process group.
+        let state = KillSwitch()
+        if timeout > 0 {
+            let processGroup = pid
+            DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(timeout)) {
                 // bwrap's namespace init dies with it (--die-with-parent) and takes the PID namespace along.
-                kill(-pid, SIGKILL)
+                state.fire { kill(-processGroup, SIGKILL) }
             }
-            usleep(pause)
-            pause = min(pause * 2, 20_000)
         }
-        // Anything the command left in its group (outside a sandbox) goes too.
+        var information = siginfo_t()
+        while waitid(P_PID, id_t(pid), &information, WEXITED | WNOWAIT) != 0 {
+            guard errno == EINTR else { throw GooseError.errno(argv[0], "wait failed") }
+        }
+        let timedOut = state.disarm()
+        // Anything the command left in its group (outside a sandbox) goes too, before the group can be reused.
         kill(-pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return SandboxResult(status: exitStatus, timedOut: timedOut, duration: Date().timeIntervalSince(started))
+    }
+}
+
+/// A one-shot action that either fires (the timeout) or is disarmed (the process ended first).
+final class KillSwitch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var armed = true
+    private var fired = false
+
+    func fire(_ action: () -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard armed else { return }
+        fired = true
+        action()
+    }
+
+    /// Disarms the switch; returns whether it had fired.
+    func disarm() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        armed = false
+        return fired
     }
 }
