@@ -262,6 +262,68 @@ final class MockBuildCLITests: XCTestCase {
         XCTAssertEqual(missing.status, 5, missing.stderr)
     }
 
+    /// Builds a small root from the host's binaries (rpmbuild, a shell, coreutils and their libraries).
+    func makeSmallRoot(_ root: String) throws {
+        let script = """
+        set -eu
+        root="$1"
+        mkdir -p "$root/usr/bin" "$root/usr/lib" "$root/etc" "$root/var/tmp" "$root/var/lib" "$root/usr/share"
+        ln -s usr/bin "$root/bin"; ln -s usr/lib "$root/lib"; ln -s usr/lib64 "$root/lib64"; ln -s usr/bin "$root/sbin"
+        mkdir -p "$root/usr/lib64"
+        for tool in rpmbuild rpm sh dash bash cat test rm mkdir chmod chown cp find file xargs sed grep gzip tar cpio id uname sort tr head tail basename dirname env ls mv ln touch readlink stat wc cut awk mawk ldd perl sleep true false expr nice tee diff cmp; do
+            path=$(command -v "$tool" 2>/dev/null) || continue
+            path=$(readlink -f "$path")
+            cp -a --parents "$path" "$root" 2>/dev/null || true
+            [ "$(basename "$path")" = "$tool" ] || ln -sf "$path" "$root/usr/bin/$tool" 2>/dev/null || true
+        done
+        cp -a --parents /usr/lib/rpm /etc/rpm /etc/passwd /etc/group /usr/lib/x86_64-linux-gnu/rpm-plugins "$root" 2>/dev/null || true
+        cp -a --parents /usr/lib/file /usr/share/misc /usr/share/file "$root" 2>/dev/null || true
+        ldd "$root"/usr/bin/* 2>/dev/null | awk '/=>/ {print $3} /ld-linux/ {print $1}' | sort -u | while read -r lib; do
+            [ -e "$lib" ] || continue
+            cp -a --parents "$lib" "$root"; cp -a --parents "$(readlink -f "$lib")" "$root"
+        done
+        """
+        let result = try tool("bash", ["-c", script, "mkroot", root])
+        XCTAssertEqual(result.status, 0, result.stderr)
+    }
+
+    func testDirectoryAndTarballBases() throws {
+        let root = directory + "/root"
+        try makeSmallRoot(root)
+        let marker = UUID().uuidString
+        try marker.write(toFile: root + "/etc/goose-root-marker", atomically: true, encoding: .utf8)
+        // git is on the host but not in the small root: the build must see the root, not the host.
+        XCTAssertNotNil(GooseBinary.toolPath(named: "git"))
+        let srpm = try makeSourcePackage(name: "rootprobe", build: "cat /etc/goose-root-marker; echo\ntest ! -e /usr/bin/git")
+        try "base = \"dir:\(root)\"\n".write(toFile: directory + "/dir.toml", atomically: true, encoding: .utf8)
+        let fromDirectory = try GooseBinary.run(["mock-build", "--config", directory + "/dir.toml", "--resultdir", directory + "/dir", srpm])
+        XCTAssertEqual(fromDirectory.status, 0, fromDirectory.stderr + read(directory + "/dir/build.log"))
+        XCTAssertTrue(read(directory + "/dir/build.log").contains("\n" + marker))
+        XCTAssertEqual(try tool("rpm", ["-K", directory + "/dir/rootprobe-1-1.noarch.rpm"]).status, 0)
+
+        XCTAssertEqual(try tool("tar", ["-cf", directory + "/root.tar", "-C", root, "."]).status, 0)
+        let workspace = try makeWorkspace()
+        try FileManager.default.createDirectory(atPath: workspace + "/buildroots", withIntermediateDirectories: true)
+        try "base = \"tarball:\(directory)/root.tar\"\n[macros]\ndist = \".el9\"\n".write(toFile: workspace + "/buildroots/el9.toml", atomically: true, encoding: .utf8)
+        for (index, input) in [srpm, fixture("mock/test-C-1.1-0.src.rpm")].enumerated() {
+            let result = try GooseBinary.run(["mock-build", "--workspace", workspace, "--buildroot", "el9", input])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let logs = try FileManager.default.contentsOfDirectory(atPath: workspace + "/builds").map { name in
+                try FileManager.default.subpathsOfDirectory(atPath: workspace + "/builds/" + name).filter { $0.hasSuffix("logs/root.log") }.map { workspace + "/builds/\(name)/" + $0 }
+            }.joined()
+            let rootLog = logs.map(read).joined()
+            // The tarball is unpacked once; the second build reuses the cached root.
+            XCTAssertTrue(rootLog.contains("root: unpacked"), rootLog)
+            if index == 1 { XCTAssertTrue(rootLog.contains("root: cached unpacked"), rootLog) }
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: workspace + "/.goose/roots").filter { !$0.hasSuffix(".lock") }.count, 1)
+
+        try "base = \"dir:\(directory)\"\n".write(toFile: directory + "/bad.toml", atomically: true, encoding: .utf8)
+        let bad = try GooseBinary.run(["mock-build", "--config", directory + "/bad.toml", "--resultdir", directory + "/bad", srpm])
+        XCTAssertEqual(bad.status, 3, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("no usr/bin/rpmbuild"), bad.stderr)
+    }
+
     func testFromWavesBuildsInOrder() throws {
         let waves = directory + "/waves.txt"
         try "test-C test-D\nhello\n".write(toFile: waves, atomically: true, encoding: .utf8)

@@ -29,16 +29,15 @@ public final class Buildroot {
     /// Scratch directory: builddir/ (the sandbox's /builddir), etc/ and logs/.
     public let directory: String
     public let logs: BuildLogs
+    /// The sandbox's `/`: the host's, a root directory, or an unpacked tarball.
+    public private(set) var rootDirectory = "/"
     public var buildDirectory: String { directory + "/builddir" }
     /// Signalled when installed_pkgs.log is complete (it is written in the background).
     let packageListing = DispatchGroup()
     var topDirectory: String { buildDirectory + "/build" }
 
     /// init: creates the root's directories and logs and records the hardware.
-    public init(configuration: BuildrootConfiguration, options: BuildOptions, directory: String) throws {
-        guard configuration.base == .host else {
-            throw GooseError.configuration(file: configuration.name, reason: "base \(configuration.base) is not supported yet; use base = \"host\"")
-        }
+    public init(configuration: BuildrootConfiguration, options: BuildOptions, directory: String, cacheDirectory: String) throws {
         self.configuration = configuration
         self.options = options
         self.directory = directory
@@ -54,6 +53,11 @@ public final class Buildroot {
             }
             logs.append(BuildLogs.hardwareInfo(buildDirectory: directory), to: logs.hardwareInfo)
             logs.root("buildroot \(configuration.name) (\(configuration.hash)): base \(configuration.base), arch \(configuration.arch)")
+            let logs = logs
+            rootDirectory = try RootCache.rootDirectory(for: configuration.base, cacheDirectory: cacheDirectory) { logs.root($0) }
+            if !configuration.repos.isEmpty || !configuration.packages.isEmpty {
+                logs.root("repos and packages are not installed into the root yet: the root is used as it is")
+            }
         }
     }
 
@@ -67,10 +71,12 @@ public final class Buildroot {
     public func install(buildRequires: [Dependency]) throws -> [Dependency] {
         try logs.phase("install") {
             // The package list is only logged: it is written while the build runs.
+            // The host's rpm for a host root; the root's own rpm, inside the sandbox, for the others.
             let logs = logs, directory = directory
+            let querySandbox = configuration.base == .host ? nil : sandbox(sourceDateEpoch: nil)
             packageListing.enter()
             Thread.detachNewThread { [packageListing] in
-                if let listing = try? Buildroot.captureOutput(directory: directory, ["rpm", "-qa", "--qf", "%{nevra} %{buildtime} %{size}\\n"]) {
+                if let listing = try? Buildroot.captureOutput(directory: directory, sandbox: querySandbox, ["rpm", "-qa", "--qf", "%{nevra} %{buildtime} %{size}\\n"]) {
                     logs.append(listing.output.split(separator: "\n").sorted().map { $0 + "\n" }.joined(), to: logs.installedPackages)
                 }
                 packageListing.leave()
@@ -80,8 +86,8 @@ public final class Buildroot {
                 logs.root("no BuildRequires to check")
                 return []
             }
-            logs.root("checking BuildRequires against the host rpm database: " + wanted.map(\.description).joined(separator: ", "))
-            let check = try Self.captureOutput(directory: directory, ["rpm", "-q", "--whatprovides"] + wanted.map(\.description))
+            logs.root("checking BuildRequires against the \(querySandbox == nil ? "host" : "root") rpm database: " + wanted.map(\.description).joined(separator: ", "))
+            let check = try Self.captureOutput(directory: directory, sandbox: querySandbox, ["rpm", "-q", "--whatprovides"] + wanted.map(\.description))
             let missingNames = Set(check.output.split(separator: "\n").compactMap { line -> String? in
                 line.hasPrefix("no package provides ") ? String(line.dropFirst("no package provides ".count)) : nil
             })
@@ -110,6 +116,7 @@ public final class Buildroot {
     func sandbox(sourceDateEpoch: Int?, readOnly: [String] = []) -> SandboxSpecification? {
         guard options.isolated else { return nil }
         var sandbox = SandboxSpecification(buildDirectory: buildDirectory)
+        sandbox.rootDirectory = rootDirectory
         sandbox.network = configuration.network
         sandbox.passwdFile = directory + "/etc/passwd"
         sandbox.groupFile = directory + "/etc/group"
@@ -213,10 +220,10 @@ public final class Buildroot {
     }
 
     /// Runs a host command (outside the sandbox) and returns its status and output.
-    static func captureOutput(directory: String, _ argv: [String]) throws -> (status: Int32, output: String) {
+    static func captureOutput(directory: String, sandbox: SandboxSpecification? = nil, _ argv: [String]) throws -> (status: Int32, output: String) {
         let file = directory + "/capture.\(UUID().uuidString)"
         defer { FileSystem.remove(file) }
-        let result = try SandboxRunner.spawnAndWait(argv, log: file, timeout: 60)
+        let result = try SandboxRunner.run(argv, sandbox: sandbox, timeout: 60, log: file)
         return (result.status, String(decoding: (try? FileSystem.contents(of: file)) ?? Data(), as: UTF8.self))
     }
 }

@@ -99,7 +99,8 @@ public struct MockBuild: Sendable {
         }
         try FileSystem.createDirectory(scratchDirectory)
         let root = try Buildroot(configuration: configuration, options: options,
-                                 directory: try StagingArea.create(in: scratchDirectory, purpose: "root"))
+                                 directory: try StagingArea.create(in: scratchDirectory, purpose: "root"),
+                                 cacheDirectory: (scratchDirectory as NSString).deletingLastPathComponent + "/roots")
         var sourcePackage = absolute
         var sourceCommit: String?
         var failure: Error?
