@@ -125,7 +125,11 @@ struct MockBuildCommand: AsyncParsableCommand {
                                   lookaside: try workspace.map { try LookasideClient(workspace: $0) })
         mockBuild.jobs = jobs
         let json = output.json, quiet = output.quiet
+        // Lines as builds finish, and a bar on a terminal while several run.
+        let progress = json || quiet ? nil : ProgressBar(total: inputs.count, label: "building")
         let report: @Sendable (MockBuildResult) -> Void = { result in
+            progress?.finish()
+            defer { progress?.advance(current: result.nvr ?? result.input) }
             if json {
                 Console.json(result)
             } else if let error = result.error {
@@ -145,6 +149,7 @@ struct MockBuildCommand: AsyncParsableCommand {
         } else {
             results = await mockBuild.buildAll(inputs, report: report)
         }
+        progress?.finish()
         if let worst = results.map(\.exitCode).max(), worst != 0 {
             throw ExitCode(worst)
         }

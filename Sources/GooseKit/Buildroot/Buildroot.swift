@@ -215,6 +215,7 @@ public final class Buildroot {
 
     /// clean: removes the root's scratch directory (unless --keep-root).
     public func clean() {
+        if options.keepRoot { logs.root("--keep-root: the root stays in \(directory)") }
         logs.append(BuildLogs.stateLine(Date(), starting: true, phase: "clean chroot"), to: logs.state)
         logs.append(BuildLogs.stateLine(Date(), starting: false, phase: "clean chroot"), to: logs.state)
     }
