@@ -23,6 +23,7 @@ struct Goose: AsyncParsableCommand {
             BuildOrderCommand.self,
             ParseSpecsCommand.self,
             BuildOrderSyntheticBenchCommand.self,
+            MockBuildCommand.self,
             GenerateManualCommand.self,
         ]
     )

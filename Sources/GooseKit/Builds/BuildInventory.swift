@@ -58,11 +58,18 @@ public struct BuildInventory: Sendable {
     }
 
     /// Publishes a build assembled in `stagedDirectory` (which must hold its files; build.json is written here)
-    /// by one rename; fails if the build already exists.
-    public func publish(_ record: BuildRecord, stagedDirectory: String) throws {
+    /// by one rename; fails if the build already exists (unless `replacingFailed` and it is a failed build,
+    /// which is then moved aside and removed).
+    public func publish(_ record: BuildRecord, stagedDirectory: String, replacingFailed: Bool = false) throws {
         let lock = try lock(name: record.name, version: record.version, release: record.release)
         defer { lock.unlock() }
         let destination = directory(of: record)
+        if replacingFailed, let existing = try self.record(name: record.name, version: record.version, release: record.release),
+           existing.state == .failed {
+            let trash = try makeStagingDirectory(for: record.nvr + "-replaced")
+            try FileSystem.moveIntoPlace(destination, trash + "/old")
+            FileSystem.remove(trash)
+        }
         guard !FileSystem.exists(destination) else {
             throw GooseError.workspace("build \(record.nvr) already exists in \(destination)")
         }

@@ -56,6 +56,8 @@ public struct BuildRecord: Codable, Equatable, Sendable {
     public var buildroot: String?
     public var started: Date?
     public var finished: Date?
+    /// Exit code of the build (mock's codes: 0, 10 failed, 11 timeout, 30 dependencies), when built by goose.
+    public var exitStatus: Int32?
     public var artifacts: [BuildArtifact]
 
     public init(name: String, epoch: Int?, version: String, release: String, origin: Origin, state: State = .complete,
@@ -71,6 +73,7 @@ public struct BuildRecord: Codable, Equatable, Sendable {
         self.started = started
         self.finished = finished
         self.artifacts = artifacts
+        self.exitStatus = nil
     }
 
     public var evr: EVR { EVR(epoch: epoch, version: version, release: release) }
@@ -80,6 +83,7 @@ public struct BuildRecord: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case name, epoch, version, release, origin, state, buildroot, started, finished, artifacts
         case sourceCommit = "source_commit"
+        case exitStatus = "exit_status"
     }
 
     /// Canonical JSON: sorted keys, ISO 8601 dates, one trailing newline.

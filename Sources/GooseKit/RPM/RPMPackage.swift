@@ -38,6 +38,9 @@ public struct RPMPackage: Sendable {
     public var signature: SignatureState
     /// Byte offset of the (compressed) payload in the file.
     public var payloadOffset: Int64
+    /// Time of the newest %changelog entry (seconds since the epoch), the base of SOURCE_DATE_EPOCH.
+    public var changelogTime: Int? = nil
+    public var buildTime: Int? = nil
 
     /// The spec file of a source package (flagged `RPMFILE_SPECFILE` by rpmbuild, else the only *.spec).
     public var specFile: PackageFile? {
@@ -138,7 +141,9 @@ public enum RPMPackageReader {
             payloadDigest: header.strings(RPMTAG_PAYLOADDIGEST).first,
             hasStrippedPayload: header.has(RPMTAG_LONGFILESIZES),
             signature: signatureState(header),
-            payloadOffset: payloadOffset)
+            payloadOffset: payloadOffset,
+            changelogTime: header.number(RPMTAG_CHANGELOGTIME).map { Int($0) },
+            buildTime: header.number(RPMTAG_BUILDTIME).map { Int($0) })
     }
 
     static func signatureState(_ header: RPMHeader) -> SignatureState {

@@ -28,6 +28,8 @@ public enum GooseError: Error, CustomStringConvertible, Equatable, Sendable {
     case importRefused(file: String, reason: String)
     /// The command line asks for something impossible.
     case usage(String)
+    /// A build (mock-build) failed; `code` is mock's exit code for the cause (see MockExitCode).
+    case buildFailed(subject: String, reason: String, code: Int32)
 
     public var description: String {
         switch self {
@@ -44,6 +46,7 @@ public enum GooseError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .patchDirective(package, directive, reason): return "\(package): patch directive \(directive) failed: \(reason)"
         case let .importRefused(file, reason): return "\(file): \(reason)"
         case let .usage(reason): return reason
+        case let .buildFailed(subject, reason, _): return "\(subject): \(reason)"
         }
     }
 
@@ -57,6 +60,7 @@ public enum GooseError: Error, CustomStringConvertible, Equatable, Sendable {
         case .network, .lookaside: return 6
         case .locked: return 7
         case .io, .git: return 1
+        case let .buildFailed(_, _, code): return code
         }
     }
 

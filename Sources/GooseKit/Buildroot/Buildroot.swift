@@ -1,0 +1,230 @@
+import Foundation
+
+/// Options of one build that are not part of the root's definition.
+public struct BuildOptions: Sendable {
+    /// `--with X` / `--without X` bconds.
+    public var with: [String] = []
+    public var without: [String] = []
+    /// `--define 'name value'`.
+    public var defines: [String] = []
+    public var noCheck = false
+    /// Build even when BuildRequires are not satisfied on the host (rpmbuild --nodeps).
+    public var allowMissingDependencies = false
+    /// Keep the root's scratch directory after the build (for debugging).
+    public var keepRoot = false
+    /// Overrides the definition's timeout (seconds) when set.
+    public var timeout: Int?
+    public var memoryLimit: Int64?
+    /// Run without bubblewrap (tests of the isolation itself only).
+    public var isolated = true
+
+    public init() {}
+}
+
+/// One isolated build root with mock's life cycle: init → install → build → collect → clean,
+/// writing its logs as it goes. Owns a scratch directory (removed by `clean`).
+public final class Buildroot {
+    public let configuration: BuildrootConfiguration
+    public let options: BuildOptions
+    /// Scratch directory: builddir/ (the sandbox's /builddir), etc/ and logs/.
+    public let directory: String
+    public let logs: BuildLogs
+    /// The sandbox's `/`: the host's, a root directory, or an unpacked tarball.
+    public private(set) var rootDirectory = "/"
+    public var buildDirectory: String { directory + "/builddir" }
+    /// Signalled when installed_pkgs.log is complete (it is written in the background).
+    let packageListing = DispatchGroup()
+    var topDirectory: String { buildDirectory + "/build" }
+
+    /// init: creates the root's directories and logs and records the hardware.
+    public init(configuration: BuildrootConfiguration, options: BuildOptions, directory: String, cacheDirectory: String) throws {
+        self.configuration = configuration
+        self.options = options
+        self.directory = directory
+        logs = try BuildLogs(directory: directory + "/logs")
+        try logs.phase("init") {
+            for path in [buildDirectory + "/originals", topDirectory, directory + "/etc"] { try FileSystem.createDirectory(path) }
+            // The build user's name resolves inside the sandbox, as mock's `mockbuild`.
+            // Scratch files: plain writes, no fsync (a killed root is discarded, never read back).
+            let passwd = "root:x:0:0:root:/root:/bin/bash\nmockbuild:x:1000:1000::/builddir:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+            guard FileManager.default.createFile(atPath: directory + "/etc/passwd", contents: Data(passwd.utf8)),
+                  FileManager.default.createFile(atPath: directory + "/etc/group", contents: Data("root:x:0:\nmock:x:1000:\nnogroup:x:65534:\n".utf8)) else {
+                throw GooseError.io(path: directory + "/etc", reason: "cannot write the root's passwd and group files")
+            }
+            logs.append(BuildLogs.hardwareInfo(buildDirectory: directory), to: logs.hardwareInfo)
+            logs.root("buildroot \(configuration.name) (\(configuration.hash)): base \(configuration.base), arch \(configuration.arch)")
+            let logs = logs
+            rootDirectory = try RootCache.rootDirectory(for: configuration.base, cacheDirectory: cacheDirectory) { logs.root($0) }
+            if !configuration.repos.isEmpty || !configuration.packages.isEmpty {
+                logs.root("repos and packages are not installed into the root yet: the root is used as it is")
+            }
+        }
+    }
+
+    deinit {
+        packageListing.wait()
+        if !options.keepRoot { FileSystem.remove(directory) }
+    }
+
+    /// install: in `host` mode nothing is installed; the BuildRequires are checked against the host's
+    /// rpm database and the missing ones returned (and logged to root.log). Also fills installed_pkgs.log.
+    public func install(buildRequires: [Dependency]) throws -> [Dependency] {
+        try logs.phase("install") {
+            // The package list is only logged: it is written while the build runs.
+            // The host's rpm for a host root; the root's own rpm, inside the sandbox, for the others.
+            let logs = logs, directory = directory
+            let querySandbox = configuration.base == .host ? nil : sandbox(sourceDateEpoch: nil)
+            packageListing.enter()
+            Thread.detachNewThread { [packageListing] in
+                if let listing = try? Buildroot.captureOutput(directory: directory, sandbox: querySandbox, ["rpm", "-qa", "--qf", "%{nevra} %{buildtime} %{size}\\n"]) {
+                    logs.append(listing.output.split(separator: "\n").sorted().map { $0 + "\n" }.joined(), to: logs.installedPackages)
+                }
+                packageListing.leave()
+            }
+            let wanted = buildRequires.filter { !$0.name.hasPrefix("rpmlib(") }
+            guard !wanted.isEmpty else {
+                logs.root("no BuildRequires to check")
+                return []
+            }
+            logs.root("checking BuildRequires against the \(querySandbox == nil ? "host" : "root") rpm database: " + wanted.map(\.description).joined(separator: ", "))
+            let check = try Self.captureOutput(directory: directory, sandbox: querySandbox, ["rpm", "-q", "--whatprovides"] + wanted.map(\.description))
+            let missingNames = Set(check.output.split(separator: "\n").compactMap { line -> String? in
+                line.hasPrefix("no package provides ") ? String(line.dropFirst("no package provides ".count)) : nil
+            })
+            let missing = wanted.filter { missingNames.contains($0.description) }
+            for dependency in missing { logs.root("missing BuildRequires: \(dependency)") }
+            return missing
+        }
+    }
+
+    /// Common rpm macro arguments: topdir, buildhost, the root's macros, the options' defines and bconds.
+    func macroArguments(sourceDateEpoch: Int?) -> [String] {
+        var arguments = ["--define", "_topdir /builddir/build", "--define", "_buildhost goose", "--define", "_tmppath /tmp",
+                         "--define", "_dbpath /builddir/.rpmdb", "--target", configuration.arch]
+        if sourceDateEpoch != nil {
+            arguments += ["--define", "use_source_date_epoch_as_buildtime 1", "--define", "clamp_mtime_to_source_date_epoch 1",
+                          "--define", "source_date_epoch_from_changelog 0"]
+        }
+        for key in configuration.macros.keys.sorted() { arguments += ["--define", "\(key) \(configuration.macros[key]!)"] }
+        for define in options.defines { arguments += ["--define", define] }
+        for name in options.with { arguments += ["--with", name] }
+        for name in options.without { arguments += ["--without", name] }
+        if options.noCheck { arguments.append("--nocheck") }
+        return arguments
+    }
+
+    func sandbox(sourceDateEpoch: Int?, readOnly: [String] = []) -> SandboxSpecification? {
+        guard options.isolated else { return nil }
+        var sandbox = SandboxSpecification(buildDirectory: buildDirectory)
+        sandbox.rootDirectory = rootDirectory
+        sandbox.network = configuration.network
+        sandbox.passwdFile = directory + "/etc/passwd"
+        sandbox.groupFile = directory + "/etc/group"
+        sandbox.readOnlyPaths = readOnly
+        sandbox.environment = SandboxSpecification.cleanEnvironment(sourceDateEpoch: sourceDateEpoch)
+        return sandbox
+    }
+
+    var timeout: Int { options.timeout ?? configuration.timeout }
+
+    /// Runs rpmbuild in the sandbox, mapping the outcome to mock's exit codes.
+    func runRPMBuild(_ arguments: [String], subject: String, sourceDateEpoch: Int?, readOnly: [String] = []) throws {
+        logs.append("Executing command: rpmbuild \(arguments.joined(separator: " "))\n", to: logs.build)
+        let result = try SandboxRunner.run(["rpmbuild"] + arguments, sandbox: sandbox(sourceDateEpoch: sourceDateEpoch, readOnly: readOnly),
+                                           memoryLimit: options.memoryLimit ?? configuration.memoryLimit, timeout: timeout, log: logs.build)
+        logs.append("Child return code was: \(result.status)\n", to: logs.build)
+        if result.timedOut {
+            logs.append("Timeout(\(timeout)) expired, the build's processes were killed\n", to: logs.build)
+            throw GooseError.buildFailed(subject: subject, reason: "build timed out after \(timeout) s", code: MockExitCode.timeout)
+        }
+        guard result.status == 0 else {
+            if options.isolated, result.status == 1, (try? String(contentsOfFile: logs.build, encoding: .utf8))?.contains("bwrap: ") == true {
+                throw GooseError.buildFailed(subject: subject, reason: "could not set up the sandbox (bwrap failed)", code: MockExitCode.unshareFailed)
+            }
+            throw GooseError.buildFailed(subject: subject, reason: "rpmbuild failed with exit status \(result.status)", code: MockExitCode.buildFailed)
+        }
+    }
+
+    /// Makes an SRPM from a spec and its sources (a dist-git checkout, mounted read-only); returns its path.
+    public func buildSourcePackage(spec: String, sourceDirectory: String, sourceDateEpoch: Int?) throws -> String {
+        try logs.phase("rpmbuild -bs") {
+            let output = topDirectory + "/SRPMS"
+            try runRPMBuild(macroArguments(sourceDateEpoch: sourceDateEpoch) + [
+                "--define", "_sourcedir \(sourceDirectory)", "--define", "_specdir \(sourceDirectory)",
+                "--define", "_srcrpmdir /builddir/build/SRPMS", "--nodeps", "-bs", spec,
+            ], subject: (spec as NSString).lastPathComponent, sourceDateEpoch: sourceDateEpoch, readOnly: [sourceDirectory])
+            let made = ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []).filter { $0.hasSuffix(".src.rpm") }
+            guard made.count == 1 else {
+                throw GooseError.buildFailed(subject: spec, reason: "rpmbuild -bs made \(made.count) source packages", code: MockExitCode.buildFailed)
+            }
+            return output + "/" + made[0]
+        }
+    }
+
+    /// build: `rpmbuild --rebuild` of the SRPM inside the sandbox (after the BuildRequires check).
+    public func rebuild(sourcePackage: String, sourceDateEpoch: Int?) throws {
+        let package = try RPMPackageReader.read(sourcePackage)
+        let missing = try install(buildRequires: package.buildRequires)
+        if !missing.isEmpty && !options.allowMissingDependencies {
+            throw GooseError.buildFailed(subject: (sourcePackage as NSString).lastPathComponent,
+                                         reason: "missing BuildRequires on the host: \(missing.map(\.description).joined(separator: ", ")) (install them, or pass --allow-missing-deps)",
+                                         code: MockExitCode.packageManager)
+        }
+        try logs.phase("build phase for \(package.nevra.name)") {
+            let copy = buildDirectory + "/originals/" + (sourcePackage as NSString).lastPathComponent
+            if !FileSystem.exists(copy) { try FileManager.default.copyItem(atPath: sourcePackage, toPath: copy) }
+            // The BuildRequires were checked above against the host's database; rpmbuild's own check would
+            // consult the sandbox's empty one.
+            try runRPMBuild(macroArguments(sourceDateEpoch: sourceDateEpoch) + ["--nodeps", "--rebuild", "/builddir/originals/" + (copy as NSString).lastPathComponent],
+                            subject: (sourcePackage as NSString).lastPathComponent, sourceDateEpoch: sourceDateEpoch)
+        }
+    }
+
+    /// collect: moves the built RPMs into `<result>/<arch>/` and copies the SRPM into `<result>/src/`; returns relative paths.
+    public func collect(sourcePackage: String, into result: String) throws -> [String] {
+        try logs.phase("collect") {
+            var collected: [String] = []
+            let rpms = topDirectory + "/RPMS"
+            for arch in ((try? FileManager.default.contentsOfDirectory(atPath: rpms)) ?? []).sorted() {
+                for file in ((try? FileManager.default.contentsOfDirectory(atPath: rpms + "/" + arch)) ?? []).sorted() where file.hasSuffix(".rpm") {
+                    try FileSystem.createDirectory(result + "/" + arch)
+                    try FileSystem.moveIntoPlace(rpms + "/\(arch)/\(file)", result + "/\(arch)/\(file)")
+                    collected.append("\(arch)/\(file)")
+                }
+            }
+            try FileSystem.createDirectory(result + "/src")
+            let name = (sourcePackage as NSString).lastPathComponent
+            let destination = result + "/src/" + name
+            if FileSystem.exists(destination) { FileSystem.remove(destination) }
+            if link(sourcePackage, destination) != 0 { try FileManager.default.copyItem(atPath: sourcePackage, toPath: destination) }
+            collected.append("src/" + name)
+            return collected
+        }
+    }
+
+    /// Copies the logs into `<result>/logs/`… or beside the RPMs when `flat` (mock's resultdir layout).
+    public func copyLogs(into destination: String) throws {
+        packageListing.wait()
+        try FileSystem.createDirectory(destination)
+        for name in BuildLogs.names {
+            let target = destination + "/" + name
+            if FileSystem.exists(target) { FileSystem.remove(target) }
+            try FileManager.default.copyItem(atPath: logs.directory + "/" + name, toPath: target)
+        }
+    }
+
+    /// clean: removes the root's scratch directory (unless --keep-root).
+    public func clean() {
+        if options.keepRoot { logs.root("--keep-root: the root stays in \(directory)") }
+        logs.append(BuildLogs.stateLine(Date(), starting: true, phase: "clean chroot"), to: logs.state)
+        logs.append(BuildLogs.stateLine(Date(), starting: false, phase: "clean chroot"), to: logs.state)
+    }
+
+    /// Runs a host command (outside the sandbox) and returns its status and output.
+    static func captureOutput(directory: String, sandbox: SandboxSpecification? = nil, _ argv: [String]) throws -> (status: Int32, output: String) {
+        let file = directory + "/capture.\(UUID().uuidString)"
+        defer { FileSystem.remove(file) }
+        let result = try SandboxRunner.run(argv, sandbox: sandbox, timeout: 60, log: file)
+        return (result.status, String(decoding: (try? FileSystem.contents(of: file)) ?? Data(), as: UTF8.self))
+    }
+}

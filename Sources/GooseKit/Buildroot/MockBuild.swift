@@ -1,0 +1,291 @@
+import Foundation
+
+/// Where results go: the workspace's builds inventory, or a plain result directory.
+public enum BuildDestination: Sendable {
+    case inventory(BuildInventory)
+    /// `--resultdir`: files land flat in the directory, or in `<dir>/<nvr>/` when `perBuild`.
+    case resultDirectory(String, perBuild: Bool)
+}
+
+/// What one mock-build input produced.
+public struct MockBuildResult: Codable, Sendable {
+    public var input: String
+    public var nvr: String?
+    /// Exit code of this build (mock's codes).
+    public var exitCode: Int32
+    public var error: String?
+    /// Directory the results (or, for a failed build, the logs) are in.
+    public var resultDirectory: String?
+    public var files: [String] = []
+    public var seconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case input, nvr, error, files, seconds
+        case exitCode = "exit_code"
+        case resultDirectory = "result_directory"
+    }
+}
+
+/// `goose mock-build`: builds SRPMs and dist-git checkouts, each in its own root.
+public struct MockBuild: Sendable {
+    public var configuration: BuildrootConfiguration
+    public var options: BuildOptions
+    public var destination: BuildDestination
+    /// Where roots' scratch directories are made (the workspace's .goose/tmp, else the system's).
+    public var scratchDirectory: String
+    /// For dist-git inputs: fetches lookaside sources (nil without a workspace).
+    public var lookaside: LookasideClient?
+    public var jobs = 1
+
+    public init(configuration: BuildrootConfiguration, options: BuildOptions, destination: BuildDestination,
+                scratchDirectory: String, lookaside: LookasideClient?) {
+        self.configuration = configuration
+        self.options = options
+        self.destination = destination
+        self.scratchDirectory = scratchDirectory
+        self.lookaside = lookaside
+    }
+
+    /// Builds every input, `jobs` at a time; results come back in input order.
+    public func buildAll(_ inputs: [String], report: @escaping @Sendable (MockBuildResult) -> Void = { _ in }) async -> [MockBuildResult] {
+        await withTaskGroup(of: (Int, MockBuildResult).self) { group in
+            var results = [MockBuildResult?](repeating: nil, count: inputs.count)
+            for (index, input) in inputs.enumerated() {
+                if index >= max(1, jobs), let (finished, result) = await group.next() { results[finished] = result }
+                group.addTask {
+                    let result = (try? await BlockingWork.run { self.build(input) }) ?? MockBuildResult(input: input, exitCode: 1, seconds: 0)
+                    report(result)
+                    return (index, result)
+                }
+            }
+            for await (finished, result) in group { results[finished] = result }
+            return results.compactMap { $0 }
+        }
+    }
+
+    /// Builds waves in order: each wave's inputs in parallel; a wave with a failure stops the later ones.
+    public func buildWaves(_ waves: [[String]], report: @escaping @Sendable (MockBuildResult) -> Void = { _ in }) async -> [MockBuildResult] {
+        var results: [MockBuildResult] = []
+        for wave in waves {
+            let waveResults = await buildAll(wave, report: report)
+            results += waveResults
+            if waveResults.contains(where: { $0.exitCode != 0 }) { break }
+        }
+        return results
+    }
+
+    /// Builds one SRPM or dist-git checkout; never throws, the failure is in the result.
+    public func build(_ input: String) -> MockBuildResult {
+        let started = Date()
+        var result = MockBuildResult(input: input, exitCode: 0, seconds: 0)
+        do {
+            try buildThrowing(input, started: started, result: &result)
+        } catch let error as GooseError {
+            result.exitCode = error.exitCode
+            result.error = error.description + (result.resultDirectory.map { " (logs in \($0))" } ?? "")
+        } catch {
+            result.exitCode = 1
+            result.error = "\(input): \(error)" + (result.resultDirectory.map { " (logs in \($0))" } ?? "")
+        }
+        result.seconds = Date().timeIntervalSince(started)
+        return result
+    }
+
+    func buildThrowing(_ input: String, started: Date, result: inout MockBuildResult) throws {
+        let absolute = FileSystem.absolute(input)
+        let isSourcePackage = FileSystem.isRegularFile(absolute)
+        guard isSourcePackage || FileSystem.isDirectory(absolute) else {
+            throw GooseError.buildFailed(subject: input, reason: "no such SRPM or dist-git directory", code: MockExitCode.commandLine)
+        }
+        try FileSystem.createDirectory(scratchDirectory)
+        let root = try Buildroot(configuration: configuration, options: options,
+                                 directory: try StagingArea.create(in: scratchDirectory, purpose: "root"),
+                                 cacheDirectory: (scratchDirectory as NSString).deletingLastPathComponent + "/roots")
+        var sourcePackage = absolute
+        var sourceCommit: String?
+        var failure: Error?
+        var package: RPMPackage?
+        do {
+            if !isSourcePackage {
+                (sourcePackage, sourceCommit) = try makeSourcePackage(checkout: absolute, root: root)
+            }
+            package = try RPMPackageReader.read(sourcePackage)
+            guard package!.isSource else {
+                throw GooseError.invalidPackage(file: input, reason: "not a source package")
+            }
+            result.nvr = "\(package!.nevra.name)-\(package!.nevra.evr.version)-\(package!.nevra.evr.release)"
+            if case let .inventory(inventory) = destination,
+               let existing = try inventory.record(name: package!.nevra.name, version: package!.nevra.evr.version, release: package!.nevra.evr.release),
+               existing.state == .complete {
+                // Checked before building, so that a rebuild of a published NVR wastes no time.
+                throw GooseError.workspace("build \(existing.nvr) already exists in \(inventory.directory(of: existing))")
+            }
+            try root.rebuild(sourcePackage: sourcePackage, sourceDateEpoch: package!.changelogTime ?? package!.buildTime)
+        } catch {
+            failure = error
+        }
+        let finished = Date()
+        if let failure {
+            root.clean()
+            let code = (failure as? GooseError)?.exitCode ?? 1
+            // A build that ran and failed is recorded (state failed, logs); one refused before is not.
+            if case let .inventory(inventory) = destination, let package, [MockExitCode.buildFailed, MockExitCode.timeout, MockExitCode.packageManager].contains(code) {
+                result.resultDirectory = try? publish(package: package, root: root, sourcePackage: nil, sourceCommit: sourceCommit,
+                                                      started: started, finished: finished, exitStatus: code, inventory: inventory).directory
+            } else {
+                result.resultDirectory = try? keepFailedLogs(root: root, nvr: result.nvr ?? (input as NSString).lastPathComponent)
+            }
+            throw failure
+        }
+        guard let package else { return }
+        switch destination {
+        case let .inventory(inventory):
+            do {
+                let (directory, files) = try publish(package: package, root: root, sourcePackage: sourcePackage, sourceCommit: sourceCommit,
+                                                     started: started, finished: finished, exitStatus: 0, inventory: inventory)
+                result.files = files
+                result.resultDirectory = directory
+            }
+        case let .resultDirectory(directory, perBuild):
+            let target = perBuild ? directory + "/" + result.nvr! : directory
+            do { try FileSystem.createDirectory(target) } catch {
+                throw GooseError.buildFailed(subject: target, reason: "cannot create the result directory: \(error)", code: MockExitCode.resultDirectory)
+            }
+            // Assemble beside the target, then move each file in: a killed run leaves whole files only.
+            let staging = try FileSystem.makeTemporaryDirectory(in: target, prefix: ".goose-result.")
+            defer { FileSystem.remove(staging) }
+            let files = try root.collect(sourcePackage: sourcePackage, into: staging)
+            root.clean()
+            try root.copyLogs(into: staging)
+            for file in files + BuildLogs.names {
+                let flat = (file as NSString).lastPathComponent
+                if FileSystem.exists(target + "/" + flat) { FileSystem.remove(target + "/" + flat) }
+                try FileSystem.moveIntoPlace(staging + "/" + file, target + "/" + flat)
+            }
+            result.files = files.map { ($0 as NSString).lastPathComponent }
+            result.resultDirectory = target
+        }
+    }
+
+    /// Publishes a build into the inventory by one rename: its RPMs (none for a failed build), logs and build.json.
+    func publish(package: RPMPackage, root: Buildroot, sourcePackage: String?, sourceCommit: String?, started: Date, finished: Date,
+                 exitStatus: Int32, inventory: BuildInventory) throws -> (directory: String, files: [String]) {
+        let evr = package.nevra.evr
+        let staging = try inventory.makeStagingDirectory(for: "\(package.nevra.name)-\(evr.version)-\(evr.release)")
+        do {
+            let files = try sourcePackage.map { try root.collect(sourcePackage: $0, into: staging) } ?? []
+            root.clean()
+            try root.copyLogs(into: staging + "/logs")
+            var record = BuildRecord(name: package.nevra.name, epoch: evr.epoch, version: evr.version, release: evr.release,
+                                     origin: .built, state: exitStatus == 0 ? .complete : .failed, sourceCommit: sourceCommit,
+                                     buildroot: "\(configuration.name) \(configuration.hash)", started: started, finished: finished)
+            record.exitStatus = exitStatus
+            record.artifacts = try files.map { try Self.artifact(path: $0, in: staging) }
+            try inventory.publish(record, stagedDirectory: staging, replacingFailed: true)
+            return (inventory.directory(of: record), files)
+        } catch {
+            FileSystem.remove(staging)
+            throw error
+        }
+    }
+
+    /// An artifact entry for build.json, read back through librpm.
+    static func artifact(path: String, in directory: String) throws -> BuildArtifact {
+        let package = try RPMPackageReader.read(directory + "/" + path)
+        let evr = package.nevra.evr
+        return BuildArtifact(path: path, name: package.nevra.name, epoch: evr.epoch, version: evr.version, release: evr.release,
+                             arch: package.nevra.arch, sha256: try ContentDigest.hexDigest(ofFile: directory + "/" + path, algorithm: .sha256))
+    }
+
+    /// Keeps the logs of a build that failed before it had an NVR (or went to a result directory):
+    /// the result directory, or the workspace's `.goose/failed-builds/<name>/`.
+    func keepFailedLogs(root: Buildroot, nvr: String) throws -> String {
+        let target: String
+        switch destination {
+        case let .inventory(inventory):
+            target = (inventory.root as NSString).deletingLastPathComponent + "/.goose/failed-builds/" + nvr
+        case let .resultDirectory(directory, perBuild):
+            target = perBuild ? directory + "/" + nvr : directory
+        }
+        try root.copyLogs(into: target)
+        return target
+    }
+
+    /// A dist-git checkout's SRPM: lookaside sources fetched (and verified), then `rpmbuild -bs` in the sandbox.
+    func makeSourcePackage(checkout directory: String, root: Buildroot) throws -> (String, String?) {
+        let package = DistGitCheckout.packageName(in: directory, explicit: nil)
+        let (checkout, entries) = try DistGitCheckout.sourcesIndex(directory: directory, package: package)
+        try root.logs.phase("lookaside fetch") {
+            for entry in entries {
+                if let lookaside {
+                    let record = try LookasideFetch.fetchOne(entry, package: package, checkout: checkout, client: lookaside)
+                    root.logs.root("lookaside \(entry.checkoutPath): \(record.status)")
+                } else {
+                    let path = directory + "/" + entry.checkoutPath
+                    guard FileSystem.isRegularFile(path), try ContentDigest.hexDigest(ofFile: path, algorithm: entry.hashType) == entry.hash else {
+                        throw GooseError.lookaside("\(path): missing or wrong hash, and no workspace to fetch it from")
+                    }
+                }
+            }
+        }
+        let spec: String, sources: String
+        switch checkout.layout {
+        case .fedora: (spec, sources) = (directory + "/\(package).spec", directory)
+        case .centos: (spec, sources) = (directory + "/SPECS/\(package).spec", directory + "/SOURCES")
+        }
+        guard FileSystem.isRegularFile(spec) else { throw GooseError.io(path: spec, reason: "no spec file in the dist-git checkout") }
+        let commit = try? GitRepository.open(directory).resolve("HEAD")?.description
+        // Without a %changelog, the spec's modification time: stable for one checkout.
+        let epoch = Self.specChangelogEpoch(spec)
+            ?? ((try? FileManager.default.attributesOfItem(atPath: spec)[.modificationDate]) as? Date).map { Int($0.timeIntervalSince1970) }
+        let made = try root.buildSourcePackage(spec: spec, sourceDirectory: sources, sourceDateEpoch: epoch)
+        return (made, commit)
+    }
+
+    /// The newest %changelog date of a spec (`* Tue May 14 2024 …`), for a reproducible SRPM.
+    static func specChangelogEpoch(_ spec: String) -> Int? {
+        guard let text = try? String(contentsOfFile: spec, encoding: .utf8),
+              let range = text.range(of: "%changelog") else { return nil }
+        for line in text[range.upperBound...].split(separator: "\n") where line.hasPrefix("* ") {
+            let words = line.dropFirst(2).split(separator: " ")
+            guard words.count >= 4 else { return nil }
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "EEE MMM d yyyy"
+            return formatter.date(from: words[0...3].joined(separator: " ")).map { Int($0.timeIntervalSince1970) }
+        }
+        return nil
+    }
+
+    /// Parses `goose build-order --format waves`: one line per wave, names separated by spaces; blank
+    /// lines and `#` comments skipped.
+    public static func parseWaves(_ text: String) -> [[String]] {
+        text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+            .map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) }
+    }
+
+    /// Maps each wave's package names to SRPMs among `candidates` (SRPM files or directories of them), by
+    /// the name in the SRPM's header; a name without an SRPM is an error.
+    public static func resolveWaves(_ waves: [[String]], candidates: [String]) throws -> [[String]] {
+        var byName: [String: String] = [:]
+        for candidate in candidates {
+            let files = FileSystem.isDirectory(candidate)
+                ? ((try? FileManager.default.contentsOfDirectory(atPath: candidate)) ?? []).sorted().filter { $0.hasSuffix(".src.rpm") }.map { candidate + "/" + $0 }
+                : [candidate]
+            for file in files {
+                let package = try RPMPackageReader.read(file)
+                byName[package.nevra.name] = file
+            }
+        }
+        return try waves.map { wave in
+            try wave.map { name in
+                guard let file = byName[name] else {
+                    throw GooseError.buildFailed(subject: name, reason: "no SRPM for this package among the inputs", code: MockExitCode.commandLine)
+                }
+                return file
+            }
+        }
+    }
+}

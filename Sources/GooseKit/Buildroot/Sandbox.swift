@@ -1,0 +1,183 @@
+import Foundation
+
+/// How a build command is isolated: bubblewrap namespaces over a read-only host (or root directory).
+public struct SandboxSpecification: Equatable, Sendable {
+    /// The directory whose top-level entries become the sandbox's `/` (read-only): `/` for a host root.
+    public var rootDirectory = "/"
+    /// Host directory mounted read-write at `/builddir`.
+    public var buildDirectory: String
+    /// Extra host paths visible read-only at the same place (inputs outside the root).
+    public var readOnlyPaths: [String] = []
+    public var network = false
+    /// Unprivileged user and group the command runs as inside.
+    public var userID: UInt32 = 1000
+    public var groupID: UInt32 = 1000
+    /// Files (passwd, group) generated for the sandbox, bound over the root's.
+    public var passwdFile: String?
+    public var groupFile: String?
+    public var environment: [String: String] = [:]
+    public var workingDirectory = "/builddir"
+
+    /// Top-level entries never taken from the root: the sandbox gets its own.
+    static let privateTopLevel: Set<String> = ["proc", "dev", "sys", "tmp", "run", "builddir", "lost+found"]
+
+    public init(buildDirectory: String) { self.buildDirectory = buildDirectory }
+
+    /// The clean environment builds start from (mock's defaults plus the reproducibility settings).
+    public static func cleanEnvironment(sourceDateEpoch: Int?) -> [String: String] {
+        var environment = ["PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "HOME": "/builddir", "TERM": "vt100", "SHELL": "/bin/bash",
+                           "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TZ": "UTC", "USER": "mockbuild", "LOGNAME": "mockbuild",
+                           "HOSTNAME": "goose"]
+        if let sourceDateEpoch { environment["SOURCE_DATE_EPOCH"] = String(sourceDateEpoch) }
+        return environment
+    }
+
+    /// The bwrap arguments (without the program) for the root's top-level entries: each directory bound
+    /// read-only, each symlink recreated, the private ones made fresh. A pure function of the listing.
+    public func arguments(topLevel entries: [(name: String, symlinkTarget: String?, isDirectory: Bool)]) -> [String] {
+        var arguments = ["--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try",
+                         "--die-with-parent", "--new-session", "--uid", String(userID), "--gid", String(groupID),
+                         "--hostname", "goose"]
+        if !network { arguments.append("--unshare-net") }
+        let root = rootDirectory.hasSuffix("/") ? rootDirectory : rootDirectory + "/"
+        for entry in entries.sorted(by: { $0.name < $1.name }) where !Self.privateTopLevel.contains(entry.name) {
+            if let target = entry.symlinkTarget {
+                arguments += ["--symlink", target, "/" + entry.name]
+            } else if entry.isDirectory {
+                arguments += ["--ro-bind", root + entry.name, "/" + entry.name]
+            }
+        }
+        arguments += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--dir", "/run"]
+        if entries.contains(where: { $0.name == "var" && $0.isDirectory }) { arguments += ["--tmpfs", "/var/tmp"] }
+        arguments += ["--bind", buildDirectory, "/builddir"]
+        for path in readOnlyPaths { arguments += ["--ro-bind", path, path] }
+        if let passwdFile { arguments += ["--ro-bind", passwdFile, "/etc/passwd"] }
+        if let groupFile { arguments += ["--ro-bind", groupFile, "/etc/group"] }
+        if network { arguments += ["--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf"] }
+        arguments += ["--remount-ro", "/", "--chdir", workingDirectory, "--clearenv"]
+        for key in environment.keys.sorted() { arguments += ["--setenv", key, environment[key]!] }
+        return arguments
+    }
+
+    /// Lists the root's top-level entries from the file system.
+    public func topLevelEntries() throws -> [(name: String, symlinkTarget: String?, isDirectory: Bool)] {
+        let manager = FileManager.default
+        let names: [String]
+        do { names = try manager.contentsOfDirectory(atPath: rootDirectory) } catch {
+            throw GooseError.io(path: rootDirectory, reason: "cannot list the root: \(error.localizedDescription)")
+        }
+        return names.map { name in
+            let path = (rootDirectory as NSString).appendingPathComponent(name)
+            let target = try? manager.destinationOfSymbolicLink(atPath: path)
+            return (name, target, target == nil && FileSystem.isDirectory(path))
+        }
+    }
+}
+
+/// How a sandboxed command ended.
+public struct SandboxResult: Equatable, Sendable {
+    /// Exit status, or 128 + signal when killed.
+    public var status: Int32
+    public var timedOut: Bool
+    public var duration: TimeInterval
+}
+
+/// Runs programs with their output appended to a log, in their own process group, killing the whole
+/// group (and with it bwrap's PID namespace) when a timeout expires.
+public enum SandboxRunner {
+    /// bwrap's path, or nil when bubblewrap is not installed.
+    public static var bubblewrap: String? {
+        ["/usr/bin/bwrap", "/usr/local/bin/bwrap", "/bin/bwrap"].first(where: FileManager.default.isExecutableFile(atPath:))
+    }
+
+    /// Runs `bwrap <sandbox arguments> <command>` (or the command directly when `sandbox` is nil) and waits.
+    public static func run(_ command: [String], sandbox: SandboxSpecification?, memoryLimit: Int64 = 0, timeout: Int = 0,
+                           log: String) throws -> SandboxResult {
+        var argv = command
+        if memoryLimit > 0 { argv = ["prlimit", "--as=\(memoryLimit)", "--"] + argv }
+        if let sandbox {
+            guard let bwrap = bubblewrap else {
+                throw GooseError.buildFailed(subject: "bwrap", reason: "bubblewrap is not installed (apt-get install bubblewrap)", code: MockExitCode.unshareFailed)
+            }
+            argv = [bwrap] + sandbox.arguments(topLevel: try sandbox.topLevelEntries()) + argv
+        }
+        return try spawnAndWait(argv, log: log, timeout: timeout)
+    }
+
+    /// Spawns `argv` (argv[0] a path or a name on the host PATH) with stdout and stderr appended to `log`.
+    static func spawnAndWait(_ argv: [String], log: String, timeout: Int) throws -> SandboxResult {
+        let logDescriptor = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard logDescriptor >= 0 else { throw GooseError.errno(log, "cannot open log") }
+        defer { close(logDescriptor) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, logDescriptor, 1)
+        posix_spawn_file_actions_adddup2(&actions, logDescriptor, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Its own process group, so a timeout can kill everything it started.
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        let cArguments = argv.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        let environment = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { environment.forEach { free($0) } }
+        var pid: pid_t = 0
+        let started = Date()
+        let spawnStatus = posix_spawnp(&pid, argv[0], &actions, &attributes, cArguments, environment)
+        guard spawnStatus == 0 else { throw GooseError.errno(argv[0], "cannot start", spawnStatus) }
+        // The timeout kills from another thread; the process is waited for without being reaped first
+        // (WNOWAIT), so that the kill can never reach a recycled process group.
+        let state = KillSwitch()
+        if timeout > 0 {
+            let processGroup = pid
+            DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(timeout)) {
+                // bwrap's namespace init dies with it (--die-with-parent) and takes the PID namespace along.
+                state.fire { kill(-processGroup, SIGKILL) }
+            }
+        }
+        var information = siginfo_t()
+        while waitid(P_PID, id_t(pid), &information, WEXITED | WNOWAIT) != 0 {
+            guard errno == EINTR else { throw GooseError.errno(argv[0], "wait failed") }
+        }
+        let timedOut = state.disarm()
+        // Anything the command left in its group (outside a sandbox) goes too, before the group can be reused.
+        kill(-pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return SandboxResult(status: exitStatus, timedOut: timedOut, duration: Date().timeIntervalSince(started))
+    }
+}
+
+/// A one-shot action that either fires (the timeout) or is disarmed (the process ended first).
+final class KillSwitch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var armed = true
+    private var fired = false
+
+    func fire(_ action: () -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard armed else { return }
+        fired = true
+        action()
+    }
+
+    /// Disarms the switch; returns whether it had fired.
+    func disarm() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        armed = false
+        return fired
+    }
+}

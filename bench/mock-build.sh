@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of `goose mock-build` (bubblewrap sandbox, base host) against plain
+# `rpmbuild --rebuild` on the host, for a noarch-style and a C fixture SRPM. Prints wall times (best of
+# ROUNDS) and the ratio goose/rpmbuild (target: ≤ 1.2). "Cold" is the first goose build of a fresh
+# workspace (root setup included); with base host there is no root to cache, so warm ≈ cold.
+# Usage: bench/mock-build.sh [ROUNDS]
+set -eu
+root="$(cd "$(dirname "$0")/.." && pwd)"
+fixtures="$root/../shared/fixtures/srpms"
+rounds="${1:-5}"
+goose="${GOOSE_BINARY:-}"
+if [ -z "$goose" ]; then
+    (cd "$root" && swift build -c release >/dev/null)
+    goose="$(cd "$root" && swift build -c release --show-bin-path)/goose"
+fi
+work="$(mktemp -d "${TMPDIR:-/tmp}/goose-bench-mock.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+now() { date +%s.%N; }
+best() { sort -n | head -1; }
+# Debian's rpmdb is empty: plain rpmbuild needs --nodeps too (goose checks BuildRequires itself).
+plain() { rpmbuild --rebuild --nodeps --define "_topdir $1" "$2" >/dev/null 2>&1; }
+sandboxed() { "$goose" mock-build --quiet --resultdir "$1" "$2"; }
+
+for srpm in "$fixtures/mock/test-C-1.1-0.src.rpm" "$fixtures/rpm-tests/hello-1.0-1.src.rpm"; do
+    name=$(basename "$srpm" .src.rpm)
+    start=$(now); sandboxed "$work/cold-$name" "$srpm"; end=$(now)
+    cold=$(echo "$end - $start" | bc)
+    : > "$work/plain.times"; : > "$work/goose.times"
+    for round in $(seq "$rounds"); do
+        start=$(now); plain "$work/plain-$name-$round" "$srpm"; end=$(now)
+        echo "$end - $start" | bc >> "$work/plain.times"
+        start=$(now); sandboxed "$work/goose-$name-$round" "$srpm"; end=$(now)
+        echo "$end - $start" | bc >> "$work/goose.times"
+    done
+    plain_best=$(best < "$work/plain.times"); goose_best=$(best < "$work/goose.times")
+    printf '%-16s rpmbuild --rebuild %6.3f s   goose mock-build warm %6.3f s   cold %6.3f s   ratio goose/rpmbuild %.2f (target <= 1.20)\n' \
+        "$name" "$plain_best" "$goose_best" "$cold" "$(echo "$goose_best / $plain_best" | bc -l)"
+done
