@@ -28,6 +28,8 @@ public enum GooseError: Error, CustomStringConvertible, Equatable, Sendable {
     case importRefused(file: String, reason: String)
     /// The command line asks for something impossible.
     case usage(String)
+    /// A signing key or passphrase is unusable (missing, no secret part, expired, revoked, wrong passphrase).
+    case signing(String)
 
     public var description: String {
         switch self {
@@ -44,6 +46,7 @@ public enum GooseError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .patchDirective(package, directive, reason): return "\(package): patch directive \(directive) failed: \(reason)"
         case let .importRefused(file, reason): return "\(file): \(reason)"
         case let .usage(reason): return reason
+        case let .signing(reason): return reason
         }
     }
 
@@ -56,6 +59,7 @@ public enum GooseError: Error, CustomStringConvertible, Equatable, Sendable {
         case .hashMismatch: return 5
         case .network, .lookaside: return 6
         case .locked: return 7
+        case .signing: return 8
         case .io, .git: return 1
         }
     }
