@@ -305,7 +305,10 @@ final class SignCLITests: XCTestCase {
         """
         try Data(record.utf8).write(to: URL(fileURLWithPath: buildDirectory + "/build.json"))
         try Data("simple-1.0.1-1\n".utf8).write(to: URL(fileURLWithPath: workspace + "/tags/el9-candidate"))
-        try Data("\n[signing]\nkey = \"\(fingerprint)\"\ngnupg_home = \"\(keys.home)\"\n".utf8).append(toFile: workspace + "/goose.toml")
+        let configuration = try String(contentsOfFile: workspace + "/goose.toml", encoding: .utf8)
+            .replacingOccurrences(of: "key = \"\"", with: "key = \"\(fingerprint)\"")
+            .replacingOccurrences(of: "gnupg_home = \"\"", with: "gnupg_home = \"\(keys.home)\"")
+        try Data(configuration.utf8).write(to: URL(fileURLWithPath: workspace + "/goose.toml"))
 
         let result = try GooseBinary.run(["sign", "tag", "--workspace", workspace, "el9-candidate"])
         XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
@@ -316,14 +319,5 @@ final class SignCLITests: XCTestCase {
         XCTAssertEqual(artifact["sha256"] as? String, String(sha.stdout.prefix(64)))
         XCTAssertEqual(try goose(["sign", "export-key", "--output-dir", parent, fingerprint], keys).status, 0)
         XCTAssertTrue(try rpmCheck([rpm], keyFile: parent + "/RPM-GPG-KEY-tag", parent).stdout.hasSuffix("digests signatures OK\n"))
-    }
-}
-
-private extension Data {
-    func append(toFile path: String) throws {
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: self)
     }
 }

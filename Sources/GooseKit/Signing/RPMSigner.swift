@@ -35,6 +35,9 @@ public struct RPMSigningSettings: Codable, Sendable {
     public var fingerprint: String
     public var homeDirectory: String?
     public var resign: Bool
+    /// Set by the parent for its workers: the key and passphrase were already checked, and this armored
+    /// public-key file holds the key to verify signed copies with.
+    var checkedPublicKeyFile: String?
     /// Hex of the passphrase bytes, present only on a worker's standard input.
     var passphraseHex: String?
 
@@ -72,34 +75,108 @@ public final class RPMSigner {
     let keyring: RPMKeyring
     private let lock = NSLock()
 
+    /// The armored public key the signed copies are verified with (in a private scratch directory).
+    public let publicKeyFile: String
+    private let ownsPublicKeyFile: Bool
+
     /// Looks the key up and checks it (and the passphrase, by a test signature) before any package is touched.
     public init(settings: RPMSigningSettings, passphrase: Passphrase?) throws {
         let context = try GPGContext(homeDirectory: settings.homeDirectory, passphrase: passphrase)
         key = try context.signingKey(fingerprint: settings.fingerprint)
-        _ = try context.sign(Data("goose signing check".utf8), key: key.fingerprint, clear: false)
         self.settings = settings
         self.passphrase = passphrase
-        // The signer's public key, for checking each signed copy before it replaces the original.
-        let publicKey = try context.exportPublicKey(fingerprint: key.fingerprint)
-        let directory = try FileSystem.makeTemporaryDirectory(in: NSTemporaryDirectory(), prefix: "goose-sign-key.")
-        defer { FileSystem.remove(directory) }
-        try AtomicFileWriter.write(publicKey, to: directory + "/key.asc")
-        keyring = try RPMKeyring(keyFiles: [directory + "/key.asc"])
         RPMLibrary.ensureInitialized()
+        if let checked = settings.checkedPublicKeyFile {
+            // A worker: its parent checked the key and the passphrase already.
+            publicKeyFile = checked
+            ownsPublicKeyFile = false
+        } else {
+            _ = try context.sign(Data("goose signing check".utf8), key: key.fingerprint, clear: false)
+            let directory = try FileSystem.makeTemporaryDirectory(in: NSTemporaryDirectory(), prefix: "goose-sign-key.")
+            publicKeyFile = directory + "/key.asc"
+            ownsPublicKeyFile = true
+            do { try AtomicFileWriter.write(try context.exportPublicKey(fingerprint: key.fingerprint), to: publicKeyFile) } catch {
+                FileSystem.remove(directory)
+                throw error
+            }
+        }
+        keyring = try RPMKeyring(keyFiles: [publicKeyFile])
+    }
+
+    deinit {
+        if ownsPublicKeyFile { FileSystem.remove((publicKeyFile as NSString).deletingLastPathComponent) }
+    }
+
+    /// Settings for worker processes that reuse this signer's checks.
+    func workerSettings() -> RPMSigningSettings {
+        var copy = settings.withPassphrase(passphrase)
+        copy.checkedPublicKeyFile = publicKeyFile
+        return copy
     }
 
     /// Signs one package; never throws, the result says what happened.
     public func sign(_ path: String) -> RPMSignResult {
-        do {
-            return try signOrThrow(path)
-        } catch let error as GooseError {
-            return RPMSignResult(file: path, outcome: .failed, message: error.description)
-        } catch {
-            return RPMSignResult(file: path, outcome: .failed, message: "\(path): \(error)")
-        }
+        sign([path])[0]
     }
 
-    func signOrThrow(_ path: String) throws -> RPMSignResult {
+    /// Signs packages; each result says what happened to one. Every signed copy is verified, then the whole
+    /// batch is flushed (fsyncs in a row share one journal commit; one commit per package would cost more than gpg),
+    /// and only then is each
+    /// copy renamed over its original: a kill at any moment leaves every file signed or byte-identical.
+    public func sign(_ paths: [String]) -> [RPMSignResult] {
+        var results: [RPMSignResult?] = Array(repeating: nil, count: paths.count)
+        var staged: [(index: Int, copy: String, keyID: String)] = []
+        var stagingDirectories: [String: String] = [:]
+        defer { for directory in stagingDirectories.values { FileSystem.remove(directory) } }
+        for (index, path) in paths.enumerated() {
+            do {
+                let parent = (path as NSString).deletingLastPathComponent
+                let directory = parent.isEmpty ? "." : parent
+                switch try check(path) {
+                case let .skip(result):
+                    results[index] = result
+                case let .sign(mode, hasSignature):
+                    if stagingDirectories[directory] == nil { stagingDirectories[directory] = try SigningStaging.create(beside: directory) }
+                    let copy = stagingDirectories[directory]! + "/\(index)-" + (path as NSString).lastPathComponent
+                    try FileSystem.copyFile(path, to: copy, mode: mode)
+                    let keyID = try signCopy(copy, original: path, removeOldSignatures: hasSignature)
+                    staged.append((index, copy, keyID))
+                }
+            } catch {
+                results[index] = failure(paths[index], error)
+            }
+        }
+        // One journal commit carries the whole batch: the first fsync pays for it, the rest find little to do.
+        staged = staged.filter { entry in
+            do { try FileSystem.syncFile(entry.copy); return true } catch {
+                results[entry.index] = failure(paths[entry.index], error)
+                return false
+            }
+        }
+        var renamedInto = Set<String>()
+        for (index, copy, keyID) in staged {
+            if rename(copy, paths[index]) == 0 {
+                renamedInto.insert((paths[index] as NSString).deletingLastPathComponent)
+                results[index] = RPMSignResult(file: paths[index], outcome: .signed, keyID: keyID)
+            } else {
+                results[index] = failure(paths[index], GooseError.errno(paths[index], "cannot replace with the signed copy"))
+            }
+        }
+        for directory in renamedInto { FileSystem.syncDirectory(of: directory + "/.") }
+        return results.enumerated().map { $1 ?? RPMSignResult(file: paths[$0], outcome: .failed, message: "\(paths[$0]): not signed") }
+    }
+
+    private func failure(_ path: String, _ error: Error) -> RPMSignResult {
+        RPMSignResult(file: path, outcome: .failed, message: (error as? GooseError)?.description ?? "\(path): \(error)")
+    }
+
+    enum Plan {
+        case skip(RPMSignResult)
+        case sign(mode: mode_t, hasSignature: Bool)
+    }
+
+    /// Decides, without touching the file, whether to sign it.
+    func check(_ path: String) throws -> Plan {
         var info = stat()
         guard lstat(path, &info) == 0 else { throw GooseError.errno(path, "cannot read") }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw GooseError.invalidPackage(file: path, reason: "not a regular file") }
@@ -108,27 +185,26 @@ public final class RPMSigner {
         let package = try RPMPackageReader.read(path)
         if case let .signed(keyID) = package.signature {
             if let keyID, key.owns(keyID: keyID) {
-                return RPMSignResult(file: path, outcome: .skipped, message: "already signed by this key", keyID: keyID)
+                return .skip(RPMSignResult(file: path, outcome: .skipped, message: "already signed by this key", keyID: keyID))
             }
             guard settings.resign else {
                 throw GooseError.invalidPackage(file: path, reason: "signed by another key \(keyID ?? "(unknown)") (use --resign to replace its signature)")
             }
         }
-        // rpmPkgSign checks every digest before it signs, and the signed copy is verified below.
-        let directory = (path as NSString).deletingLastPathComponent
-        let staging = try SigningStaging.create(beside: directory.isEmpty ? "." : directory)
-        defer { FileSystem.remove(staging) }
-        let copy = staging + "/" + (path as NSString).lastPathComponent
-        try FileSystem.copyFile(path, to: copy, mode: info.st_mode & 0o7777)
-        try signInPlace(copy, original: path, removeOldSignatures: package.signature != .unsigned)
-        try RPMPackageReader.verify(copy, keyring: keyring)
+        return .sign(mode: info.st_mode & 0o7777, hasSignature: package.signature != .unsigned)
+    }
+
+    /// Signs the copy (rpmPkgSign checks every digest first) and verifies it with the key; returns the key ID.
+    private func signCopy(_ copy: String, original: String, removeOldSignatures: Bool) throws -> String {
+        try signInPlace(copy, original: original, removeOldSignatures: removeOldSignatures)
+        do { try RPMPackageReader.verify(copy, keyring: keyring) } catch let error as GooseError {
+            throw GooseError.invalidPackage(file: original, reason: "the signed copy does not verify: " + error.description.replacingOccurrences(of: copy + ": ", with: ""))
+        }
         let signed = try RPMPackageReader.read(copy)
         guard case let .signed(keyID) = signed.signature, let keyID, key.owns(keyID: keyID) else {
-            throw GooseError.invalidPackage(file: path, reason: "rpmPkgSign left no signature of key \(key.fingerprint)")
+            throw GooseError.invalidPackage(file: original, reason: "rpmPkgSign left no signature of key \(key.fingerprint)")
         }
-        try FileSystem.syncFile(copy)
-        try FileSystem.moveIntoPlace(copy, path)
-        return RPMSignResult(file: path, outcome: .signed, keyID: keyID)
+        return keyID
     }
 
     /// rpmPkgSign on `copy` with the gpg backend configured through macros; gpg reads the passphrase, if any,
@@ -155,6 +231,16 @@ public final class RPMSigner {
         ]
         for (name, value) in macros { rpmPushMacro(nil, name, nil, value, RMIL_GLOBAL) }
         defer { for (name, _) in macros { rpmPopMacro(nil, name) } }
+        // rpmPkgSign prints "<file>:" on stdout, which would mix with goose's output (and a worker's answers).
+        fflush(nil)
+        let savedOutput = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0)
+        let null = open("/dev/null", O_WRONLY | O_CLOEXEC)
+        if savedOutput >= 0 && null >= 0 { dup2(null, STDOUT_FILENO) }
+        defer {
+            fflush(nil)
+            if savedOutput >= 0 { dup2(savedOutput, STDOUT_FILENO); close(savedOutput) }
+            if null >= 0 { close(null) }
+        }
         let (status, messages) = RPMLibrary.capturingLog { () -> Int32 in
             var arguments = rpmSignArgs(keyid: nil, hashalgo: pgpHashAlgo(0), signflags: rpmSignFlags(0))
             if removeOldSignatures {

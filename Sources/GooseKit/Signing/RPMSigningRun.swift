@@ -37,29 +37,39 @@ public enum RPMSigningRun {
                            workerExecutable: String?, report: @escaping @Sendable (RPMSignResult) -> Void) throws -> [RPMSignResult] {
         let signer = try RPMSigner(settings: settings, passphrase: passphrase)
         let workerCount = min(jobs, files.count)
+        // Batches share one flush to disk; small enough that progress moves and every worker gets work.
+        let batchSize = max(1, min(16, files.count / max(1, workerCount * 4)))
         guard workerCount > 1, let workerExecutable else {
-            return files.map { file in
-                let result = signer.sign(file)
-                report(result)
-                return result
+            var results: [RPMSignResult] = []
+            for start in stride(from: 0, to: files.count, by: batchSize) {
+                for result in signer.sign(Array(files[start..<min(files.count, start + batchSize)])) {
+                    report(result)
+                    results.append(result)
+                }
             }
+            return results
         }
-        let queue = WorkQueue(files)
+        let queue = WorkQueue(files, batchSize: batchSize)
+        let workerSettings = signer.workerSettings()
         let failure = FirstFailure()
         // Each worker is driven by one blocking thread (pipe I/O); concurrentPerform bounds them to --jobs.
         DispatchQueue.concurrentPerform(iterations: workerCount) { _ in
             do {
-                let worker = try SignWorkerProcess(executable: workerExecutable, settings: settings.withPassphrase(passphrase))
+                let worker = try SignWorkerProcess(executable: workerExecutable, settings: workerSettings)
                 defer { worker.finish() }
-                while let (index, file) = queue.next() {
-                    let result = try worker.sign(file)
-                    queue.store(result, at: index)
-                    report(result)
+                while let (start, batch) = queue.next() {
+                    let results = try worker.sign(batch)
+                    for (offset, result) in results.enumerated() {
+                        queue.store(result, at: start + offset)
+                        report(result)
+                    }
                 }
             } catch {
                 failure.record(error)
             }
         }
+        // The signer (and the public key file the workers read) lives until every worker is done.
+        withExtendedLifetime(signer) {}
         if let error = failure.error { throw error }
         return queue.results.compactMap { $0 }
     }
@@ -69,19 +79,23 @@ public enum RPMSigningRun {
 final class WorkQueue: @unchecked Sendable {
     private let lock = NSLock()
     private let files: [String]
+    private let batchSize: Int
     private var nextIndex = 0
     private(set) var results: [RPMSignResult?]
 
-    init(_ files: [String]) {
+    init(_ files: [String], batchSize: Int) {
         self.files = files
+        self.batchSize = batchSize
         results = Array(repeating: nil, count: files.count)
     }
 
-    func next() -> (Int, String)? {
+    /// The next batch and the index of its first file.
+    func next() -> (Int, [String])? {
         lock.lock(); defer { lock.unlock() }
         guard nextIndex < files.count else { return nil }
-        defer { nextIndex += 1 }
-        return (nextIndex, files[nextIndex])
+        let end = min(files.count, nextIndex + batchSize)
+        defer { nextIndex = end }
+        return (nextIndex, Array(files[nextIndex..<end]))
     }
 
     func store(_ result: RPMSignResult, at index: Int) {
@@ -101,8 +115,8 @@ final class FirstFailure: @unchecked Sendable {
     }
 }
 
-/// One `goose _sign-worker` child: settings (with the passphrase) as the first line of its stdin, then one path
-/// per line; it answers each with one JSON line. When goose dies, the worker's stdin closes and it exits after
+/// One `goose _sign-worker` child: settings (with the passphrase) as the first line of its stdin, then one JSON
+/// array of paths per line; it answers each batch with one JSON line. When goose dies, the worker's stdin closes and it exits after
 /// the package in hand, which is renamed into place whole or not at all.
 final class SignWorkerProcess {
     private let process = Process()
@@ -133,12 +147,16 @@ final class SignWorkerProcess {
         }
     }
 
-    func sign(_ file: String) throws -> RPMSignResult {
-        try send(Data(file.utf8))
-        guard let line = output.next() else { throw GooseError.signing("signing worker exited while signing \(file)") }
-        let answer = try JSONDecoder().decode(SignWorkerAnswer.self, from: Data(line.utf8))
-        guard let result = answer.result else { throw GooseError.signing(answer.error ?? "signing worker gave no result for \(file)") }
-        return result
+    func sign(_ files: [String]) throws -> [RPMSignResult] {
+        try send(JSONEncoder().encode(files))
+        guard let line = output.next() else { throw GooseError.signing("signing worker exited while signing \(files[0])") }
+        guard let answer = try? JSONDecoder().decode(SignWorkerAnswer.self, from: Data(line.utf8)) else {
+            throw GooseError.signing("signing worker answered '\(line.prefix(200))'")
+        }
+        guard let results = answer.results, results.count == files.count else {
+            throw GooseError.signing(answer.error ?? "signing worker gave no result for \(files[0])")
+        }
+        return results
     }
 
     func finish() {
@@ -149,7 +167,7 @@ final class SignWorkerProcess {
 
 /// A worker's answer: ready (neither field), a result, or an error that stops it.
 struct SignWorkerAnswer: Codable {
-    var result: RPMSignResult?
+    var results: [RPMSignResult]?
     var error: String?
 }
 
@@ -179,8 +197,12 @@ public enum SignWorker {
             return
         }
         answer(SignWorkerAnswer())
-        while let path = input.next() {
-            answer(SignWorkerAnswer(result: signer.sign(path)))
+        while let line = input.next() {
+            guard let paths = try? JSONDecoder().decode([String].self, from: Data(line.utf8)) else {
+                answer(SignWorkerAnswer(error: "signing worker: expected a JSON array of paths"))
+                return
+            }
+            answer(SignWorkerAnswer(results: signer.sign(paths)))
         }
     }
 }
