@@ -32,7 +32,7 @@ public struct Passphrase: Sendable {
 }
 
 /// One OpenPGP key usable for signing, as gpg knows it.
-public struct SigningKey: Sendable, Equatable {
+public struct SigningKey: Sendable, Equatable, Codable {
     /// Fingerprint of the primary key (upper-case hex).
     public var fingerprint: String
     /// Long key IDs (16 hex digits, lower case) of the primary key and every subkey able to sign.
