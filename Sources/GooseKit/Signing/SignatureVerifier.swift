@@ -122,6 +122,8 @@ public final class SignatureVerifier {
             signaturePath = path; dataPath = String(path.dropLast(4))
         } else if FileSystem.isRegularFile(path + ".asc") {
             signaturePath = path + ".asc"; dataPath = path
+        } else if String(decoding: head, as: UTF8.self).hasPrefix("-----BEGIN PGP SIGNATURE-----") {
+            return VerificationResult(file: path, status: .bad, detail: "a detached signature of an unknown file (name it FILE.asc beside FILE)")
         } else {
             return VerificationResult(file: path, status: .notSigned, detail: "no clear signature and no \((path as NSString).lastPathComponent).asc")
         }
