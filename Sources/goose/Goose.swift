@@ -13,7 +13,8 @@ struct Goose: AsyncParsableCommand {
 
         Exit codes: 0 success; 1 general or I/O failure; 2 command-line error; 3 workspace or \
         configuration error; 4 invalid or refused package (some inputs failed); 5 hash mismatch; \
-        6 network or lookaside failure; 7 workspace locked by another goose process.
+        6 network or lookaside failure; 7 workspace locked by another goose process; 8 signing key or \
+        passphrase unusable.
         """,
         version: GooseVersion.current,
         subcommands: [
@@ -24,6 +25,8 @@ struct Goose: AsyncParsableCommand {
             ParseSpecsCommand.self,
             BuildOrderSyntheticBenchCommand.self,
             MockBuildCommand.self,
+            SignCommand.self,
+            SignWorkerCommand.self,
             GenerateManualCommand.self,
         ]
     )

@@ -30,6 +30,8 @@ public enum GooseError: Error, CustomStringConvertible, Equatable, Sendable {
     case usage(String)
     /// A build (mock-build) failed; `code` is mock's exit code for the cause (see MockExitCode).
     case buildFailed(subject: String, reason: String, code: Int32)
+    /// A signing key or passphrase is unusable (missing, no secret part, expired, revoked, wrong passphrase).
+    case signing(String)
 
     public var description: String {
         switch self {
@@ -47,6 +49,7 @@ public enum GooseError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .importRefused(file, reason): return "\(file): \(reason)"
         case let .usage(reason): return reason
         case let .buildFailed(subject, reason, _): return "\(subject): \(reason)"
+        case let .signing(reason): return reason
         }
     }
 
@@ -59,6 +62,7 @@ public enum GooseError: Error, CustomStringConvertible, Equatable, Sendable {
         case .hashMismatch: return 5
         case .network, .lookaside: return 6
         case .locked: return 7
+        case .signing: return 8
         case .io, .git: return 1
         case let .buildFailed(_, _, code): return code
         }

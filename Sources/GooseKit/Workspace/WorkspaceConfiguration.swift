@@ -15,6 +15,10 @@ public struct WorkspaceConfiguration: Equatable, Sendable {
     public var lookasideTokenFile = ""
     /// Largest upload `lookaside serve` accepts, in bytes.
     public var lookasideMaxUploadSize: Int = 8 << 30
+    /// Fingerprint of the key `goose sign` uses when --key is not given; empty means none.
+    public var signingKey = ""
+    /// GNUPGHOME for signing (relative to the workspace); empty means $GNUPGHOME or ~/.gnupg.
+    public var signingGnupgHome = ""
 
     public init() {}
 
@@ -22,6 +26,7 @@ public struct WorkspaceConfiguration: Equatable, Sendable {
         "distribution": ["dist_tag", "arches", "default_branch"],
         "import": ["layout", "max_git_text_size"],
         "lookaside": ["url", "token_file", "max_upload_size"],
+        "signing": ["key", "gnupg_home"],
     ]
 
     /// Reads and validates a goose.toml; unknown keys are errors naming the key.
@@ -77,6 +82,8 @@ public struct WorkspaceConfiguration: Equatable, Sendable {
         if let value = try string("lookaside", "url") { configuration.lookasideURL = value }
         if let value = try string("lookaside", "token_file") { configuration.lookasideTokenFile = value }
         if let value = try integer("lookaside", "max_upload_size") { configuration.lookasideMaxUploadSize = value }
+        if let value = try string("signing", "key") { configuration.signingKey = value }
+        if let value = try string("signing", "gnupg_home") { configuration.signingGnupgHome = value }
         return configuration
     }
 
@@ -108,6 +115,12 @@ public struct WorkspaceConfiguration: Equatable, Sendable {
         token_file = \(quoted(lookasideTokenFile))
         # largest upload `goose lookaside serve` accepts, in bytes
         max_upload_size = \(lookasideMaxUploadSize)
+
+        [signing]
+        # fingerprint of the key `goose sign` uses when --key is not given
+        key = \(quoted(signingKey))
+        # GNUPGHOME holding that key (relative to the workspace); empty: $GNUPGHOME or ~/.gnupg
+        gnupg_home = \(quoted(signingGnupgHome))
 
         """
     }

@@ -1,0 +1,327 @@
+import CRPM
+import Foundation
+
+/// What happened to one package in a signing run.
+public struct RPMSignResult: Codable, Sendable, Equatable {
+    public enum Outcome: String, Codable, Sendable {
+        case signed
+        /// Already signed by this key; left as it was.
+        case skipped
+        case failed
+    }
+
+    public var file: String
+    public var outcome: Outcome
+    /// Why it failed or was skipped.
+    public var message: String?
+    /// Long key ID of the signature the file carries afterwards.
+    public var keyID: String?
+
+    public init(file: String, outcome: Outcome, message: String? = nil, keyID: String? = nil) {
+        self.file = file
+        self.outcome = outcome
+        self.message = message
+        self.keyID = keyID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case file, outcome, message
+        case keyID = "key_id"
+    }
+}
+
+/// What a signing run needs to know; sent to worker processes as JSON (the passphrase travels on their stdin only).
+public struct RPMSigningSettings: Codable, Sendable {
+    public var fingerprint: String
+    public var homeDirectory: String?
+    public var resign: Bool
+    /// Set by the parent for its workers: the key and passphrase were already checked, and this armored
+    /// public-key file holds the key to verify signed copies with.
+    var checkedPublicKeyFile: String?
+    var checkedKey: SigningKey?
+    /// Hex of the passphrase bytes, present only on a worker's standard input.
+    var passphraseHex: String?
+
+    public init(fingerprint: String, homeDirectory: String?, resign: Bool) {
+        self.fingerprint = fingerprint
+        self.homeDirectory = homeDirectory
+        self.resign = resign
+    }
+
+    var passphrase: Passphrase? {
+        guard let hex = passphraseHex else { return nil }
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+            if let byte = UInt8(hex[index..<next], radix: 16) { bytes.append(byte) }
+            index = next
+        }
+        return Passphrase(bytes: bytes)
+    }
+
+    func withPassphrase(_ passphrase: Passphrase?) -> RPMSigningSettings {
+        var copy = self
+        copy.passphraseHex = passphrase.map { $0.bytes.map { String(format: "%02x", $0) }.joined() }
+        return copy
+    }
+}
+
+/// Signs RPMs one at a time through librpmsign (`rpmPkgSign`, as `rpmsign --addsign`), each in a copy beside
+/// the original that is verified, synced and renamed over it: the original is either replaced whole or untouched.
+/// librpm's macros are process-wide, so one signer signs one package at a time (parallel runs use worker processes).
+public final class RPMSigner {
+    public let key: SigningKey
+    let settings: RPMSigningSettings
+    let passphrase: Passphrase?
+    let keyring: RPMKeyring
+    private let lock = NSLock()
+
+    /// The armored public key the signed copies are verified with (in a private scratch directory).
+    public let publicKeyFile: String
+    private let ownsPublicKeyFile: Bool
+
+    /// Looks the key up and checks it (and the passphrase, by a test signature) before any package is touched.
+    public init(settings: RPMSigningSettings, passphrase: Passphrase?) throws {
+        self.settings = settings
+        self.passphrase = passphrase
+        RPMLibrary.ensureInitialized()
+        if let checkedKey = settings.checkedKey, let checked = settings.checkedPublicKeyFile {
+            // A worker: its parent checked the key and the passphrase already, and gpgme's start-up costs.
+            key = checkedKey
+            publicKeyFile = checked
+            ownsPublicKeyFile = false
+        } else {
+            let context = try GPGContext(homeDirectory: settings.homeDirectory, passphrase: passphrase)
+            key = try context.signingKey(fingerprint: settings.fingerprint)
+            _ = try context.sign(Data("goose signing check".utf8), key: key.fingerprint, clear: false)
+            let directory = try FileSystem.makeTemporaryDirectory(in: NSTemporaryDirectory(), prefix: "goose-sign-key.")
+            publicKeyFile = directory + "/key.asc"
+            ownsPublicKeyFile = true
+            do { try AtomicFileWriter.write(try context.exportPublicKey(fingerprint: key.fingerprint), to: publicKeyFile) } catch {
+                FileSystem.remove(directory)
+                throw error
+            }
+        }
+        keyring = try RPMKeyring(keyFiles: [publicKeyFile])
+    }
+
+    deinit {
+        if ownsPublicKeyFile { FileSystem.remove((publicKeyFile as NSString).deletingLastPathComponent) }
+    }
+
+    /// Settings for worker processes that reuse this signer's checks.
+    func workerSettings() -> RPMSigningSettings {
+        var copy = settings.withPassphrase(passphrase)
+        copy.checkedPublicKeyFile = publicKeyFile
+        copy.checkedKey = key
+        return copy
+    }
+
+    /// Signs one package; never throws, the result says what happened.
+    public func sign(_ path: String) -> RPMSignResult {
+        sign([path])[0]
+    }
+
+    /// Signs packages; each result says what happened to one. Every signed copy is verified, then the whole
+    /// batch is flushed (fsyncs in a row share one journal commit; one commit per package would cost more than gpg),
+    /// and only then is each
+    /// copy renamed over its original: a kill at any moment leaves every file signed or byte-identical.
+    public func sign(_ paths: [String]) -> [RPMSignResult] {
+        var results: [RPMSignResult?] = Array(repeating: nil, count: paths.count)
+        var staged: [(index: Int, copy: String, keyID: String)] = []
+        var stagingDirectories: [String: String] = [:]
+        defer { for directory in stagingDirectories.values { FileSystem.remove(directory) } }
+        for (index, path) in paths.enumerated() {
+            do {
+                let parent = (path as NSString).deletingLastPathComponent
+                let directory = parent.isEmpty ? "." : parent
+                switch try check(path) {
+                case let .skip(result):
+                    results[index] = result
+                case let .sign(mode, hasSignature):
+                    if stagingDirectories[directory] == nil { stagingDirectories[directory] = try SigningStaging.create(beside: directory) }
+                    let copy = stagingDirectories[directory]! + "/\(index)-" + (path as NSString).lastPathComponent
+                    try FileSystem.copyFile(path, to: copy, mode: mode)
+                    let keyID = try signCopy(copy, original: path, removeOldSignatures: hasSignature)
+                    staged.append((index, copy, keyID))
+                }
+            } catch {
+                results[index] = failure(paths[index], error)
+            }
+        }
+        // Writeback of the whole batch starts first, so that the fsyncs below share journal commits instead of
+        // paying one each (an fsync per package alone costs more than its gpg run).
+        for entry in staged {
+            let descriptor = open(entry.copy, O_RDONLY | O_CLOEXEC)
+            if descriptor >= 0 { FileSystem.startWriteback(descriptor); close(descriptor) }
+        }
+        staged = staged.filter { entry in
+            do { try FileSystem.syncFile(entry.copy); return true } catch {
+                results[entry.index] = failure(paths[entry.index], error)
+                return false
+            }
+        }
+        var renamedInto = Set<String>()
+        for (index, copy, keyID) in staged {
+            if rename(copy, paths[index]) == 0 {
+                renamedInto.insert((paths[index] as NSString).deletingLastPathComponent)
+                results[index] = RPMSignResult(file: paths[index], outcome: .signed, keyID: keyID)
+            } else {
+                results[index] = failure(paths[index], GooseError.errno(paths[index], "cannot replace with the signed copy"))
+            }
+        }
+        for directory in renamedInto { FileSystem.syncDirectory(of: directory + "/.") }
+        return results.enumerated().map { $1 ?? RPMSignResult(file: paths[$0], outcome: .failed, message: "\(paths[$0]): not signed") }
+    }
+
+    private func failure(_ path: String, _ error: Error) -> RPMSignResult {
+        RPMSignResult(file: path, outcome: .failed, message: (error as? GooseError)?.description ?? "\(path): \(error)")
+    }
+
+    enum Plan {
+        case skip(RPMSignResult)
+        case sign(mode: mode_t, hasSignature: Bool)
+    }
+
+    /// Decides, without touching the file, whether to sign it.
+    func check(_ path: String) throws -> Plan {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { throw GooseError.errno(path, "cannot read") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw GooseError.invalidPackage(file: path, reason: "not a regular file") }
+        // Root may write anyway; a file without write permission is one someone meant to keep as it is.
+        guard info.st_mode & 0o200 != 0 else { throw GooseError.invalidPackage(file: path, reason: "read-only file (chmod u+w to sign it)") }
+        let package = try RPMPackageReader.read(path)
+        if case let .signed(keyID) = package.signature {
+            if let keyID, key.owns(keyID: keyID) {
+                return .skip(RPMSignResult(file: path, outcome: .skipped, message: "already signed by this key", keyID: keyID))
+            }
+            guard settings.resign else {
+                throw GooseError.invalidPackage(file: path, reason: "signed by another key \(keyID ?? "(unknown)") (use --resign to replace its signature)")
+            }
+        }
+        return .sign(mode: info.st_mode & 0o7777, hasSignature: package.signature != .unsigned)
+    }
+
+    /// Signs the copy (rpmPkgSign checks every digest first) and verifies it with the key; returns the key ID.
+    private func signCopy(_ copy: String, original: String, removeOldSignatures: Bool) throws -> String {
+        try signInPlace(copy, original: original, removeOldSignatures: removeOldSignatures)
+        do { try RPMPackageReader.verify(copy, keyring: keyring) } catch let error as GooseError {
+            throw GooseError.invalidPackage(file: original, reason: "the signed copy does not verify: " + error.description.replacingOccurrences(of: copy + ": ", with: ""))
+        }
+        let signed = try RPMPackageReader.read(copy)
+        guard case let .signed(keyID) = signed.signature, let keyID, key.owns(keyID: keyID) else {
+            throw GooseError.invalidPackage(file: original, reason: "rpmPkgSign left no signature of key \(key.fingerprint)")
+        }
+        return keyID
+    }
+
+    /// rpmPkgSign on `copy` with the gpg backend configured through macros; gpg reads the passphrase, if any,
+    /// from a pipe it inherits, so the passphrase never appears in argv or the environment.
+    private func signInPlace(_ copy: String, original: String, removeOldSignatures: Bool) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        var pipeDescriptors: [Int32] = [-1, -1]
+        var extraArguments = "--batch --no-tty --no-auto-check-trustdb --trust-model always"
+        if let passphrase {
+            guard pipe(&pipeDescriptors) == 0 else { throw GooseError.errno(original, "cannot create passphrase pipe") }
+            let bytes = passphrase.bytes + [10]
+            try bytes.withUnsafeBytes { try FileSystem.writeAll($0, to: pipeDescriptors[1], path: "passphrase pipe") }
+            close(pipeDescriptors[1])
+            extraArguments += " --pinentry-mode loopback --passphrase-fd \(pipeDescriptors[0])"
+        }
+        defer { if pipeDescriptors[0] >= 0 { close(pipeDescriptors[0]) } }
+        let macros: [(String, String)] = [
+            ("__gpg", "/usr/bin/gpg"),
+            ("_gpg_name", key.fingerprint),
+            ("_gpg_digest_algo", "sha256"),
+            ("_gpg_sign_cmd_extra_args", extraArguments),
+            ("_gpg_path", settings.homeDirectory ?? ProcessInfo.processInfo.environment["GNUPGHOME"] ?? NSHomeDirectory() + "/.gnupg"),
+        ]
+        for (name, value) in macros { rpmPushMacro(nil, name, nil, value, RMIL_GLOBAL) }
+        defer { for (name, _) in macros { rpmPopMacro(nil, name) } }
+        // rpmPkgSign prints "<file>:" on stdout, which would mix with goose's output (and a worker's answers).
+        fflush(nil)
+        let savedOutput = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0)
+        let null = open("/dev/null", O_WRONLY | O_CLOEXEC)
+        if savedOutput >= 0 && null >= 0 { dup2(null, STDOUT_FILENO) }
+        defer {
+            fflush(nil)
+            if savedOutput >= 0 { dup2(savedOutput, STDOUT_FILENO); close(savedOutput) }
+            if null >= 0 { close(null) }
+        }
+        let (status, messages) = RPMLibrary.capturingLog { () -> Int32 in
+            var arguments = rpmSignArgs(keyid: nil, hashalgo: pgpHashAlgo(0), signflags: rpmSignFlags(0))
+            if removeOldSignatures {
+                // A signature of another key is dropped first (--resign), so that only this key's remains.
+                let removed = rpmPkgDelSign(copy, &arguments)
+                if removed != 0 { return removed }
+            }
+            return rpmPkgSign(copy, &arguments)
+        }
+        guard status == 0 else {
+            let reason = RPMPackageReader.describeFailure(messages.map { RPMPackageReader.stripping(copy, from: $0) }, fallback: "rpmPkgSign failed")
+            throw GooseError.invalidPackage(file: original, reason: "signing failed: " + reason.replacingOccurrences(of: copy, with: original))
+        }
+    }
+}
+
+/// Private scratch directories beside the packages being signed (`.goose-sign.<pid>.XXXXXX`), so that the signed
+/// copy renames over the original on the same file system; those of killed runs are removed by the next run.
+enum SigningStaging {
+    static let prefix = ".goose-sign."
+
+    static func create(beside directory: String) throws -> String {
+        try FileSystem.makeTemporaryDirectory(in: directory, prefix: "\(prefix)\(getpid()).")
+    }
+
+    /// Removes scratch directories of goose processes that no longer exist; touches nothing else.
+    static func removeAbandoned(in directory: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            let parts = name.dropFirst(prefix.count).split(separator: ".")
+            guard parts.count == 2, let pid = Int32(parts[0]) else { continue }
+            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
+                FileSystem.remove(directory + "/" + name)
+            }
+        }
+    }
+}
+
+extension FileSystem {
+    /// Copies a file's bytes into a new file with the given mode.
+    static func copyFile(_ source: String, to destination: String, mode: mode_t) throws {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw GooseError.errno(source, "cannot open") }
+        defer { close(input) }
+        let output = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard output >= 0 else { throw GooseError.errno(destination, "cannot create") }
+        defer { close(output) }
+        fchmod(output, mode)
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = read(input, &buffer, buffer.count)
+            if count < 0 { if errno == EINTR { continue }; throw GooseError.errno(source, "read failed") }
+            if count == 0 { break }
+            try buffer.withUnsafeBytes { try writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<count]), to: output, path: destination) }
+        }
+    }
+
+    /// sync_file_range(2), which Glibc's Swift module hides behind _GNU_SOURCE.
+    private static let syncFileRange: (@convention(c) (Int32, Int64, Int64, UInt32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int64, Int64, UInt32) -> Int32).self)
+    }()
+
+    /// Starts writing a file's dirty pages to disk without waiting (SYNC_FILE_RANGE_WRITE); a later fsync finishes.
+    static func startWriteback(_ descriptor: Int32) {
+        _ = syncFileRange?(descriptor, 0, 0, 2)
+    }
+
+    /// Flushes a file's data to disk.
+    static func syncFile(_ path: String) throws {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw GooseError.errno(path, "cannot open") }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw GooseError.errno(path, "fsync failed") }
+    }
+}

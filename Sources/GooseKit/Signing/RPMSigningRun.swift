@@ -1,0 +1,231 @@
+import Foundation
+
+/// Signs many RPMs: in this process, or spread over `jobs` worker processes (`goose _sign-worker`), because
+/// librpm's macro state is process-wide and each package's gpg run is the slow part.
+public enum RPMSigningRun {
+    /// The RPM files named: files as given, directories searched for `*.rpm` (recursively, hidden entries skipped).
+    public static func collect(_ arguments: [String]) throws -> [String] {
+        var files: [String] = []
+        for argument in arguments {
+            if FileSystem.isDirectory(argument) {
+                SigningStaging.removeAbandoned(in: argument)
+                guard let enumerator = FileManager.default.enumerator(atPath: argument) else {
+                    throw GooseError.io(path: argument, reason: "cannot list directory")
+                }
+                var found: [String] = []
+                while let relative = enumerator.nextObject() as? String {
+                    let name = (relative as NSString).lastPathComponent
+                    if name.hasPrefix(".") { enumerator.skipDescendants(); continue }
+                    if name.hasSuffix(".rpm") { found.append(argument + "/" + relative) }
+                }
+                files += found.sorted()
+            } else if FileSystem.exists(argument) {
+                let directory = (argument as NSString).deletingLastPathComponent
+                SigningStaging.removeAbandoned(in: directory.isEmpty ? "." : directory)
+                files.append(argument)
+            } else {
+                throw GooseError.io(path: argument, reason: "no such file or directory")
+            }
+        }
+        var seen = Set<String>()
+        return files.filter { seen.insert(FileSystem.absolute($0)).inserted }
+    }
+
+    /// Signs `files`; `report` is called once per file as it finishes (from any thread). The key and the
+    /// passphrase are checked before the first file is touched.
+    public static func run(files: [String], settings: RPMSigningSettings, passphrase: Passphrase?, jobs: Int,
+                           workerExecutable: String?, report: @escaping @Sendable (RPMSignResult) -> Void) throws -> [RPMSignResult] {
+        let signer = try RPMSigner(settings: settings, passphrase: passphrase)
+        let workerCount = min(jobs, files.count)
+        // Batches share one flush to disk; small enough that progress moves and every worker gets work.
+        let batchSize = max(1, min(16, files.count / max(1, workerCount * 4)))
+        guard workerCount > 1, let workerExecutable else {
+            var results: [RPMSignResult] = []
+            for start in stride(from: 0, to: files.count, by: batchSize) {
+                for result in signer.sign(Array(files[start..<min(files.count, start + batchSize)])) {
+                    report(result)
+                    results.append(result)
+                }
+            }
+            return results
+        }
+        let queue = WorkQueue(files, batchSize: batchSize)
+        let workerSettings = signer.workerSettings()
+        let failure = FirstFailure()
+        // Each worker is driven by one blocking thread (pipe I/O); concurrentPerform bounds them to --jobs.
+        DispatchQueue.concurrentPerform(iterations: workerCount) { _ in
+            do {
+                let worker = try SignWorkerProcess(executable: workerExecutable, settings: workerSettings)
+                defer { worker.finish() }
+                while let (start, batch) = queue.next() {
+                    let results = try worker.sign(batch)
+                    for (offset, result) in results.enumerated() {
+                        queue.store(result, at: start + offset)
+                        report(result)
+                    }
+                }
+            } catch {
+                failure.record(error)
+            }
+        }
+        // The signer (and the public key file the workers read) lives until every worker is done.
+        withExtendedLifetime(signer) {}
+        if let error = failure.error { throw error }
+        return queue.results.compactMap { $0 }
+    }
+}
+
+/// The files left to sign and the results so far, shared by the threads that drive the workers.
+final class WorkQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private let files: [String]
+    private let batchSize: Int
+    private var nextIndex = 0
+    private(set) var results: [RPMSignResult?]
+
+    init(_ files: [String], batchSize: Int) {
+        self.files = files
+        self.batchSize = batchSize
+        results = Array(repeating: nil, count: files.count)
+    }
+
+    /// The next batch and the index of its first file.
+    func next() -> (Int, [String])? {
+        lock.lock(); defer { lock.unlock() }
+        guard nextIndex < files.count else { return nil }
+        let end = min(files.count, nextIndex + batchSize)
+        defer { nextIndex = end }
+        return (nextIndex, Array(files[nextIndex..<end]))
+    }
+
+    func store(_ result: RPMSignResult, at index: Int) {
+        lock.lock(); defer { lock.unlock() }
+        results[index] = result
+    }
+}
+
+/// The first error any worker thread met.
+final class FirstFailure: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var error: Error?
+
+    func record(_ error: Error) {
+        lock.lock(); defer { lock.unlock() }
+        if self.error == nil { self.error = error }
+    }
+}
+
+/// One `goose _sign-worker` child: settings (with the passphrase) as the first line of its stdin, then one JSON
+/// array of paths per line; it answers each batch with one JSON line. When goose dies, the worker's stdin closes and it exits after
+/// the package in hand, which is renamed into place whole or not at all.
+final class SignWorkerProcess {
+    private let process = Process()
+    private let input: FileHandle
+    private let output: LineReader
+
+    init(executable: String, settings: RPMSigningSettings) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["_sign-worker"]
+        let inputPipe = Pipe(), outputPipe = Pipe()
+        process.standardInput = inputPipe
+        process.standardOutput = outputPipe
+        do { try process.run() } catch {
+            throw GooseError.io(path: executable, reason: "cannot start signing worker: \(error.localizedDescription)")
+        }
+        input = inputPipe.fileHandleForWriting
+        output = LineReader(outputPipe.fileHandleForReading.fileDescriptor)
+        try send(JSONEncoder().encode(settings))
+        // The worker checks the key itself and says "ready" or why not.
+        guard let line = output.next() else { throw GooseError.signing("signing worker exited before it was ready") }
+        let answer = try JSONDecoder().decode(SignWorkerAnswer.self, from: Data(line.utf8))
+        if let error = answer.error { throw GooseError.signing(error) }
+    }
+
+    private func send(_ data: Data) throws {
+        do { try input.write(contentsOf: data + Data("\n".utf8)) } catch {
+            throw GooseError.signing("signing worker stopped: \(error.localizedDescription)")
+        }
+    }
+
+    func sign(_ files: [String]) throws -> [RPMSignResult] {
+        try send(JSONEncoder().encode(files))
+        guard let line = output.next() else { throw GooseError.signing("signing worker exited while signing \(files[0])") }
+        guard let answer = try? JSONDecoder().decode(SignWorkerAnswer.self, from: Data(line.utf8)) else {
+            throw GooseError.signing("signing worker answered '\(line.prefix(200))'")
+        }
+        guard let results = answer.results, results.count == files.count else {
+            throw GooseError.signing(answer.error ?? "signing worker gave no result for \(files[0])")
+        }
+        return results
+    }
+
+    func finish() {
+        try? input.close()
+        process.waitUntilExit()
+    }
+}
+
+/// A worker's answer: ready (neither field), a result, or an error that stops it.
+struct SignWorkerAnswer: Codable {
+    var results: [RPMSignResult]?
+    var error: String?
+}
+
+/// The worker side of `goose _sign-worker`.
+public enum SignWorker {
+    /// Reads settings, then paths, from stdin; writes one JSON answer per line to stdout.
+    public static func serve() {
+        // Answers go to a private copy of stdout; what librpm or gpg might print goes to stderr instead,
+        // where it cannot corrupt the protocol.
+        let answers = dup(STDOUT_FILENO)
+        dup2(STDERR_FILENO, STDOUT_FILENO)
+        fcntl(answers, F_SETFD, FD_CLOEXEC)
+        let input = LineReader(STDIN_FILENO)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func answer(_ value: SignWorkerAnswer) {
+            guard let data = try? encoder.encode(value) else { return }
+            (data + Data("\n".utf8)).withUnsafeBytes { try? FileSystem.writeAll($0, to: answers, path: "stdout") }
+        }
+        guard let first = input.next(), let settings = try? JSONDecoder().decode(RPMSigningSettings.self, from: Data(first.utf8)) else {
+            answer(SignWorkerAnswer(error: "signing worker: no settings on standard input"))
+            return
+        }
+        let signer: RPMSigner
+        do { signer = try RPMSigner(settings: settings, passphrase: settings.passphrase) } catch {
+            answer(SignWorkerAnswer(error: "\(error)"))
+            return
+        }
+        answer(SignWorkerAnswer())
+        while let line = input.next() {
+            guard let paths = try? JSONDecoder().decode([String].self, from: Data(line.utf8)) else {
+                answer(SignWorkerAnswer(error: "signing worker: expected a JSON array of paths"))
+                return
+            }
+            answer(SignWorkerAnswer(results: signer.sign(paths)))
+        }
+    }
+}
+
+/// Reads newline-terminated lines from a descriptor.
+final class LineReader {
+    private let descriptor: Int32
+    private var buffer: [UInt8] = []
+
+    init(_ descriptor: Int32) { self.descriptor = descriptor }
+
+    func next() -> String? {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            if let newline = buffer.firstIndex(of: 10) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeSubrange(...newline)
+                return line
+            }
+            let count = read(descriptor, &chunk, chunk.count)
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { return nil }
+            buffer += chunk[0..<count]
+        }
+    }
+}

@@ -1,0 +1,323 @@
+import Foundation
+import XCTest
+
+/// End-to-end tests of `goose sign`: throwaway keys in a temporary GNUPGHOME, fixture RPMs signed by the built
+/// binary, and the results checked by rpmkeys, rpm and gpg.
+final class SignCLITests: XCTestCase {
+    /// A temporary GnuPG home with its keys; its gpg-agent is stopped at teardown.
+    private struct KeyHome {
+        var home: String
+        var environment: [String: String] { ["GNUPGHOME": home] }
+    }
+
+    private func temporaryDirectory() throws -> String {
+        // Short: gpg-agent's socket path must fit in sun_path.
+        let path = "/tmp/gs-" + String(UUID().uuidString.prefix(8))
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    @discardableResult
+    private func program(_ path: String, _ arguments: [String], _ keys: KeyHome? = nil, input: String? = nil,
+                         file: StaticString = #filePath, line: UInt = #line) throws -> GooseBinary.Output {
+        try GooseBinary.runProgram(path, arguments, environment: keys?.environment ?? [:], standardInput: input)
+    }
+
+    private func goose(_ arguments: [String], _ keys: KeyHome) throws -> GooseBinary.Output {
+        try GooseBinary.run(arguments, environment: keys.environment)
+    }
+
+    private func makeHome(_ parent: String) throws -> KeyHome {
+        let home = parent + "/gnupg"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        addTeardownBlock { _ = try? GooseBinary.runProgram("/usr/bin/gpgconf", ["--kill", "all"], environment: ["GNUPGHOME": home]) }
+        return KeyHome(home: home)
+    }
+
+    /// Generates a key and returns its fingerprint.
+    private func generateKey(_ keys: KeyHome, name: String, algorithm: String, passphrase: String = "", expire: String = "never",
+                             extra: [String] = []) throws -> String {
+        let result = try program("/usr/bin/gpg", ["--batch", "--pinentry-mode", "loopback", "--passphrase", passphrase] + extra
+                                 + ["--quick-gen-key", "\(name) <\(name)@example.org>", algorithm, "sign", expire], keys)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let list = try program("/usr/bin/gpg", ["--with-colons", "--list-keys", "\(name)@example.org"], keys)
+        let fpr = list.stdout.split(separator: "\n").first { $0.hasPrefix("fpr:") }?.split(separator: ":", omittingEmptySubsequences: false)[9]
+        return String(try XCTUnwrap(fpr))
+    }
+
+    /// Writable copies of unsigned fixture RPMs.
+    private func copyFixtures(to directory: String, count: Int = 4) throws -> [String] {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let sources = try FileManager.default.contentsOfDirectory(atPath: GooseBinary.fixtures + "/rpms/go-rpmutils").sorted()
+            .map { GooseBinary.fixtures + "/rpms/go-rpmutils/" + $0 }
+            + [GooseBinary.fixtures + "/rpms/el7-git218/git-subtree-2.18.1-3.el7.x86_64.rpm"]
+        var copies: [String] = []
+        for index in 0..<count {
+            let source = sources[index % sources.count]
+            let copy = directory + "/\(index)-" + (source as NSString).lastPathComponent
+            try FileManager.default.copyItem(atPath: source, toPath: copy)
+            chmod(copy, 0o644)
+            copies.append(copy)
+        }
+        return copies
+    }
+
+    /// `rpmkeys --checksig` with only `keyFile` imported into a temporary rpmdb.
+    private func rpmCheck(_ files: [String], keyFile: String, _ parent: String) throws -> GooseBinary.Output {
+        let database = parent + "/rpmdb-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: database, withIntermediateDirectories: true)
+        let imported = try program("/usr/bin/rpmkeys", ["--dbpath", database, "--import", keyFile])
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        return try program("/usr/bin/rpmkeys", ["--dbpath", database, "--checksig"] + files)
+    }
+
+    private func flipByte(_ path: String, at offset: Int) throws {
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        data[offset] ^= 0xFF
+        try data.write(to: URL(fileURLWithPath: path))
+    }
+
+    private func contents(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
+
+    // MARK: - RPMs, verified by rpmkeys
+
+    func testSignsRPMsWithRSAAndEd25519AsRpmsignWould() throws {
+        let parent = try temporaryDirectory()
+        let keys = try makeHome(parent)
+        for (algorithm, tag) in [("rsa3072", "RSAHEADER"), ("ed25519", "DSAHEADER")] {
+            let fingerprint = try generateKey(keys, name: "goose-\(algorithm)", algorithm: algorithm)
+            let files = try copyFixtures(to: parent + "/\(algorithm)", count: 6)
+            let signed = try goose(["sign", "rpm", "--jobs", "2", "--key", fingerprint, parent + "/\(algorithm)"], keys)
+            XCTAssertEqual(signed.status, 0, signed.stderr)
+            XCTAssertTrue(signed.stdout.contains("6 signed, 0 already signed, 0 failed"), signed.stdout)
+
+            let exported = try goose(["sign", "export-key", "--output-dir", parent, fingerprint], keys)
+            XCTAssertEqual(exported.status, 0, exported.stderr)
+            let keyFile = parent + "/RPM-GPG-KEY-goose-\(algorithm)"
+            XCTAssertEqual(exported.stdout.trimmingCharacters(in: .whitespacesAndNewlines), keyFile)
+
+            let check = try rpmCheck(files, keyFile: keyFile, parent)
+            XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
+            XCTAssertEqual(check.stdout.components(separatedBy: ": digests signatures OK\n").count - 1, files.count, check.stdout)
+            // rpm 4.18 puts an RSA key's signature in RSAHEADER and an EdDSA key's in DSAHEADER.
+            let query = try program("/usr/bin/rpm", ["-qp", "--qf", "%{\(tag):pgpsig}\n", files[0]])
+            XCTAssertTrue(query.stdout.contains("Key ID \(fingerprint.suffix(16).lowercased())"), query.stdout)
+
+            let again = try goose(["sign", "rpm", "--key", fingerprint] + files, keys)
+            XCTAssertEqual(again.status, 0, again.stderr)
+            XCTAssertTrue(again.stdout.contains("0 signed, 6 already signed"), again.stdout)
+
+            let verified = try goose(["sign", "verify", "--json", "--keyring", keyFile] + files, keys)
+            XCTAssertEqual(verified.status, 0, verified.stdout + verified.stderr)
+            XCTAssertEqual(verified.stdout.components(separatedBy: "\"status\":\"OK\"").count - 1, files.count, verified.stdout)
+
+            // A flipped byte in the payload: rpmkeys and goose both refuse.
+            let size = try XCTUnwrap(contents(files[1])).count
+            try flipByte(files[1], at: size - 10)
+            let badCheck = try rpmCheck([files[1]], keyFile: keyFile, parent)
+            XCTAssertNotEqual(badCheck.status, 0, badCheck.stdout)
+            let badVerify = try goose(["sign", "verify", "--keyring", keyFile, files[1]], keys)
+            XCTAssertEqual(badVerify.status, 4)
+            XCTAssertTrue(badVerify.stdout.hasPrefix("BAD"), badVerify.stdout)
+        }
+    }
+
+    func testVerifyReportsUnsignedAndUnknownKey() throws {
+        let parent = try temporaryDirectory()
+        let keys = try makeHome(parent)
+        let fingerprint = try generateKey(keys, name: "signer", algorithm: "ed25519")
+        let other = try generateKey(keys, name: "other", algorithm: "ed25519")
+        let files = try copyFixtures(to: parent + "/rpms", count: 2)
+        XCTAssertEqual(try goose(["sign", "rpm", "--key", fingerprint, files[0]], keys).status, 0)
+        XCTAssertEqual(try goose(["sign", "export-key", "--output-dir", parent, other], keys).status, 0)
+        let result = try goose(["sign", "verify", "--keyring", parent + "/RPM-GPG-KEY-other"] + files, keys)
+        XCTAssertEqual(result.status, 4)
+        XCTAssertTrue(result.stdout.contains("UNKNOWN KEY  \(files[0])"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("NOT SIGNED   \(files[1])"), result.stdout)
+    }
+
+    func testAnotherKeysSignatureIsRefusedUnlessResign() throws {
+        let parent = try temporaryDirectory()
+        let keys = try makeHome(parent)
+        let first = try generateKey(keys, name: "first", algorithm: "ed25519")
+        let second = try generateKey(keys, name: "second", algorithm: "rsa2048")
+        let file = try copyFixtures(to: parent + "/rpms", count: 1)[0]
+        XCTAssertEqual(try goose(["sign", "rpm", "--key", first, file], keys).status, 0)
+        let signedByFirst = contents(file)
+        let refused = try goose(["sign", "rpm", "--key", second, file], keys)
+        XCTAssertEqual(refused.status, 4)
+        XCTAssertTrue(refused.stderr.contains("signed by another key"), refused.stderr)
+        XCTAssertEqual(contents(file), signedByFirst)
+        let resigned = try goose(["sign", "rpm", "--resign", "--key", second, file], keys)
+        XCTAssertEqual(resigned.status, 0, resigned.stderr)
+        XCTAssertEqual(try goose(["sign", "export-key", "--output-dir", parent, second], keys).status, 0)
+        let check = try rpmCheck([file], keyFile: parent + "/RPM-GPG-KEY-second", parent)
+        XCTAssertTrue(check.stdout.hasSuffix(": digests signatures OK\n"), check.stdout)
+    }
+
+    // MARK: - Files, verified by gpg
+
+    func testDetachedAndClearSignaturesVerifyWithGPG() throws {
+        let parent = try temporaryDirectory()
+        let keys = try makeHome(parent)
+        let fingerprint = try generateKey(keys, name: "repo", algorithm: "rsa3072")
+        let repomd = parent + "/repomd.xml", checksum = parent + "/CHECKSUM"
+        try Data("<repomd/>\n".utf8).write(to: URL(fileURLWithPath: repomd))
+        try Data("SHA256 (x.iso) = 00ff\n".utf8).write(to: URL(fileURLWithPath: checksum))
+        XCTAssertEqual(try goose(["sign", "file", "--key", fingerprint, repomd], keys).status, 0)
+        XCTAssertEqual(try goose(["sign", "file", "--clear", "--key", fingerprint, checksum], keys).status, 0)
+        XCTAssertTrue(String(decoding: try XCTUnwrap(contents(repomd + ".asc")), as: UTF8.self).hasPrefix("-----BEGIN PGP SIGNATURE-----"))
+        XCTAssertEqual(try program("/usr/bin/gpg", ["--verify", repomd + ".asc", repomd], keys).status, 0)
+        XCTAssertEqual(try program("/usr/bin/gpg", ["--verify", checksum], keys).status, 0)
+        let verified = try goose(["sign", "verify", repomd + ".asc", checksum], keys)
+        XCTAssertEqual(verified.status, 0, verified.stdout + verified.stderr)
+
+        try flipByte(repomd, at: 2)
+        var text = String(decoding: try XCTUnwrap(contents(checksum)), as: UTF8.self)
+        text = text.replacingOccurrences(of: "00ff", with: "00fe")
+        try Data(text.utf8).write(to: URL(fileURLWithPath: checksum))
+        XCTAssertNotEqual(try program("/usr/bin/gpg", ["--verify", repomd + ".asc", repomd], keys).status, 0)
+        XCTAssertNotEqual(try program("/usr/bin/gpg", ["--verify", checksum], keys).status, 0)
+        let bad = try goose(["sign", "verify", repomd + ".asc", checksum], keys)
+        XCTAssertEqual(bad.status, 4)
+        XCTAssertEqual(bad.stdout.components(separatedBy: "BAD ").count - 1, 2, bad.stdout)
+    }
+
+    // MARK: - Faults and bad input
+
+    func testBadPackagesAreReportedAndGoodOnesSigned() throws {
+        let parent = try temporaryDirectory()
+        let keys = try makeHome(parent)
+        let fingerprint = try generateKey(keys, name: "batch", algorithm: "ed25519")
+        let directory = parent + "/rpms"
+        let good = try copyFixtures(to: directory, count: 4)
+        let notRPM = directory + "/notes.rpm", truncated = directory + "/truncated.rpm", readOnly = directory + "/readonly.rpm"
+        try Data("not a package\n".utf8).write(to: URL(fileURLWithPath: notRPM))
+        try XCTUnwrap(contents(good[3])).prefix(3000).write(to: URL(fileURLWithPath: truncated))
+        try FileManager.default.copyItem(atPath: good[0], toPath: readOnly)
+        chmod(readOnly, 0o444)
+        let before = [notRPM, truncated, readOnly].map(contents)
+
+        let result = try goose(["sign", "rpm", "--jobs", "2", "--key", fingerprint, directory], keys)
+        XCTAssertEqual(result.status, 4, result.stdout + result.stderr)
+        XCTAssertTrue(result.stdout.contains("4 signed, 0 already signed, 3 failed"), result.stdout)
+        for line in result.stderr.split(separator: "\n") { XCTAssertTrue(line.hasPrefix("goose: \(directory)/"), String(line)) }
+        XCTAssertTrue(result.stderr.contains("notes.rpm: not an RPM"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("truncated.rpm:"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("readonly.rpm: read-only file"), result.stderr)
+        XCTAssertEqual([notRPM, truncated, readOnly].map(contents), before)
+        XCTAssertEqual(try goose(["sign", "export-key", "--output-dir", parent, fingerprint], keys).status, 0)
+        let check = try rpmCheck(good, keyFile: parent + "/RPM-GPG-KEY-batch", parent)
+        XCTAssertEqual(check.status, 0, check.stdout)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix(".") }
+        XCTAssertEqual(leftovers, [])
+    }
+
+    func testUnusableKeysFailBeforeAnyFileIsTouched() throws {
+        let parent = try temporaryDirectory()
+        let keys = try makeHome(parent)
+        let files = try copyFixtures(to: parent + "/rpms", count: 2)
+        let before = files.map(contents)
+        func refused(_ arguments: [String], _ home: KeyHome, mentions: String, line: UInt = #line) throws {
+            let result = try goose(["sign", "rpm"] + arguments + files, home)
+            XCTAssertEqual(result.status, 8, result.stderr, line: line)
+            XCTAssertTrue(result.stderr.contains(mentions), result.stderr, line: line)
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr, line: line)
+            XCTAssertEqual(files.map(contents), before, line: line)
+        }
+        try refused(["--key", "0123456789ABCDEF0123456789ABCDEF01234567"], keys, mentions: "not found")
+
+        // Public part only: another home that imported the exported key.
+        let owner = try generateKey(keys, name: "owner", algorithm: "ed25519")
+        let publicOnly = try makeHome(parent + "/public")
+        let exported = try program("/usr/bin/gpg", ["--armor", "--export", owner], keys)
+        XCTAssertEqual(try program("/usr/bin/gpg", ["--batch", "--import"], publicOnly, input: exported.stdout).status, 0)
+        try refused(["--key", owner], publicOnly, mentions: "no secret part")
+
+        // Made in 2020 with one day of validity.
+        let expired = try generateKey(keys, name: "expired", algorithm: "ed25519", expire: "1d", extra: ["--faked-system-time", "20200101T000000"])
+        try refused(["--key", expired], keys, mentions: "expired")
+
+        let revoked = try generateKey(keys, name: "revoked", algorithm: "ed25519")
+        let certificate = String(decoding: try XCTUnwrap(contents(keys.home + "/openpgp-revocs.d/\(revoked).rev")), as: UTF8.self)
+            .replacingOccurrences(of: ":-----BEGIN", with: "-----BEGIN")
+        XCTAssertEqual(try program("/usr/bin/gpg", ["--batch", "--import"], keys, input: certificate).status, 0)
+        try refused(["--key", revoked], keys, mentions: "revoked")
+
+        // Wrong passphrase first: once the right one is used, gpg-agent caches it.
+        let locked = try generateKey(keys, name: "locked", algorithm: "rsa2048", passphrase: "correct horse")
+        try Data("wrong\n".utf8).write(to: URL(fileURLWithPath: parent + "/wrong"))
+        try refused(["--key", locked, "--passphrase-file", parent + "/wrong"], keys, mentions: "passphrase")
+        try Data("correct horse\n".utf8).write(to: URL(fileURLWithPath: parent + "/right"))
+        let signed = try goose(["sign", "rpm", "--jobs", "2", "--key", locked, "--passphrase-file", parent + "/right"] + files, keys)
+        XCTAssertEqual(signed.status, 0, signed.stderr)
+        XCTAssertFalse((signed.stdout + signed.stderr).contains("correct horse"))
+    }
+
+    func testKillDuringABatchLeavesEveryFileWholeOrUntouched() throws {
+        let parent = try temporaryDirectory()
+        let keys = try makeHome(parent)
+        let fingerprint = try generateKey(keys, name: "kill", algorithm: "ed25519")
+        XCTAssertEqual(try goose(["sign", "export-key", "--output-dir", parent, fingerprint], keys).status, 0)
+        let keyFile = parent + "/RPM-GPG-KEY-kill"
+        var interrupted = 0
+        for trial in 0..<8 {
+            let directory = parent + "/trial-\(trial)"
+            let files = try copyFixtures(to: directory, count: 24)
+            let originals = Dictionary(uniqueKeysWithValues: files.map { ($0, contents($0)) })
+            let running = try GooseBinary.start(["sign", "rpm", "--jobs", "2", "--key", fingerprint, directory], environment: keys.environment)
+            usleep(UInt32(200_000 + trial * 120_000))
+            running.kill()
+            let output = running.wait()
+            if output.status != 0 { interrupted += 1 }
+            // Workers finish the package in hand and exit once goose's end of their pipe closes.
+            usleep(1_500_000)
+            for file in files where contents(file) != originals[file]! {
+                let check = try rpmCheck([file], keyFile: keyFile, parent)
+                XCTAssertTrue(check.stdout.hasSuffix(": digests signatures OK\n"), "trial \(trial): \(check.stdout)")
+            }
+            // The next run signs the rest and clears what the killed one left.
+            let rerun = try goose(["sign", "rpm", "--key", fingerprint, directory], keys)
+            XCTAssertEqual(rerun.status, 0, rerun.stderr)
+            XCTAssertEqual(try rpmCheck(files, keyFile: keyFile, parent).status, 0)
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix(".") }, [])
+        }
+        XCTAssertGreaterThan(interrupted, 0, "no trial was interrupted mid-batch")
+    }
+
+    // MARK: - Workspace
+
+    func testSignTagRecordsTheKeyInBuildJSON() throws {
+        let parent = try temporaryDirectory()
+        let keys = try makeHome(parent)
+        let fingerprint = try generateKey(keys, name: "tag", algorithm: "rsa2048")
+        let workspace = parent + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        let buildDirectory = workspace + "/builds/simple/1.0.1/1"
+        try FileManager.default.createDirectory(atPath: buildDirectory + "/i386", withIntermediateDirectories: true)
+        let rpm = buildDirectory + "/i386/simple-1.0.1-1.i386.rpm"
+        try FileManager.default.copyItem(atPath: GooseBinary.fixtures + "/rpms/go-rpmutils/simple-1.0.1-1.i386.rpm", toPath: rpm)
+        chmod(rpm, 0o644)
+        let record = """
+        {"name":"simple","version":"1.0.1","release":"1","origin":"imported","state":"complete","artifacts":[
+        {"path":"i386/simple-1.0.1-1.i386.rpm","name":"simple","version":"1.0.1","release":"1","arch":"i386","sha256":"0"}]}
+        """
+        try Data(record.utf8).write(to: URL(fileURLWithPath: buildDirectory + "/build.json"))
+        try Data("simple-1.0.1-1\n".utf8).write(to: URL(fileURLWithPath: workspace + "/tags/el9-candidate"))
+        let configuration = try String(contentsOfFile: workspace + "/goose.toml", encoding: .utf8)
+            .replacingOccurrences(of: "key = \"\"", with: "key = \"\(fingerprint)\"")
+            .replacingOccurrences(of: "gnupg_home = \"\"", with: "gnupg_home = \"\(keys.home)\"")
+        try Data(configuration.utf8).write(to: URL(fileURLWithPath: workspace + "/goose.toml"))
+
+        let result = try GooseBinary.run(["sign", "tag", "--workspace", workspace, "el9-candidate"])
+        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+        let json = try JSONSerialization.jsonObject(with: try XCTUnwrap(contents(buildDirectory + "/build.json"))) as? [String: Any]
+        let artifact = try XCTUnwrap((json?["artifacts"] as? [[String: Any]])?.first)
+        XCTAssertEqual(artifact["signed_by"] as? String, fingerprint)
+        let sha = try program("/usr/bin/sha256sum", [rpm])
+        XCTAssertEqual(artifact["sha256"] as? String, String(sha.stdout.prefix(64)))
+        XCTAssertEqual(try goose(["sign", "export-key", "--output-dir", parent, fingerprint], keys).status, 0)
+        XCTAssertTrue(try rpmCheck([rpm], keyFile: parent + "/RPM-GPG-KEY-tag", parent).stdout.hasSuffix("digests signatures OK\n"))
+    }
+}
