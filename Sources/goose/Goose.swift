@@ -20,6 +20,9 @@ struct Goose: AsyncParsableCommand {
             InitCommand.self,
             ImportSRPMCommand.self,
             LookasideCommand.self,
+            BuildsCommand.self,
+            TagCommand.self,
+            MashCommand.self,
             GenerateManualCommand.self,
         ]
     )

@@ -1,0 +1,206 @@
+import CCreaterepo
+import Foundation
+
+/// Compression of the repodata XML files.
+public enum RepodataCompression: String, CaseIterable, Sendable, Codable {
+    case gz, xz, bz2, none
+
+    var createrepoType: cr_CompressionType {
+        switch self {
+        case .gz: return CR_CW_GZ_COMPRESSION
+        case .xz: return CR_CW_XZ_COMPRESSION
+        case .bz2: return CR_CW_BZ2_COMPRESSION
+        case .none: return CR_CW_NO_COMPRESSION
+        }
+    }
+}
+
+/// How `RepodataGenerator` writes a repository's metadata.
+public struct RepodataOptions: Sendable {
+    public var compression = RepodataCompression.gz
+    /// comps.xml to publish as the `group` record.
+    public var comps: String?
+    /// updateinfo.xml to publish as is.
+    public var updateinfo: String?
+    public var jobs = 2
+    /// Changelog entries per package in other.xml (createrepo_c's default is 10).
+    public var changelogLimit: Int32 = 10
+    public init() {}
+}
+
+/// What one repodata run did.
+public struct RepodataSummary: Codable, Equatable, Sendable {
+    public var packages: Int
+    /// Packages whose metadata came from the previous repository (same path, size and mtime).
+    public var reused: Int
+}
+
+/// Writes `repodata/` for a directory of packages through libcreaterepo_c (never the createrepo_c CLI).
+public enum RepodataGenerator {
+    /// libcreaterepo_c's parser and dumper setup is global and not thread-safe: done once, lazily.
+    private static let libraryReady: Void = {
+        cr_xml_dump_init()
+        cr_package_parser_init()
+    }()
+
+    /// Generates repodata for `packages` (paths relative to `repository`); `previous` is an older
+    /// repository of the same layout whose metadata is reused for unchanged files (createrepo_c --update).
+    public static func generate(repository: String, packages: [String], previous: String?, options: RepodataOptions) throws -> RepodataSummary {
+        _ = libraryReady
+        let hrefs = packages.sorted()
+        let old = previous.flatMap { OldMetadata(repository: $0) }
+        var chunks = [XMLChunks?](repeating: nil, count: hrefs.count)
+        var failures = [GooseError?](repeating: nil, count: hrefs.count)
+        var reusedFlags = [Bool](repeating: false, count: hrefs.count)
+        let jobs = max(1, min(options.jobs, hrefs.count))
+        // libcreaterepo_c's reader and dumper are blocking C calls that are thread-safe after init; stripes
+        // over a fixed number of threads keep the parallelism bounded by --jobs.
+        chunks.withUnsafeMutableBufferPointer { chunkBuffer in
+            failures.withUnsafeMutableBufferPointer { failureBuffer in
+                reusedFlags.withUnsafeMutableBufferPointer { reusedBuffer in
+                    nonisolated(unsafe) let chunkOut = chunkBuffer, failureOut = failureBuffer, reusedOut = reusedBuffer
+                    DispatchQueue.concurrentPerform(iterations: jobs) { worker in
+                        for index in stride(from: worker, to: hrefs.count, by: jobs) {
+                            do {
+                                let (xml, reused) = try dump(repository: repository, href: hrefs[index], old: old, options: options)
+                                chunkOut[index] = xml
+                                reusedOut[index] = reused
+                            } catch let error as GooseError {
+                                failureOut[index] = error
+                            } catch {
+                                failureOut[index] = .io(path: hrefs[index], reason: "\(error)")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let failure = failures.compactMap({ $0 }).first { throw failure }
+        let repodata = repository + "/repodata"
+        try FileSystem.createDirectory(repodata)
+        guard let repomd = cr_repomd_new() else { throw GooseError.io(path: repodata, reason: "cannot create repomd") }
+        defer { cr_repomd_free(repomd) }
+        let compression = options.compression.createrepoType
+        let suffix = cr_compression_suffix(compression).map { String(cString: $0) } ?? ""
+        let kinds: [(String, cr_XmlFileType, KeyPath<XMLChunks, String>)] = [
+            ("primary", CR_XMLFILE_PRIMARY, \.primary), ("filelists", CR_XMLFILE_FILELISTS, \.filelists), ("other", CR_XMLFILE_OTHER, \.other),
+        ]
+        for (name, type, keyPath) in kinds {
+            let path = "\(repodata)/\(name).xml\(suffix)"
+            var error: UnsafeMutablePointer<GError>?
+            guard let stat = cr_contentstat_new(CR_CHECKSUM_SHA256, &error) else { throw failure(path, error) }
+            defer { cr_contentstat_free(stat, nil) }
+            guard let file = cr_xmlfile_sopen(path, type, compression, stat, &error) else { throw failure(path, error) }
+            var status = cr_xmlfile_set_num_of_pkgs(file, hrefs.count, &error)
+            for chunk in chunks where status == CRE_OK.rawValue {
+                status = cr_xmlfile_add_chunk(file, chunk![keyPath: keyPath], &error)
+            }
+            var closeError: UnsafeMutablePointer<GError>?
+            let closed = cr_xmlfile_close(file, &closeError)
+            guard status == CRE_OK.rawValue, closed == CRE_OK.rawValue else { throw failure(path, error ?? closeError) }
+            if let closeError { g_error_free(closeError) }
+            try addRecord(name, path: path, to: repomd, contentStat: stat)
+        }
+        if let comps = options.comps {
+            try copyMetadata(comps, to: repodata + "/comps.xml", record: "group", repomd: repomd)
+        }
+        if let updateinfo = options.updateinfo {
+            try copyMetadata(updateinfo, to: repodata + "/updateinfo.xml", record: "updateinfo", repomd: repomd)
+        }
+        cr_repomd_set_revision(repomd, String(Int(Date().timeIntervalSince1970)))
+        cr_repomd_sort_records(repomd)
+        var error: UnsafeMutablePointer<GError>?
+        guard let xml = cr_xml_dump_repomd(repomd, &error) else { throw failure(repodata + "/repomd.xml", error) }
+        defer { g_free(xml) }
+        try AtomicFileWriter.write(String(cString: xml), to: repodata + "/repomd.xml")
+        return RepodataSummary(packages: hrefs.count, reused: reusedFlags.filter { $0 }.count)
+    }
+
+    struct XMLChunks {
+        var primary: String
+        var filelists: String
+        var other: String
+    }
+
+    /// One package's three XML chunks, from the previous repo when the file is unchanged, else from the RPM.
+    static func dump(repository: String, href: String, old: OldMetadata?, options: RepodataOptions) throws -> (XMLChunks, Bool) {
+        let path = repository + "/" + href
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw GooseError.errno(path, "cannot stat") }
+        var error: UnsafeMutablePointer<GError>?
+        if let previous = old?.package(href: href), previous.pointee.size_package == Int64(status.st_size),
+           previous.pointee.time_file == Int64(status.st_mtim.tv_sec) {
+            return (try xml(of: previous, path: path), true)
+        }
+        guard let package = cr_package_from_rpm(path, CR_CHECKSUM_SHA256, href, nil, options.changelogLimit, &status, CR_HDRR_NONE, &error) else {
+            throw GooseError.invalidPackage(file: path, reason: message(error, fallback: "createrepo_c cannot read it"))
+        }
+        defer { cr_package_free(package) }
+        return (try xml(of: package, path: path), false)
+    }
+
+    static func xml(of package: UnsafeMutablePointer<cr_Package>, path: String) throws -> XMLChunks {
+        var error: UnsafeMutablePointer<GError>?
+        let result = cr_xml_dump(package, &error)
+        defer { g_free(result.primary); g_free(result.filelists); g_free(result.other) }
+        guard error == nil, let primary = result.primary, let filelists = result.filelists, let other = result.other else {
+            throw GooseError.invalidPackage(file: path, reason: message(error, fallback: "cannot dump XML"))
+        }
+        return XMLChunks(primary: String(cString: primary), filelists: String(cString: filelists), other: String(cString: other))
+    }
+
+    static func addRecord(_ type: String, path: String, to repomd: UnsafeMutablePointer<cr_Repomd>, contentStat: UnsafeMutablePointer<cr_ContentStat>?) throws {
+        guard let record = cr_repomd_record_new(type, path) else { throw GooseError.io(path: path, reason: "cannot create repomd record") }
+        if let contentStat { cr_repomd_record_load_contentstat(record, contentStat) }
+        var error: UnsafeMutablePointer<GError>?
+        // Checksum-prefixed names (createrepo_c's unique-md-filenames) keep mirrors from mixing generations.
+        guard cr_repomd_record_fill(record, CR_CHECKSUM_SHA256, &error) == CRE_OK.rawValue,
+              cr_repomd_record_rename_file(record, &error) == CRE_OK.rawValue else {
+            cr_repomd_record_free(record)
+            throw failure(path, error)
+        }
+        cr_repomd_set_record(repomd, record)
+    }
+
+    static func copyMetadata(_ source: String, to destination: String, record: String, repomd: UnsafeMutablePointer<cr_Repomd>) throws {
+        guard FileSystem.isRegularFile(source) else { throw GooseError.io(path: source, reason: "no such file") }
+        try AtomicFileWriter.write(try FileSystem.contents(of: source), to: destination)
+        try addRecord(record, path: destination, to: repomd, contentStat: nil)
+    }
+
+    static func message(_ error: UnsafeMutablePointer<GError>?, fallback: String) -> String {
+        guard let error else { return fallback }
+        defer { g_error_free(error) }
+        return error.pointee.message.map { String(cString: $0) } ?? fallback
+    }
+
+    static func failure(_ path: String, _ error: UnsafeMutablePointer<GError>?) -> GooseError {
+        .io(path: path, reason: message(error, fallback: "createrepo_c failed"))
+    }
+}
+
+/// The previous repository's package metadata, loaded through libcreaterepo_c and keyed by location.
+final class OldMetadata: @unchecked Sendable {
+    // Read-only after init; the packages it hands out live as long as this object.
+    private let metadata: OpaquePointer
+    private let table: OpaquePointer
+
+    init?(repository: String) {
+        guard FileSystem.isRegularFile(repository + "/repodata/repomd.xml"),
+              let metadata = cr_metadata_new(CR_HT_KEY_HREF, 0, nil) else { return nil }
+        var error: UnsafeMutablePointer<GError>?
+        guard cr_metadata_locate_and_load_xml(metadata, repository, &error) == CRE_OK.rawValue, let table = cr_metadata_hashtable(metadata) else {
+            if let error { g_error_free(error) }
+            cr_metadata_free(metadata)
+            return nil
+        }
+        self.metadata = metadata
+        self.table = table
+    }
+
+    deinit { cr_metadata_free(metadata) }
+
+    func package(href: String) -> UnsafeMutablePointer<cr_Package>? {
+        href.withCString { g_hash_table_lookup(table, $0) }?.assumingMemoryBound(to: cr_Package.self)
+    }
+}
