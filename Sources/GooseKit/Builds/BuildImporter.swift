@@ -48,8 +48,8 @@ public enum BuildImporter {
         var groups: [String: [Member]] = [:]
         var identities: [String: (name: String, version: String, release: String)] = [:]
         for path in paths {
-            try RPMPackageReader.verify(path)
             let package = try RPMPackageReader.read(path)
+            try RPMPackageReader.verify(path)
             let source = try sourceNVR(of: package)
             let nvr = "\(source.name)-\(source.version)-\(source.release)"
             identities[nvr] = source
