@@ -18,8 +18,10 @@ struct BuildsImportCommand: ParsableCommand {
         Every RPM is read and digest-checked with librpm, then grouped into builds by its SOURCERPM header \
         (a source RPM by its own NVR). Each new build is assembled beside builds/ and published with one \
         rename as builds/<name>/<version>/<release>/ holding <arch>/*.rpm, src/*.src.rpm and build.json \
-        (origin "imported"). Files are hardlinked when on the same file system, else copied. A build that \
-        already exists is left as it is and reported as "exists".
+        (origin "imported"). Files are hardlinked when on the same file system, else copied. Files of an \
+        imported build that already exists are added to it ("extended"), so an import may be split over \
+        several runs (xargs); a file it already has must be identical ("exists"); builds made by goose \
+        mock-build are never changed.
 
         Examples:
           goose builds import vendor/Packages/*.rpm

@@ -212,4 +212,19 @@ final class MashCLITests: XCTestCase {
         let notRPM = try goose(["builds", "import", GooseBinary.fixtures + "/README.md"], workspace: workspace, expect: 4)
         XCTAssertTrue(notRPM.stderr.contains("README.md: not an RPM"), notRPM.stderr)
     }
+
+    func testImportSplitOverTwoRunsExtendsTheBuild() throws {
+        let directory = try temporaryDirectory()
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        let bash = libdnfRPMs.filter { ($0 as NSString).lastPathComponent.hasPrefix("bash") }
+        XCTAssertEqual(bash.count, 3)
+        XCTAssertEqual(try goose(["builds", "import", bash[0]], workspace: workspace).stdout, "imported bash-4.4.12-2 (1 files)\n")
+        XCTAssertEqual(try goose(["builds", "import"] + bash, workspace: workspace).stdout, "extended bash-4.4.12-2 (2 files)\n")
+        XCTAssertEqual(try goose(["builds", "import"] + bash, workspace: workspace).stdout, "exists bash-4.4.12-2 (3 files)\n")
+        let record = try json(try goose(["builds", "list", "--json"], workspace: workspace).stdout)
+        XCTAssertEqual((record["artifacts"] as? [[String: Any]])?.compactMap { $0["path"] as? String },
+                       ["i686/bash-4.4.12-2.i686.rpm", "noarch/bash-doc-4.4.12-2.noarch.rpm", "x86_64/bash-4.4.12-2.x86_64.rpm"])
+        try shell("rpm -K \(workspace)/builds/bash/4.4.12/2/*/*.rpm")
+    }
 }

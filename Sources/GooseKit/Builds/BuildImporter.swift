@@ -4,7 +4,13 @@ import Foundation
 public enum BuildImporter {
     /// What happened to one build of an import.
     public struct Outcome: Codable, Equatable, Sendable {
-        public enum Action: String, Codable, Sendable { case imported, exists }
+        public enum Action: String, Codable, Sendable {
+            case imported
+            /// Files were added to an imported build that already existed.
+            case extended
+            /// The build already had every file.
+            case exists
+        }
         public var nvr: String
         public var action: Action
         public var files: [String]
@@ -62,8 +68,9 @@ public enum BuildImporter {
             if let duplicate = Dictionary(grouping: relativePaths, by: { $0 }).first(where: { $0.value.count > 1 }) {
                 throw GooseError.importRefused(file: duplicate.key, reason: "given twice for build \(nvr)")
             }
-            if try inventory.record(name: identity.name, version: identity.version, release: identity.release) != nil {
-                outcomes.append(Outcome(nvr: nvr, action: .exists, files: relativePaths.sorted()))
+            if let existing = try inventory.record(name: identity.name, version: identity.version, release: identity.release) {
+                let added = try addToExisting(existing, members: members, relativePaths: relativePaths, inventory: inventory)
+                outcomes.append(Outcome(nvr: nvr, action: added.isEmpty ? .exists : .extended, files: (added.isEmpty ? relativePaths : added).sorted()))
                 continue
             }
             let staging = try inventory.makeStagingDirectory(for: nvr)
@@ -71,12 +78,7 @@ public enum BuildImporter {
             var artifacts: [BuildArtifact] = []
             for (member, relative) in zip(members, relativePaths) {
                 try linkOrCopy(member.path, to: staging + "/" + relative)
-                let keyID: String? = { if case let .signed(id) = member.package.signature { return id } else { return nil } }()
-                let nevra = member.package.nevra
-                artifacts.append(BuildArtifact(
-                    path: relative, name: nevra.name, epoch: nevra.evr.epoch, version: nevra.evr.version,
-                    release: nevra.evr.release, arch: nevra.arch,
-                    sha256: try ContentDigest.hexDigest(ofFile: member.path, algorithm: .sha256), signedBy: keyID))
+                artifacts.append(try artifact(member, relative))
             }
             artifacts.sort { $0.path < $1.path }
             // The build's epoch is its packages' (they share one spec); prefer the source package's.
@@ -87,6 +89,43 @@ public enum BuildImporter {
             outcomes.append(Outcome(nvr: nvr, action: .imported, files: relativePaths.sorted()))
         }
         return outcomes
+    }
+
+    static func artifact(_ member: Member, _ relative: String) throws -> BuildArtifact {
+        let keyID: String? = { if case let .signed(id) = member.package.signature { return id } else { return nil } }()
+        let nevra = member.package.nevra
+        return BuildArtifact(
+            path: relative, name: nevra.name, epoch: nevra.evr.epoch, version: nevra.evr.version,
+            release: nevra.evr.release, arch: nevra.arch,
+            sha256: try ContentDigest.hexDigest(ofFile: member.path, algorithm: .sha256), signedBy: keyID)
+    }
+
+    /// Adds files an imported build lacks (an import split over several runs, as `xargs` does); a file that is
+    /// already there must be identical. Returns the added paths.
+    static func addToExisting(_ existing: BuildRecord, members: [Member], relativePaths: [String], inventory: BuildInventory) throws -> [String] {
+        var added: [String] = []
+        try inventory.update(name: existing.name, version: existing.version, release: existing.release) { record in
+            let directory = inventory.directory(of: record)
+            for (member, relative) in zip(members, relativePaths) {
+                let candidate = try artifact(member, relative)
+                if let present = record.artifacts.first(where: { $0.path == relative }) {
+                    guard present.sha256 == candidate.sha256 else {
+                        throw GooseError.importRefused(file: member.path, reason: "build \(record.nvr) already has a different \(relative)")
+                    }
+                    continue
+                }
+                guard record.origin == .imported else {
+                    throw GooseError.importRefused(file: member.path, reason: "build \(record.nvr) was built by goose; imports cannot add to it")
+                }
+                // The link lands before build.json lists it: a kill in between leaves an unlisted file, never a listed missing one.
+                FileSystem.remove(directory + "/" + relative)
+                try linkOrCopy(member.path, to: directory + "/" + relative)
+                record.artifacts.append(candidate)
+                added.append(relative)
+            }
+            record.artifacts.sort { $0.path < $1.path }
+        }
+        return added
     }
 
     /// Hardlinks a file (same file system, no copy); copies when a link is impossible.

@@ -82,24 +82,31 @@ public enum RepodataGenerator {
         defer { cr_repomd_free(repomd) }
         let compression = options.compression.createrepoType
         let suffix = cr_compression_suffix(compression).map { String(cString: $0) } ?? ""
-        let kinds: [(String, cr_XmlFileType, KeyPath<XMLChunks, String>)] = [
-            ("primary", CR_XMLFILE_PRIMARY, \.primary), ("filelists", CR_XMLFILE_FILELISTS, \.filelists), ("other", CR_XMLFILE_OTHER, \.other),
-        ]
-        for (name, type, keyPath) in kinds {
-            let path = "\(repodata)/\(name).xml\(suffix)"
-            var error: UnsafeMutablePointer<GError>?
-            guard let stat = cr_contentstat_new(CR_CHECKSUM_SHA256, &error) else { throw failure(path, error) }
-            defer { cr_contentstat_free(stat, nil) }
-            guard let file = cr_xmlfile_sopen(path, type, compression, stat, &error) else { throw failure(path, error) }
-            var status = cr_xmlfile_set_num_of_pkgs(file, hrefs.count, &error)
-            for chunk in chunks where status == CRE_OK.rawValue {
-                status = cr_xmlfile_add_chunk(file, chunk![keyPath: keyPath], &error)
+        let kinds: [(String, cr_XmlFileType)] = [("primary", CR_XMLFILE_PRIMARY), ("filelists", CR_XMLFILE_FILELISTS), ("other", CR_XMLFILE_OTHER)]
+        // The three files compress independently: one thread each (gzip of XML is the slow part).
+        let columns: [[String]] = [chunks.map { $0!.primary }, chunks.map { $0!.filelists }, chunks.map { $0!.other }]
+        let names = kinds.map(\.0), types = kinds.map(\.1)
+        var written = [Result<Void, GooseError>](repeating: .success(()), count: kinds.count)
+        var stats = [UnsafeMutablePointer<cr_ContentStat>?](repeating: nil, count: kinds.count)
+        defer { for stat in stats where stat != nil { cr_contentstat_free(stat, nil) } }
+        written.withUnsafeMutableBufferPointer { writtenBuffer in
+            stats.withUnsafeMutableBufferPointer { statBuffer in
+                nonisolated(unsafe) let writtenOut = writtenBuffer, statOut = statBuffer
+                DispatchQueue.concurrentPerform(iterations: kinds.count) { index in
+                    do {
+                        statOut[index] = try writeXML("\(repodata)/\(names[index]).xml\(suffix)", type: types[index], compression: compression,
+                                                      chunks: columns[index])
+                    } catch let error as GooseError {
+                        writtenOut[index] = .failure(error)
+                    } catch {
+                        writtenOut[index] = .failure(.io(path: repodata, reason: "\(error)"))
+                    }
+                }
             }
-            var closeError: UnsafeMutablePointer<GError>?
-            let closed = cr_xmlfile_close(file, &closeError)
-            guard status == CRE_OK.rawValue, closed == CRE_OK.rawValue else { throw failure(path, error ?? closeError) }
-            if let closeError { g_error_free(closeError) }
-            try addRecord(name, path: path, to: repomd, contentStat: stat)
+        }
+        for (index, (name, _)) in kinds.enumerated() {
+            try written[index].get()
+            try addRecord(name, path: "\(repodata)/\(name).xml\(suffix)", to: repomd, contentStat: stats[index])
         }
         if let comps = options.comps {
             try copyMetadata(comps, to: repodata + "/comps.xml", record: "group", repomd: repomd)
@@ -114,6 +121,28 @@ public enum RepodataGenerator {
         defer { g_free(xml) }
         try AtomicFileWriter.write(String(cString: xml), to: repodata + "/repomd.xml")
         return RepodataSummary(packages: hrefs.count, reused: reusedFlags.filter { $0 }.count)
+    }
+
+    /// Writes one compressed XML file from its package chunks; returns its content statistics (open size and checksum).
+    static func writeXML(_ path: String, type: cr_XmlFileType, compression: cr_CompressionType, chunks: [String]) throws -> UnsafeMutablePointer<cr_ContentStat> {
+        var error: UnsafeMutablePointer<GError>?
+        guard let stat = cr_contentstat_new(CR_CHECKSUM_SHA256, &error) else { throw failure(path, error) }
+        guard let file = cr_xmlfile_sopen(path, type, compression, stat, &error) else {
+            cr_contentstat_free(stat, nil)
+            throw failure(path, error)
+        }
+        var status = cr_xmlfile_set_num_of_pkgs(file, chunks.count, &error)
+        for chunk in chunks where status == CRE_OK.rawValue {
+            status = cr_xmlfile_add_chunk(file, chunk, &error)
+        }
+        var closeError: UnsafeMutablePointer<GError>?
+        let closed = cr_xmlfile_close(file, &closeError)
+        guard status == CRE_OK.rawValue, closed == CRE_OK.rawValue else {
+            cr_contentstat_free(stat, nil)
+            throw failure(path, error ?? closeError)
+        }
+        if let closeError { g_error_free(closeError) }
+        return stat
     }
 
     struct XMLChunks {
