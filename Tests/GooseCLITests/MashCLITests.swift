@@ -101,6 +101,10 @@ final class MashCLITests: XCTestCase {
         let x86 = try XCTUnwrap((report["repositories"] as? [[String: Any]])?.first { $0["path"] as? String == "x86_64" })
         XCTAssertEqual(x86["packages"] as? Int, 6)
         XCTAssertEqual(x86["reused"] as? Int, 6)
+        // Without goose's chunk cache, the previous tree's repodata (parsed by libcreaterepo_c) is reused instead.
+        try FileManager.default.removeItem(atPath: workspace + "/.goose/cache")
+        let third = try json(try goose(["mash", "el9", "--arches", "x86_64", "--multilib", "runtime", "--json"], workspace: workspace).stdout)
+        XCTAssertEqual((third["repositories"] as? [[String: Any]])?.first { $0["path"] as? String == "x86_64" }?["reused"] as? Int, 6)
         let latest = try shell("readlink -f \(workspace)/repos/el9/latest/x86_64").trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertFalse(try dnfNEVRAs(latest, directory).contains("bash-0:4.4.12-2.i686"))
         XCTAssertTrue(try dnfNEVRAs(latest, directory).contains("glibc-0:2.25-4.i686"))
