@@ -231,4 +231,19 @@ final class MashCLITests: XCTestCase {
                        ["i686/bash-4.4.12-2.i686.rpm", "noarch/bash-doc-4.4.12-2.noarch.rpm", "x86_64/bash-4.4.12-2.x86_64.rpm"])
         try shell("rpm -K \(workspace)/builds/bash/4.4.12/2/*/*.rpm")
     }
+
+    func testFileRequirementsResolveThroughFilelists() throws {
+        try requireTools(["rpmbuild"])
+        let directory = try temporaryDirectory()
+        let provider = try buildRPM(directory, name: "fileprov")
+        let user = try buildRPM(directory, name: "fileuser", requires: ["/usr/share/fileprov/file", "/usr/share/nowhere/file"])
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        try goose(["builds", "import", provider, user], workspace: workspace)
+        try goose(["tag", "create", "t"], workspace: workspace)
+        try goose(["tag", "add", "t", "--from-builds"], workspace: workspace)
+        let report = try json(try goose(["mash", "t", "--arches", "x86_64", "--json"], workspace: workspace).stdout)
+        let broken = try XCTUnwrap(report["broken"] as? [[String: String]])
+        XCTAssertEqual(broken, [["package": "fileuser-1.0-1.noarch", "requirement": "/usr/share/nowhere/file"]])
+    }
 }
