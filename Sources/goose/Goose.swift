@@ -27,6 +27,9 @@ struct Goose: AsyncParsableCommand {
             MockBuildCommand.self,
             SignCommand.self,
             SignWorkerCommand.self,
+            BuildsCommand.self,
+            TagCommand.self,
+            MashCommand.self,
             GenerateManualCommand.self,
         ]
     )

@@ -19,6 +19,10 @@ public struct WorkspaceConfiguration: Equatable, Sendable {
     public var signingKey = ""
     /// GNUPGHOME for signing (relative to the workspace); empty means $GNUPGHOME or ~/.gnupg.
     public var signingGnupgHome = ""
+    /// Tags and their inheritance (`[tags.<name>]`); a tag's contents live in `tags/<name>`.
+    public var tags: [String: TagSettings] = [:]
+    /// Multilib lists for `goose mash` (`[multilib]`).
+    public var multilib = MultilibSettings()
 
     public init() {}
 
@@ -27,7 +31,9 @@ public struct WorkspaceConfiguration: Equatable, Sendable {
         "import": ["layout", "max_git_text_size"],
         "lookaside": ["url", "token_file", "max_upload_size"],
         "signing": ["key", "gnupg_home"],
+        "multilib": ["policy", "whitelist", "blacklist"],
     ]
+    static let tagKeys: Set<String> = ["inherit", "release"]
 
     /// Reads and validates a goose.toml; unknown keys are errors naming the key.
     public static func load(from path: String) throws -> WorkspaceConfiguration {
@@ -43,7 +49,7 @@ public struct WorkspaceConfiguration: Equatable, Sendable {
             throw GooseError.configuration(file: file, reason: "\(error)")
         }
         var configuration = WorkspaceConfiguration()
-        for (section, value) in table {
+        for (section, value) in table where section != "tags" {
             guard let keys = knownKeys[section] else {
                 throw GooseError.configuration(file: file, reason: "unknown section [\(section)]")
             }
@@ -84,7 +90,43 @@ public struct WorkspaceConfiguration: Equatable, Sendable {
         if let value = try integer("lookaside", "max_upload_size") { configuration.lookasideMaxUploadSize = value }
         if let value = try string("signing", "key") { configuration.signingKey = value }
         if let value = try string("signing", "gnupg_home") { configuration.signingGnupgHome = value }
+        try parseMashSections(table, file: file, into: &configuration)
         return configuration
+    }
+
+    /// `[tags.<name>]` and `[multilib]`, the sections `goose tag` and `goose mash` read.
+    static func parseMashSections(_ table: TOMLTable, file: String, into configuration: inout WorkspaceConfiguration) throws {
+        func strings(_ value: TOMLValueConvertible?, _ key: String) throws -> [String]? {
+            guard let value else { return nil }
+            guard let array = value.array, array.allSatisfy({ $0.string != nil }) else {
+                throw GooseError.configuration(file: file, reason: "\(key) must be a list of strings")
+            }
+            return array.compactMap { $0.string }
+        }
+        if let value = table["tags"] {
+            guard let tags = value.table else { throw GooseError.configuration(file: file, reason: "tags must be a table of [tags.<name>] tables") }
+            for (name, entry) in tags {
+                guard let settings = entry.table else { throw GooseError.configuration(file: file, reason: "tags.\(name) must be a table") }
+                for (key, _) in settings where !tagKeys.contains(key) {
+                    throw GooseError.configuration(file: file, reason: "unknown key '\(key)' in [tags.\(name)]")
+                }
+                var tag = TagSettings()
+                tag.inherit = try strings(settings["inherit"], "tags.\(name).inherit") ?? []
+                if let release = settings["release"] {
+                    guard let flag = release.bool else { throw GooseError.configuration(file: file, reason: "tags.\(name).release must be true or false") }
+                    tag.release = flag
+                }
+                configuration.tags[name] = tag
+            }
+        }
+        if let policy = table["multilib"]?["policy"] {
+            guard let text = policy.string, let value = MultilibPolicy(rawValue: text) else {
+                throw GooseError.configuration(file: file, reason: "multilib.policy must be one of devel, runtime, all, none")
+            }
+            configuration.multilib.policy = value
+        }
+        if let list = try strings(table["multilib"]?["whitelist"], "multilib.whitelist") { configuration.multilib.whitelist = list }
+        if let list = try strings(table["multilib"]?["blacklist"], "multilib.blacklist") { configuration.multilib.blacklist = list }
     }
 
     /// The configuration as a commented goose.toml.
@@ -122,7 +164,22 @@ public struct WorkspaceConfiguration: Equatable, Sendable {
         # GNUPGHOME holding that key (relative to the workspace); empty: $GNUPGHOME or ~/.gnupg
         gnupg_home = \(quoted(signingGnupgHome))
 
+        [multilib]
+        # which i686 packages `goose mash` adds to x86_64 repos: devel, runtime, all or none
+        policy = \(quoted(multilib.policy.rawValue))
+        # package names always added / never added (beside the built-in lists, see goose-mash(1))
+        whitelist = [\(multilib.whitelist.map(quoted).joined(separator: ", "))]
+        blacklist = [\(multilib.blacklist.map(quoted).joined(separator: ", "))]
+        \(renderedTags(quoted))
         """
+    }
+
+    /// `[tags.<name>]` tables, sorted by name (written by `goose tag create`).
+    func renderedTags(_ quoted: (String) -> String) -> String {
+        tags.keys.sorted().map { name in
+            let tag = tags[name]!
+            return "\n[tags.\(quoted(name))]\ninherit = [\(tag.inherit.map(quoted).joined(separator: ", "))]\nrelease = \(tag.release)\n"
+        }.joined()
     }
 }
 
@@ -132,4 +189,23 @@ public enum ImportLayout: String, CaseIterable, Sendable, Codable {
     case fedora
     /// `SPECS/`, `SOURCES/` and `.<name>.metadata` (git.centos.org, Rocky).
     case centos
+}
+
+/// A tag's settings in goose.toml: its parents (in priority order) and whether it is a release tag.
+public struct TagSettings: Equatable, Sendable {
+    public var inherit: [String] = []
+    /// Release tags are mashed with `--strict` by default.
+    public var release = false
+    public init(inherit: [String] = [], release: Bool = false) {
+        self.inherit = inherit
+        self.release = release
+    }
+}
+
+/// The `[multilib]` section of goose.toml.
+public struct MultilibSettings: Equatable, Sendable {
+    public var policy = MultilibPolicy.devel
+    public var whitelist: [String] = []
+    public var blacklist: [String] = []
+    public init() {}
 }

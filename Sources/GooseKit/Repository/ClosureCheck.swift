@@ -1,0 +1,83 @@
+@preconcurrency import CSolv
+import CCreaterepo
+import Foundation
+
+/// A Requires that nothing in the checked repositories provides.
+public struct BrokenDependency: Codable, Equatable, Hashable, Sendable, CustomStringConvertible {
+    public var package: String
+    public var requirement: String
+    public var description: String { "\(package) requires \(requirement), nothing provides \(requirement)" }
+}
+
+/// The dependency closure check of a mash, with libsolv.
+public enum ClosureCheck {
+    /// Checks that every Requires of every package in `repositories` resolves within them plus `baseRepositories`.
+    public static func check(repositories: [String], baseRepositories: [String] = [], arch: String) throws -> [BrokenDependency] {
+        guard let pool = pool_create() else { throw GooseError.io(path: arch, reason: "libsolv: cannot create a pool") }
+        defer { pool_free(pool) }
+        pool_setdisttype(pool, Int32(DISTTYPE_RPM))
+        pool_setarch(pool, arch)
+        var loaded: [(repo: UnsafeMutablePointer<Repo>, filelists: String?)] = []
+        for directory in repositories + baseRepositories { loaded.append(try load(directory, into: pool)) }
+        let checked = Array(loaded.prefix(repositories.count).map(\.repo))
+        var broken = unresolved(in: checked, pool: pool)
+        // primary.xml carries the usual file provides (/etc, */bin/); filelists, the largest file, is read only
+        // when a file requirement is still open.
+        if broken.contains(where: { $0.requirement.hasPrefix("/") }) {
+            for (repo, filelists) in loaded {
+                guard let filelists else { continue }
+                try add(filelists, to: repo, flags: Int32(REPO_EXTEND_SOLVABLES), pool: pool)
+                repo_internalize(repo)
+            }
+            broken = unresolved(in: checked, pool: pool)
+        }
+        return broken
+    }
+
+    /// Every Requires of the solvables of `repositories` that nothing in the pool provides.
+    static func unresolved(in repositories: [UnsafeMutablePointer<Repo>], pool: UnsafeMutablePointer<Pool>) -> [BrokenDependency] {
+        pool_addfileprovides(pool)
+        pool_createwhatprovides(pool)
+        let checked = repositories
+        var broken: Set<BrokenDependency> = []
+        for repo in checked {
+            for id in repo.pointee.start..<repo.pointee.end {
+                let solvable = pool.pointee.solvables + Int(id)
+                guard solvable.pointee.repo == repo, solvable.pointee.requires != 0 else { continue }
+                var dependency = repo.pointee.idarraydata + Int(solvable.pointee.requires)
+                while dependency.pointee != 0 {
+                    let requirement = dependency.pointee
+                    dependency += 1
+                    if requirement == SOLVABLE_PREREQMARKER.rawValue { continue }
+                    let text = String(cString: pool_dep2str(pool, requirement))
+                    if text.hasPrefix("rpmlib(") { continue }
+                    if pool.pointee.whatprovidesdata[Int(pool_whatprovides(pool, requirement))] == 0 {
+                        broken.insert(BrokenDependency(package: String(cString: pool_solvable2str(pool, solvable)), requirement: text))
+                    }
+                }
+            }
+        }
+        return broken.sorted { ($0.package, $0.requirement) < ($1.package, $1.requirement) }
+    }
+
+    /// Loads a repository's primary (located through its repomd.xml) into the pool; returns where its filelists are.
+    static func load(_ directory: String, into pool: UnsafeMutablePointer<Pool>) throws -> (repo: UnsafeMutablePointer<Repo>, filelists: String?) {
+        var error: UnsafeMutablePointer<GError>?
+        guard let location = cr_locate_metadata(directory, 1, &error), let primary = location.pointee.pri_xml_href else {
+            throw GooseError.io(path: directory, reason: "no repodata: " + RepodataGenerator.message(error, fallback: "repomd.xml not found"))
+        }
+        defer { cr_metadatalocation_free(location) }
+        guard let repo = repo_create(pool, directory) else { throw GooseError.io(path: directory, reason: "libsolv: cannot create repo") }
+        try add(String(cString: primary), to: repo, flags: 0, pool: pool)
+        repo_internalize(repo)
+        return (repo, location.pointee.fil_xml_href.map { String(cString: $0) })
+    }
+
+    static func add(_ path: String, to repo: UnsafeMutablePointer<Repo>, flags: Int32, pool: UnsafeMutablePointer<Pool>) throws {
+        guard let file = solv_xfopen(path, "r") else { throw GooseError.errno(path, "cannot open") }
+        defer { fclose(file) }
+        if repo_add_rpmmd(repo, file, nil, flags) != 0 {
+            throw GooseError.io(path: path, reason: "libsolv: " + String(cString: pool_errstr(pool)))
+        }
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+
+/// What `goose mash` is asked to do.
+public struct MashOptions: Sendable {
+    public var tag: String
+    public var arches: [String]
+    public var multilib: MultilibPolicy
+    /// Fingerprint of the key every package must be signed with (exported from gpg), or a public key file.
+    public var requireKey: String?
+    public var strict: Bool
+    public var keep = 3
+    public var repodata = RepodataOptions()
+    /// Other repositories (directories with repodata/) that the closure check may resolve against.
+    public var baseRepositories: [String] = []
+
+    public init(tag: String, arches: [String], multilib: MultilibPolicy, requireKey: String? = nil, strict: Bool) {
+        self.tag = tag
+        self.arches = arches
+        self.multilib = multilib
+        self.requireKey = requireKey
+        self.strict = strict
+    }
+}
+
+/// What a mash produced.
+public struct MashReport: Codable, Equatable, Sendable {
+    public struct Repository: Codable, Equatable, Sendable {
+        public var path: String
+        public var packages: Int
+        public var reused: Int
+    }
+    public var tag: String
+    public var directory: String
+    public var builds: Int
+    public var repositories: [Repository]
+    public var multilib: [String]
+    public var broken: [BrokenDependency]
+}
+
+/// Which file goes into which repository of a mash, as a pure function of the builds.
+public enum MashPlan {
+    /// `-debuginfo` and `-debugsource` packages go to the debug repository.
+    public static func isDebug(_ name: String) -> Bool {
+        name.hasSuffix("-debuginfo") || name.hasSuffix("-debugsource")
+    }
+
+    /// The package arches that belong natively to a repository arch.
+    public static func nativeArches(for arch: String) -> Set<String> {
+        switch arch {
+        case "i686", "i386": return ["i386", "i486", "i586", "i686", "athlon"]
+        default: return [arch]
+        }
+    }
+
+    /// Repository path (`<arch>`, `<arch>/debug`, `source/tree`) → build-relative artifacts with their build directory.
+    /// `multilibNames[arch]` names the multilib packages the policy chose for that arch.
+    public static func plan(builds: [(record: BuildRecord, directory: String)], arches: [String], multilibNames: [String: Set<String>]) -> [String: [String]] {
+        var plan: [String: Set<String>] = ["source/tree": []]
+        for arch in arches {
+            plan[arch] = []
+            plan[arch + "/debug"] = []
+        }
+        for (record, directory) in builds {
+            for artifact in record.artifacts {
+                let file = directory + "/" + artifact.path
+                if artifact.arch == "src" || artifact.arch == "nosrc" {
+                    plan["source/tree"]!.insert(file)
+                    continue
+                }
+                for arch in arches {
+                    let debug = isDebug(artifact.name)
+                    let native = artifact.arch == "noarch" || nativeArches(for: arch).contains(artifact.arch)
+                    let multilib = Multilib.multilibArches(for: arch).contains(artifact.arch) && (multilibNames[arch]?.contains(artifact.name) ?? false)
+                    guard native || (multilib && !debug) else { continue }
+                    plan[debug ? arch + "/debug" : arch]!.insert(file)
+                }
+            }
+        }
+        return plan.mapValues { $0.sorted() }
+    }
+}
+
+/// `goose mash`: turns a tag into published, closure-checked yum repositories under `repos/<tag>/`.
+public struct Mash {
+    public let workspace: Workspace
+    public init(workspace: Workspace) { self.workspace = workspace }
+
+    public func repositoryRoot(of tag: String) -> String { workspace.root + "/repos/" + tag }
+
+    /// Runs the mash; `progress` hears one line per step.
+    public func run(_ options: MashOptions, progress: (String) -> Void = { _ in }) throws -> MashReport {
+        let tags = TagStore(workspace: workspace)
+        let inventory = BuildInventory(workspace: workspace)
+        let lock = try FileLock(path: workspace.lockPath("mash-\(options.tag)"), wait: false)
+        defer { lock.unlock() }
+        let builds = try tags.resolve(options.tag, inventory: inventory).map { ($0, inventory.directory(of: $0)) }
+        progress("\(builds.count) builds selected from \(options.tag)")
+
+        var multilibNames: [String: Set<String>] = [:]
+        for arch in options.arches where !Multilib.multilibArches(for: arch).isEmpty && options.multilib != .none {
+            let compatible = Set(Multilib.multilibArches(for: arch))
+            var candidates: [MultilibCandidate] = []
+            for (record, directory) in builds {
+                for artifact in record.artifacts where compatible.contains(artifact.arch) && !MashPlan.isDebug(artifact.name) {
+                    let package = try RPMPackageReader.read(directory + "/" + artifact.path)
+                    candidates.append(MultilibCandidate(name: artifact.name, files: package.files.map(\.path),
+                                                        requires: package.requires.map(\.name), provides: package.provides.map(\.name)))
+                }
+            }
+            multilibNames[arch] = Multilib.select(candidates, policy: options.multilib, settings: workspace.configuration.multilib)
+        }
+        let plan = MashPlan.plan(builds: builds, arches: options.arches, multilibNames: multilibNames)
+
+        if let requireKey = options.requireKey {
+            let keyring = try RequiredKey.keyring(for: requireKey, scratch: workspace.temporaryDirectory)
+            let files = Set(plan.values.flatMap { $0 }).sorted()
+            progress("checking signatures of \(files.count) packages")
+            for file in files {
+                do { try RPMPackageReader.verify(file, keyring: keyring) } catch let error as GooseError {
+                    throw GooseError.invalidPackage(file: file, reason: "not signed by the required key \(requireKey): \(error.description.replacingOccurrences(of: file + ": ", with: ""))")
+                }
+            }
+        }
+
+        let root = repositoryRoot(of: options.tag)
+        try FileSystem.createDirectory(root)
+        Self.removeAbandoned(in: root)
+        let stamp = Self.timestamp(existing: Set((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []))
+        let staging = "\(root)/\(stamp).\(getpid()).tmp"
+        try FileSystem.createDirectory(staging)
+        var published = false
+        defer { if !published { FileSystem.remove(staging) } }
+        let previous = FileSystem.exists(root + "/latest") ? root + "/latest" : nil
+
+        var repositories: [MashReport.Repository] = []
+        for repository in plan.keys.sorted() {
+            let files = plan[repository]!
+            if files.isEmpty && repository.hasSuffix("/debug") { continue }
+            let directory = staging + "/" + repository
+            let packages = files.map { RepodataPackage(href: "Packages/" + ($0 as NSString).lastPathComponent, source: $0) }
+            try FileSystem.createDirectory(directory + "/Packages")
+            progress("\(repository): repodata for \(packages.count) packages")
+            var repodataOptions = options.repodata
+            if repository.hasSuffix("/debug") || repository == "source/tree" { repodataOptions.comps = nil }
+            repodataOptions.cacheFile = "\(workspace.root)/.goose/cache/mash/\(options.tag)/\(repository.replacingOccurrences(of: "/", with: "-")).chunks"
+            let summary = try RepodataGenerator.generate(repository: directory, packages: packages,
+                                                         previous: previous.map { $0 + "/" + repository }, options: repodataOptions)
+            repositories.append(.init(path: repository, packages: summary.packages, reused: summary.reused))
+        }
+
+        var broken: [BrokenDependency] = []
+        for arch in options.arches {
+            progress("\(arch): closure check")
+            broken += try ClosureCheck.check(repositories: [staging + "/" + arch], baseRepositories: options.baseRepositories, arch: arch)
+        }
+        if options.strict && !broken.isEmpty {
+            throw GooseError.workspace("\(broken.count) broken dependencies in \(options.tag), not published (first: \(broken[0]))")
+        }
+
+        // Durable before visible: the new tree reaches the disk before any name points at it.
+        Self.syncFileSystem(of: staging)
+        let final = root + "/" + stamp
+        try FileSystem.moveIntoPlace(staging, final)
+        published = true
+        try Self.switchLatest(in: root, to: stamp)
+        Self.prune(root, keep: max(1, options.keep))
+        let multilib = multilibNames.values.flatMap { $0 }.sorted()
+        return MashReport(tag: options.tag, directory: final, builds: builds.count, repositories: repositories, multilib: multilib, broken: broken)
+    }
+
+    /// `YYYYMMDD-HHMMSS` in UTC, with `.N` appended when a mash in the same second already used the name.
+    static func timestamp(existing: Set<String>, now: Date = Date()) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        let base = formatter.string(from: now)
+        var candidate = base
+        var counter = 1
+        while existing.contains(candidate) || existing.contains(where: { $0.hasPrefix(candidate + ".") && $0.hasSuffix(".tmp") }) {
+            candidate = "\(base).\(counter)"
+            counter += 1
+        }
+        return candidate
+    }
+
+    /// Points `latest` at `stamp` with one rename of a fresh symlink over the old one.
+    static func switchLatest(in root: String, to stamp: String) throws {
+        let temporary = "\(root)/.latest.\(getpid()).tmp"
+        FileSystem.remove(temporary)
+        guard symlink(stamp, temporary) == 0 else { throw GooseError.errno(temporary, "cannot create symlink") }
+        try FileSystem.moveIntoPlace(temporary, root + "/latest")
+    }
+
+    /// Removes staging trees and symlinks of mashes whose process is gone (killed).
+    static func removeAbandoned(in root: String) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where name.hasSuffix(".tmp") {
+            let parts = name.split(separator: ".")
+            guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]) else { continue }
+            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { FileSystem.remove(root + "/" + name) }
+        }
+    }
+
+    /// The published mashes to delete so that `keep` remain; the one `latest` names is never deleted.
+    public static func toPrune(_ names: [String], latest: String?, keep: Int) -> [String] {
+        let published = names.filter { !$0.hasPrefix(".") && !$0.hasSuffix(".tmp") && $0 != "latest" }.sorted()
+        return Array(published.dropLast(keep)).filter { $0 != latest }
+    }
+
+    static func prune(_ root: String, keep: Int) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        let latest = try? FileManager.default.destinationOfSymbolicLink(atPath: root + "/latest")
+        for name in toPrune(names, latest: latest, keep: keep) { FileSystem.remove(root + "/" + name) }
+    }
+
+    static func syncFileSystem(of path: String) {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        _ = goose_syncfs(descriptor)
+        close(descriptor)
+    }
+}
+
+/// syncfs(2), which Glibc's Swift overlay does not export: flushes one file system, not every one as sync(2) would.
+@_silgen_name("syncfs")
+private func goose_syncfs(_ descriptor: Int32) -> Int32

@@ -1,0 +1,272 @@
+import CCreaterepo
+import Foundation
+
+/// Compression of the repodata XML files.
+public enum RepodataCompression: String, CaseIterable, Sendable, Codable {
+    case gz, xz, bz2, none
+
+    var createrepoType: cr_CompressionType {
+        switch self {
+        case .gz: return CR_CW_GZ_COMPRESSION
+        case .xz: return CR_CW_XZ_COMPRESSION
+        case .bz2: return CR_CW_BZ2_COMPRESSION
+        case .none: return CR_CW_NO_COMPRESSION
+        }
+    }
+}
+
+/// How `RepodataGenerator` writes a repository's metadata.
+public struct RepodataOptions: Sendable {
+    public var compression = RepodataCompression.gz
+    /// comps.xml to publish as the `group` record.
+    public var comps: String?
+    /// updateinfo.xml to publish as is.
+    public var updateinfo: String?
+    public var jobs = 2
+    /// Changelog entries per package in other.xml (createrepo_c's default is 10).
+    public var changelogLimit: Int32 = 10
+    /// File where the packages' XML chunks are kept for the next run (see `RepodataCache`).
+    public var cacheFile: String?
+    public init() {}
+}
+
+/// What one repodata run did.
+public struct RepodataSummary: Codable, Equatable, Sendable {
+    public var packages: Int
+    /// Packages whose metadata came from the previous repository (same path, size and mtime).
+    public var reused: Int
+}
+
+/// A package of a repository: its location in the repository and, when it is still to be linked there, its file.
+public struct RepodataPackage: Sendable {
+    public var href: String
+    public var source: String?
+    public init(href: String, source: String? = nil) {
+        self.href = href
+        self.source = source
+    }
+}
+
+/// Writes `repodata/` for a directory of packages through libcreaterepo_c (never the createrepo_c CLI).
+public enum RepodataGenerator {
+    /// libcreaterepo_c's parser and dumper setup is global and not thread-safe: done once, lazily.
+    private static let libraryReady: Void = {
+        cr_xml_dump_init()
+        cr_package_parser_init()
+    }()
+
+    /// Generates repodata for `packages` (locations relative to `repository`, linked there first when they have a
+    /// source); unchanged files reuse the chunk cache, else the metadata of `previous`, an older repository of the
+    /// same layout (createrepo_c --update).
+    public static func generate(repository: String, packages: [RepodataPackage], previous: String?, options: RepodataOptions) throws -> RepodataSummary {
+        _ = libraryReady
+        let sorted = packages.sorted { $0.href < $1.href }
+        let hrefs = sorted.map(\.href), sources = sorted.map(\.source)
+        let signature = RepodataCache.signature(for: options)
+        let cache = options.cacheFile.map { RepodataCache.load($0, signature: signature) }
+        // Parsing the old repodata is the slow path: only when the cache cannot answer.
+        let old = (cache?.entries.isEmpty ?? true) ? previous.flatMap { OldMetadata(repository: $0) } : nil
+        var sizes = [(Int64, Int64)](repeating: (0, 0), count: hrefs.count)
+        var chunks = [XMLChunks?](repeating: nil, count: hrefs.count)
+        var failures = [GooseError?](repeating: nil, count: hrefs.count)
+        var reusedFlags = [Bool](repeating: false, count: hrefs.count)
+        let jobs = max(1, min(options.jobs, hrefs.count))
+        // libcreaterepo_c's reader and dumper are blocking C calls that are thread-safe after init; stripes
+        // over a fixed number of threads keep the parallelism bounded by --jobs.
+        chunks.withUnsafeMutableBufferPointer { chunkBuffer in
+            failures.withUnsafeMutableBufferPointer { failureBuffer in
+                reusedFlags.withUnsafeMutableBufferPointer { reusedBuffer in
+                  sizes.withUnsafeMutableBufferPointer { sizeBuffer in
+                    nonisolated(unsafe) let chunkOut = chunkBuffer, failureOut = failureBuffer, reusedOut = reusedBuffer, sizeOut = sizeBuffer
+                    DispatchQueue.concurrentPerform(iterations: jobs) { worker in
+                        for index in stride(from: worker, to: hrefs.count, by: jobs) {
+                            do {
+                                // The directory exists; the plain link(2) is the common case, linkOrCopy the fallback.
+                                if let source = sources[index], link(source, repository + "/" + hrefs[index]) != 0 {
+                                    try BuildImporter.linkOrCopy(source, to: repository + "/" + hrefs[index])
+                                }
+                                let (xml, reused, identity) = try dump(repository: repository, href: hrefs[index], cache: cache, old: old, options: options)
+                                chunkOut[index] = xml
+                                reusedOut[index] = reused
+                                sizeOut[index] = identity
+                            } catch let error as GooseError {
+                                failureOut[index] = error
+                            } catch {
+                                failureOut[index] = .io(path: hrefs[index], reason: "\(error)")
+                            }
+                        }
+                    }
+                  }
+                }
+            }
+        }
+        if let failure = failures.compactMap({ $0 }).first { throw failure }
+        if let cacheFile = options.cacheFile {
+            var fresh = RepodataCache(signature: signature)
+            for (index, href) in hrefs.enumerated() {
+                let chunk = chunks[index]!
+                fresh.entries[href] = .init(size: sizes[index].0, modificationTime: sizes[index].1, primary: chunk.primary, filelists: chunk.filelists, other: chunk.other)
+            }
+            try FileSystem.createDirectory((cacheFile as NSString).deletingLastPathComponent)
+            try fresh.save(cacheFile)
+        }
+        let repodata = repository + "/repodata"
+        try FileSystem.createDirectory(repodata)
+        guard let repomd = cr_repomd_new() else { throw GooseError.io(path: repodata, reason: "cannot create repomd") }
+        defer { cr_repomd_free(repomd) }
+        let compression = options.compression.createrepoType
+        let suffix = cr_compression_suffix(compression).map { String(cString: $0) } ?? ""
+        let kinds: [(String, cr_XmlFileType)] = [("primary", CR_XMLFILE_PRIMARY), ("filelists", CR_XMLFILE_FILELISTS), ("other", CR_XMLFILE_OTHER)]
+        // The three files compress independently: one thread each (gzip of XML is the slow part).
+        let columns: [[String]] = [chunks.map { $0!.primary }, chunks.map { $0!.filelists }, chunks.map { $0!.other }]
+        let names = kinds.map(\.0), types = kinds.map(\.1)
+        var written = [Result<Void, GooseError>](repeating: .success(()), count: kinds.count)
+        var stats = [UnsafeMutablePointer<cr_ContentStat>?](repeating: nil, count: kinds.count)
+        defer { for stat in stats where stat != nil { cr_contentstat_free(stat, nil) } }
+        written.withUnsafeMutableBufferPointer { writtenBuffer in
+            stats.withUnsafeMutableBufferPointer { statBuffer in
+                nonisolated(unsafe) let writtenOut = writtenBuffer, statOut = statBuffer
+                DispatchQueue.concurrentPerform(iterations: kinds.count) { index in
+                    do {
+                        statOut[index] = try writeXML("\(repodata)/\(names[index]).xml\(suffix)", type: types[index], compression: compression,
+                                                      chunks: columns[index])
+                    } catch let error as GooseError {
+                        writtenOut[index] = .failure(error)
+                    } catch {
+                        writtenOut[index] = .failure(.io(path: repodata, reason: "\(error)"))
+                    }
+                }
+            }
+        }
+        for (index, (name, _)) in kinds.enumerated() {
+            try written[index].get()
+            try addRecord(name, path: "\(repodata)/\(name).xml\(suffix)", to: repomd, contentStat: stats[index])
+        }
+        if let comps = options.comps {
+            try copyMetadata(comps, to: repodata + "/comps.xml", record: "group", repomd: repomd)
+        }
+        if let updateinfo = options.updateinfo {
+            try copyMetadata(updateinfo, to: repodata + "/updateinfo.xml", record: "updateinfo", repomd: repomd)
+        }
+        cr_repomd_set_revision(repomd, String(Int(Date().timeIntervalSince1970)))
+        cr_repomd_sort_records(repomd)
+        var error: UnsafeMutablePointer<GError>?
+        guard let xml = cr_xml_dump_repomd(repomd, &error) else { throw failure(repodata + "/repomd.xml", error) }
+        defer { g_free(xml) }
+        try AtomicFileWriter.write(String(cString: xml), to: repodata + "/repomd.xml")
+        return RepodataSummary(packages: hrefs.count, reused: reusedFlags.filter { $0 }.count)
+    }
+
+    /// Writes one compressed XML file from its package chunks; returns its content statistics (open size and checksum).
+    static func writeXML(_ path: String, type: cr_XmlFileType, compression: cr_CompressionType, chunks: [String]) throws -> UnsafeMutablePointer<cr_ContentStat> {
+        var error: UnsafeMutablePointer<GError>?
+        guard let stat = cr_contentstat_new(CR_CHECKSUM_SHA256, &error) else { throw failure(path, error) }
+        guard let file = cr_xmlfile_sopen(path, type, compression, stat, &error) else {
+            cr_contentstat_free(stat, nil)
+            throw failure(path, error)
+        }
+        var status = cr_xmlfile_set_num_of_pkgs(file, chunks.count, &error)
+        for chunk in chunks where status == CRE_OK.rawValue {
+            status = cr_xmlfile_add_chunk(file, chunk, &error)
+        }
+        var closeError: UnsafeMutablePointer<GError>?
+        let closed = cr_xmlfile_close(file, &closeError)
+        guard status == CRE_OK.rawValue, closed == CRE_OK.rawValue else {
+            cr_contentstat_free(stat, nil)
+            throw failure(path, error ?? closeError)
+        }
+        if let closeError { g_error_free(closeError) }
+        return stat
+    }
+
+    struct XMLChunks {
+        var primary: String
+        var filelists: String
+        var other: String
+    }
+
+    /// One package's three XML chunks, from the previous repo when the file is unchanged, else from the RPM.
+    static func dump(repository: String, href: String, cache: RepodataCache?, old: OldMetadata?, options: RepodataOptions) throws -> (XMLChunks, Bool, (Int64, Int64)) {
+        let path = repository + "/" + href
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw GooseError.errno(path, "cannot stat") }
+        let identity = (Int64(status.st_size), Int64(status.st_mtim.tv_sec))
+        if let entry = cache?.entries[href], entry.size == identity.0, entry.modificationTime == identity.1 {
+            return (XMLChunks(primary: entry.primary, filelists: entry.filelists, other: entry.other), true, identity)
+        }
+        var error: UnsafeMutablePointer<GError>?
+        if let previous = old?.package(href: href), previous.pointee.size_package == identity.0, previous.pointee.time_file == identity.1 {
+            return (try xml(of: previous, path: path), true, identity)
+        }
+        guard let package = cr_package_from_rpm(path, CR_CHECKSUM_SHA256, href, nil, options.changelogLimit, &status, CR_HDRR_NONE, &error) else {
+            throw GooseError.invalidPackage(file: path, reason: message(error, fallback: "createrepo_c cannot read it"))
+        }
+        defer { cr_package_free(package) }
+        return (try xml(of: package, path: path), false, identity)
+    }
+
+    static func xml(of package: UnsafeMutablePointer<cr_Package>, path: String) throws -> XMLChunks {
+        var error: UnsafeMutablePointer<GError>?
+        let result = cr_xml_dump(package, &error)
+        defer { g_free(result.primary); g_free(result.filelists); g_free(result.other) }
+        guard error == nil, let primary = result.primary, let filelists = result.filelists, let other = result.other else {
+            throw GooseError.invalidPackage(file: path, reason: message(error, fallback: "cannot dump XML"))
+        }
+        return XMLChunks(primary: String(cString: primary), filelists: String(cString: filelists), other: String(cString: other))
+    }
+
+    static func addRecord(_ type: String, path: String, to repomd: UnsafeMutablePointer<cr_Repomd>, contentStat: UnsafeMutablePointer<cr_ContentStat>?) throws {
+        guard let record = cr_repomd_record_new(type, path) else { throw GooseError.io(path: path, reason: "cannot create repomd record") }
+        if let contentStat { cr_repomd_record_load_contentstat(record, contentStat) }
+        var error: UnsafeMutablePointer<GError>?
+        // Checksum-prefixed names (createrepo_c's unique-md-filenames) keep mirrors from mixing generations.
+        guard cr_repomd_record_fill(record, CR_CHECKSUM_SHA256, &error) == CRE_OK.rawValue,
+              cr_repomd_record_rename_file(record, &error) == CRE_OK.rawValue else {
+            cr_repomd_record_free(record)
+            throw failure(path, error)
+        }
+        cr_repomd_set_record(repomd, record)
+    }
+
+    static func copyMetadata(_ source: String, to destination: String, record: String, repomd: UnsafeMutablePointer<cr_Repomd>) throws {
+        guard FileSystem.isRegularFile(source) else { throw GooseError.io(path: source, reason: "no such file") }
+        try AtomicFileWriter.write(try FileSystem.contents(of: source), to: destination)
+        try addRecord(record, path: destination, to: repomd, contentStat: nil)
+    }
+
+    static func message(_ error: UnsafeMutablePointer<GError>?, fallback: String) -> String {
+        guard let error else { return fallback }
+        defer { g_error_free(error) }
+        return error.pointee.message.map { String(cString: $0) } ?? fallback
+    }
+
+    static func failure(_ path: String, _ error: UnsafeMutablePointer<GError>?) -> GooseError {
+        .io(path: path, reason: message(error, fallback: "createrepo_c failed"))
+    }
+}
+
+/// The previous repository's package metadata, loaded through libcreaterepo_c and keyed by location.
+final class OldMetadata: @unchecked Sendable {
+    // Read-only after init; the packages it hands out live as long as this object.
+    private let metadata: OpaquePointer
+    private let table: OpaquePointer
+
+    init?(repository: String) {
+        guard FileSystem.isRegularFile(repository + "/repodata/repomd.xml"),
+              let metadata = cr_metadata_new(CR_HT_KEY_HREF, 0, nil) else { return nil }
+        var error: UnsafeMutablePointer<GError>?
+        guard cr_metadata_locate_and_load_xml(metadata, repository, &error) == CRE_OK.rawValue, let table = cr_metadata_hashtable(metadata) else {
+            if let error { g_error_free(error) }
+            cr_metadata_free(metadata)
+            return nil
+        }
+        self.metadata = metadata
+        self.table = table
+    }
+
+    deinit { cr_metadata_free(metadata) }
+
+    func package(href: String) -> UnsafeMutablePointer<cr_Package>? {
+        href.withCString { g_hash_table_lookup(table, $0) }?.assumingMemoryBound(to: cr_Package.self)
+    }
+}

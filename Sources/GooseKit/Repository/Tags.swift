@@ -1,0 +1,153 @@
+import Foundation
+
+/// The `tags/` directory: one plain file per tag, one NVR per line, sorted; inheritance lives in goose.toml.
+public struct TagStore: Sendable {
+    public let workspace: Workspace
+    public var directory: String { workspace.root + "/tags" }
+
+    public init(workspace: Workspace) { self.workspace = workspace }
+
+    public func path(of tag: String) -> String { directory + "/" + tag }
+
+    /// A tag exists when its file exists or goose.toml declares it.
+    public func exists(_ tag: String) -> Bool {
+        FileSystem.isRegularFile(path(of: tag)) || workspace.configuration.tags[tag] != nil
+    }
+
+    /// Every tag, sorted.
+    public func allTags() -> [String] {
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { !$0.hasPrefix(".") && !$0.hasSuffix(".tmp") }
+        return Array(Set(files).union(workspace.configuration.tags.keys)).sorted()
+    }
+
+    /// The NVRs tagged directly into `tag` (no inheritance).
+    public func entries(of tag: String) throws -> [String] {
+        try Self.validateName(tag)
+        guard exists(tag) else { throw GooseError.workspace("no tag '\(tag)' (create it with 'goose tag create \(tag)')") }
+        guard FileSystem.isRegularFile(path(of: tag)) else { return [] }
+        return Self.parse(String(decoding: try FileSystem.contents(of: path(of: tag)), as: UTF8.self))
+    }
+
+    /// Creates an empty tag and records its inheritance in goose.toml.
+    public func create(_ tag: String, inherit parents: [String], release: Bool) throws -> Workspace {
+        try Self.validateName(tag)
+        let lock = try FileLock(path: workspace.lockPath("tags"))
+        defer { lock.unlock() }
+        // Re-read goose.toml under the lock so a concurrent create is not lost.
+        var configuration = try WorkspaceConfiguration.load(from: workspace.configurationPath)
+        guard !FileSystem.isRegularFile(path(of: tag)) && configuration.tags[tag] == nil else {
+            throw GooseError.workspace("tag '\(tag)' already exists")
+        }
+        for parent in parents where !FileSystem.isRegularFile(path(of: parent)) && configuration.tags[parent] == nil {
+            throw GooseError.workspace("cannot inherit from unknown tag '\(parent)'")
+        }
+        configuration.tags[tag] = TagSettings(inherit: parents, release: release)
+        _ = try TagInheritance.order(of: tag, parents: { configuration.tags[$0]?.inherit ?? [] })
+        try FileSystem.createDirectory(directory)
+        try AtomicFileWriter.write("", to: path(of: tag))
+        try AtomicFileWriter.write(configuration.rendered(), to: workspace.configurationPath)
+        return try Workspace(root: workspace.root)
+    }
+
+    /// Adds builds to a tag; every NVR must exist under builds/. Returns the NVRs that were new.
+    @discardableResult
+    public func add(_ nvrs: [String], to tag: String, inventory: BuildInventory) throws -> [String] {
+        for nvr in nvrs where try inventory.record(nvr: nvr) == nil {
+            throw GooseError.workspace("no build \(nvr) in \(inventory.root) (import or build it first)")
+        }
+        return try modify(tag) { current in
+            let added = Set(nvrs).subtracting(current)
+            current.formUnion(nvrs)
+            return added.sorted()
+        }
+    }
+
+    /// Removes builds from a tag; removing an NVR the tag lacks is an error. Returns the removed NVRs.
+    @discardableResult
+    public func remove(_ nvrs: [String], from tag: String) throws -> [String] {
+        try modify(tag) { current in
+            if let missing = nvrs.first(where: { !current.contains($0) }) {
+                throw GooseError.workspace("\(missing) is not tagged in '\(tag)'")
+            }
+            current.subtract(nvrs)
+            return nvrs.sorted()
+        }
+    }
+
+    private func modify(_ tag: String, _ change: (inout Set<String>) throws -> [String]) throws -> [String] {
+        let lock = try FileLock(path: workspace.lockPath("tag-\(tag)"))
+        defer { lock.unlock() }
+        var current = Set(try entries(of: tag))
+        let changed = try change(&current)
+        try AtomicFileWriter.write(Self.render(Array(current)), to: path(of: tag))
+        return changed
+    }
+
+    /// The builds a tag holds with inheritance: per package, the latest build of the first tag in
+    /// inheritance order that has the package (koji's rule).
+    public func resolve(_ tag: String, inventory: BuildInventory) throws -> [BuildRecord] {
+        let configuration = workspace.configuration
+        let order = try TagInheritance.order(of: tag, parents: { configuration.tags[$0]?.inherit ?? [] })
+        var layers: [[BuildRecord]] = []
+        for member in order {
+            var records: [BuildRecord] = []
+            for nvr in try entries(of: member) {
+                guard let record = try inventory.record(nvr: nvr) else {
+                    throw GooseError.workspace("tag '\(member)' lists \(nvr), which is not under \(inventory.root)")
+                }
+                records.append(record)
+            }
+            layers.append(records)
+        }
+        return TagInheritance.latest(layers: layers)
+    }
+
+    /// One NVR per line, sorted, with a trailing newline.
+    public static func render(_ nvrs: [String]) -> String {
+        let lines = Set(nvrs).sorted()
+        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+    }
+
+    public static func parse(_ text: String) -> [String] {
+        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+    }
+
+    static func validateName(_ tag: String) throws {
+        guard !tag.isEmpty, !tag.hasPrefix("."), !tag.contains("/"), tag.allSatisfy({ !$0.isWhitespace }) else {
+            throw GooseError.usage("invalid tag name '\(tag)'")
+        }
+    }
+}
+
+/// Tag inheritance: the search order and the latest-per-package rule, as pure functions.
+public enum TagInheritance {
+    /// The tag, then its parents depth first in listed order, each once; a cycle is an error.
+    public static func order(of tag: String, parents: (String) -> [String]) throws -> [String] {
+        var order: [String] = []
+        var seen: Set<String> = []
+        func visit(_ name: String, path: [String]) throws {
+            if path.contains(name) {
+                throw GooseError.workspace("tag inheritance cycle: " + (path + [name]).joined(separator: " -> "))
+            }
+            guard seen.insert(name).inserted else { return }
+            order.append(name)
+            for parent in parents(name) { try visit(parent, path: path + [name]) }
+        }
+        try visit(tag, path: [])
+        return order
+    }
+
+    /// Per package name, the highest EVR (librpm order) in the first layer that has the name; sorted by name.
+    public static func latest(layers: [[BuildRecord]]) -> [BuildRecord] {
+        var chosen: [String: BuildRecord] = [:]
+        for layer in layers {
+            var best: [String: BuildRecord] = [:]
+            for record in layer where chosen[record.name] == nil {
+                if let current = best[record.name], current.evr >= record.evr { continue }
+                best[record.name] = record
+            }
+            chosen.merge(best) { existing, _ in existing }
+        }
+        return chosen.values.sorted { $0.name < $1.name }
+    }
+}

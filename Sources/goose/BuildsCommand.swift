@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import GooseKit
+
+struct BuildsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "builds",
+        abstract: "The builds inventory: builds/<name>/<version>/<release>/ with build.json.",
+        subcommands: [BuildsImportCommand.self, BuildsListCommand.self]
+    )
+}
+
+struct BuildsImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Register RPMs built elsewhere as builds (koji import).",
+        discussion: """
+        Every RPM is read and digest-checked with librpm, then grouped into builds by its SOURCERPM header \
+        (a source RPM by its own NVR). Each new build is assembled beside builds/ and published with one \
+        rename as builds/<name>/<version>/<release>/ holding <arch>/*.rpm, src/*.src.rpm and build.json \
+        (origin "imported"). Files are hardlinked when on the same file system, else copied. Files of an \
+        imported build that already exists are added to it ("extended"), so an import may be split over \
+        several runs (xargs); a file it already has must be identical ("exists"); builds made by goose \
+        mock-build are never changed.
+
+        Examples:
+          goose builds import vendor/Packages/*.rpm
+          goose builds import --json bash-5.1.8-9.el9.src.rpm bash-5.1.8-9.el9.x86_64.rpm
+        """)
+
+    @OptionGroup var workspaceOptions: WorkspaceOptions
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "RPM and SRPM files.")
+    var files: [String]
+
+    func run() throws {
+        let workspace = try workspaceOptions.open()
+        let outcomes = try BuildImporter.importPackages(files.map(FileSystem.absolute), into: BuildInventory(workspace: workspace))
+        for outcome in outcomes {
+            if output.json { Console.json(outcome) } else if !output.quiet {
+                Console.line("\(outcome.action.rawValue) \(outcome.nvr) (\(outcome.files.count) files)")
+            }
+        }
+    }
+}
+
+struct BuildsListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the builds in the workspace.",
+        discussion: """
+        Examples:
+          goose builds list
+          goose builds list --json | jq -r 'select(.origin == "imported") | .name'
+        """)
+
+    @OptionGroup var workspaceOptions: WorkspaceOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let workspace = try workspaceOptions.open()
+        let records = try BuildInventory(workspace: workspace).allRecords()
+        if output.json {
+            for record in records { Console.json(record) }
+            return
+        }
+        let width = records.map(\.nvr.count).max() ?? 0
+        for record in records {
+            Console.line(record.nvr.padding(toLength: width, withPad: " ", startingAt: 0)
+                + "  \(record.origin.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  \(record.state.rawValue)  \(record.artifacts.count) files")
+        }
+    }
+}

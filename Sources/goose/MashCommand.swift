@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import GooseKit
+
+extension MultilibPolicy: ExpressibleByArgument {}
+extension RepodataCompression: ExpressibleByArgument {}
+
+struct MashCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mash",
+        abstract: "Turn a tag into closure-checked yum repositories under repos/<tag>/.",
+        discussion: """
+        Selects the latest build of each package in TAG (inheritance included, see goose-tag(1)) and lays \
+        out one tree per run:
+
+          repos/<tag>/<timestamp>/<arch>/Packages, repodata     binary packages, noarch in every arch
+          repos/<tag>/<timestamp>/<arch>/debug/                 -debuginfo and -debugsource packages
+          repos/<tag>/<timestamp>/source/tree/                  source RPMs
+          repos/<tag>/latest -> <timestamp>
+
+        Package files are hardlinked from builds/. Repodata (primary, filelists, other, plus comps as the \
+        group record and updateinfo when given) is written through libcreaterepo_c with sha256 checksums and \
+        checksum-prefixed file names. A mash reuses the previous repository's metadata for files whose size \
+        and modification time are unchanged (as createrepo_c --update does).
+
+        Multilib (x86_64 takes i686/i586/i486/i386/athlon packages; other arches have none), after mash's \
+        multilib.py:
+          runtime  a package ships *.so.* directly in /lib, /lib64, /usr/lib or /usr/lib64; or libnss_* or \
+        libdb-* in /lib or /lib64; or anything under /usr/lib{,64}/{alsa-lib,dri,gtk-2.0/modules, \
+        gtk-2.0/immodules,krb5/plugins,sasl2,vdpau}/ or /lib{,64}/security/; or /etc/ld.so.conf.d/*.conf. \
+        Never httpd, php, tomcat-native; always valgrind, wine, perl-libs, redhat-lsb, libgnat.
+          devel    not dmraid-devel, httpd-devel, kdeutils-devel, mkinitrd-devel, php-devel or java-*-devel; \
+        then the runtime rule; then names ending in -devel or -static (except ghc-*).
+          all      every package of the multilib arches.   none  no multilib packages.
+        goose.toml's [multilib] whitelist always adds a name and blacklist always removes one. Every \
+        multilib package the policy picks brings the multilib packages that provide what it requires, \
+        transitively. Multilib -debuginfo packages are not added.
+
+        Then a closure check with libsolv: every Requires of every package of each <arch> repository must \
+        be provided by that repository or a --base-repo; each broken one is listed as \
+        "pkg requires X, nothing provides X". With --strict (default for tags with release = true) a broken \
+        dependency stops the mash and nothing is published.
+
+        --require-key checks every selected file with librpm against that key alone (a fingerprint looked \
+        up in gpg's keyring, or a public key file); an unsigned or differently signed package stops the mash \
+        and is named.
+
+        Publishing is atomic: the tree is built as repos/<tag>/<timestamp>.<pid>.tmp, synced, renamed, then \
+        `latest` is switched with one symlink rename; the oldest trees beyond --keep are removed. A mash \
+        killed at any point leaves `latest` pointing at the previous complete tree; its leftovers are removed \
+        by the next mash. Signing repomd.xml is not done yet (it comes with goose sign).
+
+        Exit codes: 0 published; 3 broken dependencies with --strict, unknown tag, tag locked by another \
+        mash (7); 4 a package is unreadable or not signed by the required key.
+
+        Examples:
+          goose mash el9
+          goose mash el9 --arches x86_64 --multilib runtime --comps comps.xml --keep 5
+          goose mash el9 --require-key 6C7CB6EF305D63D9C0D5A4BF9D0C3A5C8B5A8C3E --strict --json
+        """)
+
+    @OptionGroup var workspaceOptions: WorkspaceOptions
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "The tag to mash.")
+    var tag: String
+
+    @Option(name: .long, help: ArgumentHelp("Comma-separated arches (default: goose.toml's distribution.arches).", valueName: "list"))
+    var arches: String?
+
+    @Option(name: .long, help: ArgumentHelp("Multilib policy: devel, runtime, all or none (default: goose.toml's multilib.policy).", valueName: "policy"))
+    var multilib: MultilibPolicy?
+
+    @Option(name: .long, help: ArgumentHelp("Require every package to be signed by this key (fingerprint or public key file).", valueName: "key"))
+    var requireKey: String?
+
+    @Option(name: .long, help: ArgumentHelp("comps.xml to publish as the group record.", valueName: "file"))
+    var comps: String?
+
+    @Option(name: .long, help: ArgumentHelp("updateinfo.xml to publish as is.", valueName: "file"))
+    var updateinfo: String?
+
+    @Option(name: .long, help: ArgumentHelp("Repository directory the closure check may also resolve against (repeatable).", valueName: "dir"))
+    var baseRepo: [String] = []
+
+    @Option(name: .long, help: "Compression of the repodata XML: gz, xz, bz2 or none.")
+    var compression: RepodataCompression = .gz
+
+    @Option(name: .long, help: "Published trees to keep.")
+    var keep: Int = 3
+
+    @Option(name: [.short, .long], help: "Packages to read at once.")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(inversion: .prefixedNo, help: "Refuse to publish when a dependency is broken (default: on for release tags).")
+    var strict: Bool?
+
+    func validate() throws {
+        if keep < 1 { throw ValidationError("--keep must be at least 1") }
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() throws {
+        let workspace = try workspaceOptions.open()
+        let configuration = workspace.configuration
+        var options = MashOptions(
+            tag: tag,
+            arches: arches.map { $0.split(separator: ",").map(String.init) } ?? configuration.arches,
+            multilib: multilib ?? configuration.multilib.policy,
+            requireKey: requireKey,
+            strict: strict ?? (configuration.tags[tag]?.release ?? false))
+        options.keep = keep
+        options.baseRepositories = baseRepo.map(FileSystem.absolute)
+        options.repodata.compression = compression
+        options.repodata.comps = comps.map(FileSystem.absolute)
+        options.repodata.updateinfo = updateinfo.map(FileSystem.absolute)
+        options.repodata.jobs = jobs
+        let verbose = !output.quiet && !output.json && isatty(STDERR_FILENO) != 0
+        let report = try Mash(workspace: workspace).run(options) { step in
+            if verbose { FileHandle.standardError.write(Data("goose: \(step)\n".utf8)) }
+        }
+        if output.json { Console.json(report); return }
+        for broken in report.broken { Console.error("warning: \(broken)") }
+        guard !output.quiet else { return }
+        for repository in report.repositories {
+            Console.line("\(repository.path): \(repository.packages) packages (\(repository.reused) reused)")
+        }
+        if !report.multilib.isEmpty { Console.line("multilib: \(report.multilib.joined(separator: " "))") }
+        Console.line("published \(report.directory) as \(workspace.root)/repos/\(tag)/latest")
+    }
+}

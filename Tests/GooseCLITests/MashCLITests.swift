@@ -1,0 +1,249 @@
+import Foundation
+import XCTest
+
+/// End-to-end tests of `goose builds`, `goose tag` and `goose mash`, checked with dnf, createrepo_c, rpmbuild,
+/// rpmsign and gpg.
+final class MashCLITests: XCTestCase {
+    private func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "goose-mash-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    @discardableResult
+    private func shell(_ command: String, environment: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let result = try GooseBinary.runProgram("/bin/sh", ["-c", command], environment: environment)
+        XCTAssertEqual(result.status, 0, "\(command) failed: \(result.stderr)", file: file, line: line)
+        return result.stdout
+    }
+
+    @discardableResult
+    private func goose(_ arguments: [String], workspace: String, environment: [String: String] = [:], expect status: Int32 = 0,
+                       file: StaticString = #filePath, line: UInt = #line) throws -> GooseBinary.Output {
+        let result = try GooseBinary.run(arguments + ["--workspace", workspace], environment: environment)
+        XCTAssertEqual(result.status, status, "goose \(arguments.joined(separator: " ")): \(result.stderr)", file: file, line: line)
+        return result
+    }
+
+    private func requireTools(_ names: [String]) throws {
+        for name in names where GooseBinary.toolPath(named: name) == nil { throw XCTSkip("\(name) is not installed") }
+    }
+
+    private var libdnfRPMs: [String] {
+        let root = GooseBinary.fixtures + "/rpms/libdnf"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter { $0.hasSuffix(".rpm") }.sorted().map { root + "/" + $0 }
+    }
+
+    /// A workspace with the libdnf fixture RPMs imported and tagged into `tag`.
+    private func libdnfWorkspace(_ directory: String, tag: String = "el9") throws -> String {
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        try goose(["builds", "import"] + libdnfRPMs, workspace: workspace)
+        try goose(["tag", "create", tag], workspace: workspace)
+        try goose(["tag", "add", tag, "--from-builds"], workspace: workspace)
+        return workspace
+    }
+
+    /// `dnf repoquery -a` of a repository directory, as sorted NEVRAs, with the host's configuration kept out.
+    private func dnfNEVRAs(_ repository: String, _ directory: String) throws -> [String] {
+        try shell("dnf -q --releasever 9 --forcearch x86_64 --setopt=reposdir=/dev/null --setopt=cachedir=\(directory)/dnf-cache "
+            + "--installroot \(directory)/dnf-root --repofrompath=t,file://\(repository) --repo=t repoquery -a "
+            + "--qf '%{name}-%{epoch}:%{version}-%{release}.%{arch}'")
+            .split(separator: "\n").map(String.init).sorted()
+    }
+
+    private func primaryChecksums(_ repository: String) throws -> [String] {
+        try shell("zcat \(repository)/repodata/*-primary.xml.gz | grep -o '<checksum type=\"sha256\" pkgid=\"YES\">[0-9a-f]*' | sed 's/.*>//' | sort")
+            .split(separator: "\n").map(String.init)
+    }
+
+    private func json(_ output: String) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+    }
+
+    func testImportTagAndMashCheckedWithDnfAndCreaterepo() throws {
+        try requireTools(["dnf", "createrepo_c", "zcat"])
+        let directory = try temporaryDirectory()
+        let workspace = try libdnfWorkspace(directory)
+        let list = try goose(["builds", "list", "--json"], workspace: workspace).stdout.split(separator: "\n")
+        XCTAssertEqual(list.count, 5)
+        XCTAssertTrue(list.allSatisfy { $0.contains("\"origin\":\"imported\"") })
+        XCTAssertEqual(try goose(["tag", "list", "el9", "--latest"], workspace: workspace).stdout,
+                       "bash-4.4.12-2\nglibc-2.25-4\nmystery-19.67-1\ntour-4-6\n")
+
+        try goose(["mash", "el9", "--arches", "x86_64", "--multilib", "all"], workspace: workspace)
+        let repository = try shell("readlink -f \(workspace)/repos/el9/latest/x86_64").trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(try dnfNEVRAs(repository, directory), [
+            "bash-0:4.4.12-2.i686", "bash-0:4.4.12-2.x86_64", "bash-doc-0:4.4.12-2.noarch", "glibc-0:2.25-4.i686",
+            "glibc-0:2.25-4.x86_64", "mystery-devel-0:19.67-1.noarch", "tour-0:4-6.noarch",
+        ])
+        // dnf resolves bash's dependency on glibc inside the repository.
+        let resolved = try shell("dnf -q --releasever 9 --forcearch x86_64 --setopt=reposdir=/dev/null --setopt=cachedir=\(directory)/dnf-cache "
+            + "--installroot \(directory)/dnf-root --repofrompath=t,file://\(repository) --repo=t repoquery --requires --resolve "
+            + "--qf '%{name}.%{arch}' bash.x86_64")
+        XCTAssertTrue(resolved.contains("glibc.x86_64"), resolved)
+
+        // createrepo_c's CLI on the same files: the same package set with the same checksums.
+        try shell("mkdir \(directory)/crc && cp \(repository)/Packages/*.rpm \(directory)/crc/ && createrepo_c -q \(directory)/crc")
+        XCTAssertEqual(try primaryChecksums(repository), try primaryChecksums(directory + "/crc"))
+        XCTAssertEqual(try primaryChecksums(repository).count, 7)
+
+        // Package files are hardlinks into builds/.
+        let linked = try FileManager.default.attributesOfItem(atPath: repository + "/Packages/glibc-2.25-4.i686.rpm")
+        let built = try FileManager.default.attributesOfItem(atPath: workspace + "/builds/glibc/2.25/4/i686/glibc-2.25-4.i686.rpm")
+        XCTAssertEqual(linked[.systemFileNumber] as? Int, built[.systemFileNumber] as? Int)
+
+        // runtime takes glibc.i686 (it ships /usr/lib/libc.so.6) but not bash.i686; the second mash reuses metadata.
+        let second = try goose(["mash", "el9", "--arches", "x86_64", "--multilib", "runtime", "--json"], workspace: workspace)
+        let report = try json(second.stdout)
+        XCTAssertEqual(report["multilib"] as? [String], ["glibc"])
+        let x86 = try XCTUnwrap((report["repositories"] as? [[String: Any]])?.first { $0["path"] as? String == "x86_64" })
+        XCTAssertEqual(x86["packages"] as? Int, 6)
+        XCTAssertEqual(x86["reused"] as? Int, 6)
+        // Without goose's chunk cache, the previous tree's repodata (parsed by libcreaterepo_c) is reused instead.
+        try FileManager.default.removeItem(atPath: workspace + "/.goose/cache")
+        let third = try json(try goose(["mash", "el9", "--arches", "x86_64", "--multilib", "runtime", "--json"], workspace: workspace).stdout)
+        XCTAssertEqual((third["repositories"] as? [[String: Any]])?.first { $0["path"] as? String == "x86_64" }?["reused"] as? Int, 6)
+        let latest = try shell("readlink -f \(workspace)/repos/el9/latest/x86_64").trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertFalse(try dnfNEVRAs(latest, directory).contains("bash-0:4.4.12-2.i686"))
+        XCTAssertTrue(try dnfNEVRAs(latest, directory).contains("glibc-0:2.25-4.i686"))
+    }
+
+    func testBrokenDependencyIsReportedAndStrictRefusesToPublish() throws {
+        try requireTools(["dnf"])
+        let directory = try temporaryDirectory()
+        let workspace = try libdnfWorkspace(directory)
+        try goose(["mash", "el9", "--arches", "x86_64", "--multilib", "none"], workspace: workspace)
+        let before = try FileManager.default.destinationOfSymbolicLink(atPath: workspace + "/repos/el9/latest")
+
+        // The fixture glibc requires basesystem and glibc-common, which nothing in the tag provides.
+        let strict = try goose(["mash", "el9", "--arches", "x86_64", "--strict"], workspace: workspace, expect: 3)
+        XCTAssertTrue(strict.stderr.contains("broken dependencies in el9, not published"), strict.stderr)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: workspace + "/repos/el9/latest"), before)
+        let names = try FileManager.default.contentsOfDirectory(atPath: workspace + "/repos/el9")
+        XCTAssertFalse(names.contains { $0.hasSuffix(".tmp") }, "\(names)")
+
+        let lenient = try goose(["mash", "el9", "--arches", "x86_64", "--json"], workspace: workspace)
+        let broken = try XCTUnwrap(try json(lenient.stdout)["broken"] as? [[String: Any]])
+        XCTAssertTrue(broken.contains { $0["package"] as? String == "glibc-2.25-4.x86_64" && $0["requirement"] as? String == "basesystem" }, "\(broken)")
+        XCTAssertFalse(broken.contains { ($0["package"] as? String)?.hasPrefix("bash") ?? false }, "bash's glibc requirement resolves")
+    }
+
+    /// Builds a small noarch RPM with rpmbuild.
+    private func buildRPM(_ directory: String, name: String, requires: [String] = []) throws -> String {
+        let top = directory + "/rpmbuild-" + name
+        try FileManager.default.createDirectory(atPath: top + "/SPECS", withIntermediateDirectories: true)
+        let spec = """
+        Name: \(name)
+        Version: 1.0
+        Release: 1
+        Summary: test package
+        License: MIT
+        BuildArch: noarch
+        \(requires.map { "Requires: \($0)" }.joined(separator: "\n"))
+        %description
+        test
+        %install
+        mkdir -p %{buildroot}/usr/share/\(name)
+        echo \(name) > %{buildroot}/usr/share/\(name)/file
+        %files
+        /usr/share/\(name)
+        """
+        try spec.write(toFile: "\(top)/SPECS/\(name).spec", atomically: true, encoding: .utf8)
+        try shell("rpmbuild --quiet --nodeps --define '_topdir \(top)' --define '_dbpath \(top)/db' -bb \(top)/SPECS/\(name).spec")
+        return "\(top)/RPMS/noarch/\(name)-1.0-1.noarch.rpm"
+    }
+
+    func testRequireKeyAcceptsSignedAndNamesTheUnsignedPackage() throws {
+        try requireTools(["rpmbuild", "rpmsign", "gpg"])
+        let directory = try temporaryDirectory()
+        let home = directory + "/gnupg"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let environment = ["GNUPGHOME": home]
+        try shell("gpg --batch --passphrase '' --quick-gen-key 'goose test <test@example.org>' rsa2048 sign never", environment: environment)
+        let fingerprint = try shell("gpg --batch --with-colons --list-keys | awk -F: '/^fpr/ {print $10; exit}'", environment: environment)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(fingerprint.count, 40)
+        let signed = try buildRPM(directory, name: "signed-pkg")
+        let unsigned = try buildRPM(directory, name: "unsigned-pkg")
+        try shell("rpmsign --addsign --define '_gpg_name \(fingerprint)' --define '__gpg /usr/bin/gpg' --define '_gpg_digest_algo sha256' \(signed)",
+                  environment: environment)
+
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        try goose(["builds", "import", signed, unsigned], workspace: workspace)
+        try goose(["tag", "create", "signed"], workspace: workspace)
+        try goose(["tag", "add", "signed", "signed-pkg-1.0-1"], workspace: workspace)
+        try goose(["tag", "create", "mixed", "--inherit", "signed"], workspace: workspace)
+        try goose(["tag", "add", "mixed", "unsigned-pkg-1.0-1"], workspace: workspace)
+
+        try goose(["mash", "signed", "--arches", "x86_64", "--require-key", fingerprint], workspace: workspace, environment: environment)
+        let refused = try goose(["mash", "mixed", "--arches", "x86_64", "--require-key", fingerprint], workspace: workspace, environment: environment, expect: 4)
+        XCTAssertTrue(refused.stderr.contains("unsigned-pkg-1.0-1.noarch.rpm: not signed by the required key"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: workspace + "/repos/mixed/latest"))
+    }
+
+    func testKillDuringMashLeavesLatestPointingAtACompleteRepository() throws {
+        try requireTools(["dnf"])
+        let directory = try temporaryDirectory()
+        let workspace = try libdnfWorkspace(directory)
+        try goose(["mash", "el9", "--arches", "x86_64", "--multilib", "all"], workspace: workspace)
+        for attempt in 0..<8 {
+            let running = try GooseBinary.start(["mash", "el9", "--arches", "x86_64", "--multilib", "all", "--keep", "2", "--workspace", workspace])
+            usleep(useconds_t(20_000 * attempt))
+            running.kill()
+            _ = running.wait()
+            let latest = try FileManager.default.destinationOfSymbolicLink(atPath: workspace + "/repos/el9/latest")
+            XCTAssertFalse(latest.hasSuffix(".tmp"))
+            let repository = workspace + "/repos/el9/" + latest + "/x86_64"
+            XCTAssertTrue(FileManager.default.fileExists(atPath: repository + "/repodata/repomd.xml"), "attempt \(attempt): \(latest)")
+            XCTAssertEqual(try dnfNEVRAs(repository, directory).count, 7, "attempt \(attempt)")
+        }
+        // The next mash removes what the killed ones left behind.
+        try goose(["mash", "el9", "--arches", "x86_64", "--keep", "2"], workspace: workspace)
+        let names = try FileManager.default.contentsOfDirectory(atPath: workspace + "/repos/el9")
+        XCTAssertFalse(names.contains { $0.hasSuffix(".tmp") }, "\(names)")
+        XCTAssertEqual(names.filter { $0 != "latest" }.count, 2, "\(names)")
+    }
+
+    func testUnknownBuildAndTagAreErrors() throws {
+        let directory = try temporaryDirectory()
+        let workspace = try libdnfWorkspace(directory)
+        let unknown = try goose(["tag", "add", "el9", "nosuch-1-1"], workspace: workspace, expect: 3)
+        XCTAssertTrue(unknown.stderr.contains("no build nosuch-1-1"), unknown.stderr)
+        try goose(["mash", "nosuch"], workspace: workspace, expect: 3)
+        let notRPM = try goose(["builds", "import", GooseBinary.fixtures + "/README.md"], workspace: workspace, expect: 4)
+        XCTAssertTrue(notRPM.stderr.contains("README.md: not an RPM"), notRPM.stderr)
+    }
+
+    func testImportSplitOverTwoRunsExtendsTheBuild() throws {
+        let directory = try temporaryDirectory()
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        let bash = libdnfRPMs.filter { ($0 as NSString).lastPathComponent.hasPrefix("bash") }
+        XCTAssertEqual(bash.count, 3)
+        XCTAssertEqual(try goose(["builds", "import", bash[0]], workspace: workspace).stdout, "imported bash-4.4.12-2 (1 files)\n")
+        XCTAssertEqual(try goose(["builds", "import"] + bash, workspace: workspace).stdout, "extended bash-4.4.12-2 (2 files)\n")
+        XCTAssertEqual(try goose(["builds", "import"] + bash, workspace: workspace).stdout, "exists bash-4.4.12-2 (3 files)\n")
+        let record = try json(try goose(["builds", "list", "--json"], workspace: workspace).stdout)
+        XCTAssertEqual((record["artifacts"] as? [[String: Any]])?.compactMap { $0["path"] as? String },
+                       ["i686/bash-4.4.12-2.i686.rpm", "noarch/bash-doc-4.4.12-2.noarch.rpm", "x86_64/bash-4.4.12-2.x86_64.rpm"])
+        try shell("rpm -K \(workspace)/builds/bash/4.4.12/2/*/*.rpm")
+    }
+
+    func testFileRequirementsResolveThroughFilelists() throws {
+        try requireTools(["rpmbuild"])
+        let directory = try temporaryDirectory()
+        let provider = try buildRPM(directory, name: "fileprov")
+        let user = try buildRPM(directory, name: "fileuser", requires: ["/usr/share/fileprov/file", "/usr/share/nowhere/file"])
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        try goose(["builds", "import", provider, user], workspace: workspace)
+        try goose(["tag", "create", "t"], workspace: workspace)
+        try goose(["tag", "add", "t", "--from-builds"], workspace: workspace)
+        let report = try json(try goose(["mash", "t", "--arches", "x86_64", "--json"], workspace: workspace).stdout)
+        let broken = try XCTUnwrap(report["broken"] as? [[String: String]])
+        XCTAssertEqual(broken, [["package": "fileuser-1.0-1.noarch", "requirement": "/usr/share/nowhere/file"]])
+    }
+}

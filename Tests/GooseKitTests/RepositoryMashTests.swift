@@ -1,0 +1,177 @@
+import XCTest
+@testable import GooseKit
+
+final class TagInheritanceTests: XCTestCase {
+    func record(_ name: String, _ version: String, _ release: String, epoch: Int? = nil) -> BuildRecord {
+        BuildRecord(name: name, epoch: epoch, version: version, release: release, origin: .imported)
+    }
+
+    func testOrderIsChildThenParentsDepthFirstOnce() throws {
+        let parents = ["el9": ["el9-updates", "el9-base"], "el9-updates": ["el9-base"], "el9-base": []]
+        XCTAssertEqual(try TagInheritance.order(of: "el9", parents: { parents[$0] ?? [] }), ["el9", "el9-updates", "el9-base"])
+    }
+
+    func testCycleIsAnError() {
+        let parents = ["a": ["b"], "b": ["a"]]
+        XCTAssertThrowsError(try TagInheritance.order(of: "a", parents: { parents[$0] ?? [] })) { error in
+            XCTAssertTrue("\(error)".contains("a -> b -> a"), "\(error)")
+        }
+    }
+
+    func testLatestUsesRPMVersionOrderWithinATag() {
+        let latest = TagInheritance.latest(layers: [[record("bash", "5.1.8", "9.el9"), record("bash", "5.1.10", "1.el9"), record("bash", "5.1.9", "1.el9")]])
+        XCTAssertEqual(latest.map(\.nvr), ["bash-5.1.10-1.el9"])
+    }
+
+    func testEpochWins() {
+        let latest = TagInheritance.latest(layers: [[record("perl", "5.32", "1"), record("perl", "5.30", "1", epoch: 4)]])
+        XCTAssertEqual(latest.map(\.nvr), ["perl-5.30-1"])
+    }
+
+    func testChildShadowsParentAsKojiDoes() {
+        let child = [record("bash", "5.1", "1")]
+        let parent = [record("bash", "5.2", "1"), record("glibc", "2.34", "1")]
+        XCTAssertEqual(TagInheritance.latest(layers: [child, parent]).map(\.nvr), ["bash-5.1-1", "glibc-2.34-1"])
+    }
+
+    func testTagFileIsSortedUniqueLines() {
+        XCTAssertEqual(TagStore.render(["b-1-1", "a-1-1", "b-1-1"]), "a-1-1\nb-1-1\n")
+        XCTAssertEqual(TagStore.render([]), "")
+        XCTAssertEqual(TagStore.parse("a-1-1\n\n# note\n b-1-1 \n"), ["a-1-1", "b-1-1"])
+    }
+}
+
+final class MultilibTests: XCTestCase {
+    func candidate(_ name: String, files: [String] = [], requires: [String] = [], provides: [String] = []) -> MultilibCandidate {
+        MultilibCandidate(name: name, files: files, requires: requires, provides: provides)
+    }
+
+    func testRuntimeFiles() {
+        XCTAssertTrue(Multilib.isRuntimeFile("/usr/lib/libc.so.6"))
+        XCTAssertTrue(Multilib.isRuntimeFile("/lib64/libz.so.1.2.11"))
+        XCTAssertTrue(Multilib.isRuntimeFile("/lib/libnss_files-2.34.so"))
+        XCTAssertTrue(Multilib.isRuntimeFile("/usr/lib/dri/i965_dri.so"))
+        XCTAssertTrue(Multilib.isRuntimeFile("/lib/security/pam_unix.so"))
+        XCTAssertTrue(Multilib.isRuntimeFile("/etc/ld.so.conf.d/mysql.conf"))
+        XCTAssertFalse(Multilib.isRuntimeFile("/usr/lib/libc.so"), "the unversioned .so is a -devel file")
+        XCTAssertFalse(Multilib.isRuntimeFile("/usr/lib/python3.9/site-packages/x.so.1"), "only directly in the library directories")
+        XCTAssertFalse(Multilib.isRuntimeFile("/usr/bin/bash"))
+    }
+
+    func testPolicies() {
+        let settings = MultilibSettings()
+        let glibc = candidate("glibc", files: ["/usr/lib/libc.so.6"])
+        let devel = candidate("zlib-devel", files: ["/usr/include/zlib.h"])
+        let bash = candidate("bash", files: ["/usr/bin/bash"])
+        XCTAssertTrue(Multilib.isWanted(glibc, policy: .runtime, settings: settings))
+        XCTAssertFalse(Multilib.isWanted(devel, policy: .runtime, settings: settings))
+        XCTAssertTrue(Multilib.isWanted(devel, policy: .devel, settings: settings))
+        XCTAssertTrue(Multilib.isWanted(glibc, policy: .devel, settings: settings))
+        XCTAssertFalse(Multilib.isWanted(bash, policy: .devel, settings: settings))
+        XCTAssertTrue(Multilib.isWanted(bash, policy: .all, settings: settings))
+        XCTAssertFalse(Multilib.isWanted(glibc, policy: .none, settings: settings))
+        XCTAssertFalse(Multilib.isWanted(candidate("httpd", files: ["/usr/lib/libapr.so.1"]), policy: .runtime, settings: settings))
+        XCTAssertFalse(Multilib.isWanted(candidate("java-17-openjdk-devel"), policy: .devel, settings: settings))
+        XCTAssertFalse(Multilib.isWanted(candidate("ghc-base-devel"), policy: .devel, settings: settings))
+        XCTAssertTrue(Multilib.isWanted(candidate("glibc-static"), policy: .devel, settings: settings))
+        XCTAssertTrue(Multilib.isWanted(candidate("valgrind"), policy: .runtime, settings: settings))
+    }
+
+    func testConfiguredListsOverrideRules() {
+        var settings = MultilibSettings()
+        settings.whitelist = ["bash"]
+        settings.blacklist = ["glibc"]
+        XCTAssertTrue(Multilib.isWanted(candidate("bash"), policy: .runtime, settings: settings))
+        XCTAssertFalse(Multilib.isWanted(candidate("glibc", files: ["/usr/lib/libc.so.6"]), policy: .all, settings: settings))
+    }
+
+    func testDevelPullsInTheRuntimePackagesItRequires() {
+        let candidates = [
+            candidate("zlib-devel", requires: ["zlib", "libz.so.1", "rpmlib(CompressedFileNames)"]),
+            candidate("zlib", files: ["/usr/lib/libz.so.1"], requires: ["libc.so.6"], provides: ["libz.so.1"]),
+            candidate("glibc", files: ["/usr/bin/ldd"], provides: ["libc.so.6"]),
+            candidate("bash", requires: ["libc.so.6"]),
+        ]
+        XCTAssertEqual(Multilib.select(candidates, policy: .devel, settings: MultilibSettings()), ["zlib-devel", "zlib", "glibc"])
+        XCTAssertEqual(Multilib.select(candidates, policy: .none, settings: MultilibSettings()), [])
+        var settings = MultilibSettings()
+        settings.blacklist = ["glibc"]
+        XCTAssertEqual(Multilib.select(candidates, policy: .devel, settings: settings), ["zlib-devel", "zlib"])
+    }
+
+    func testOnlyX86_64HasMultilib() {
+        XCTAssertTrue(Multilib.multilibArches(for: "x86_64").contains("i686"))
+        XCTAssertEqual(Multilib.multilibArches(for: "aarch64"), [])
+        XCTAssertEqual(Multilib.multilibArches(for: "ppc64le"), [])
+    }
+}
+
+final class MashPlanTests: XCTestCase {
+    func artifact(_ name: String, _ arch: String) -> BuildArtifact {
+        let file = arch == "src" ? "\(name)-1-1.src.rpm" : "\(name)-1-1.\(arch).rpm"
+        return BuildArtifact(path: (arch == "src" ? "src" : arch) + "/" + file, name: name, epoch: nil, version: "1", release: "1", arch: arch, sha256: "")
+    }
+
+    func testLayout() {
+        let record = BuildRecord(name: "zlib", epoch: nil, version: "1", release: "1", origin: .imported, artifacts: [
+            artifact("zlib", "src"), artifact("zlib", "x86_64"), artifact("zlib", "i686"), artifact("zlib", "aarch64"),
+            artifact("zlib-doc", "noarch"), artifact("zlib-debuginfo", "x86_64"), artifact("zlib-debugsource", "x86_64"),
+            artifact("zlib-debuginfo", "i686"), artifact("zlib-devel", "i686"),
+        ])
+        let plan = MashPlan.plan(builds: [(record, "/b")], arches: ["x86_64", "aarch64"], multilibNames: ["x86_64": ["zlib", "zlib-debuginfo"]])
+        XCTAssertEqual(plan["source/tree"], ["/b/src/zlib-1-1.src.rpm"])
+        XCTAssertEqual(plan["x86_64"], ["/b/i686/zlib-1-1.i686.rpm", "/b/noarch/zlib-doc-1-1.noarch.rpm", "/b/x86_64/zlib-1-1.x86_64.rpm"])
+        XCTAssertEqual(plan["x86_64/debug"], ["/b/x86_64/zlib-debuginfo-1-1.x86_64.rpm", "/b/x86_64/zlib-debugsource-1-1.x86_64.rpm"])
+        XCTAssertEqual(plan["aarch64"], ["/b/aarch64/zlib-1-1.aarch64.rpm", "/b/noarch/zlib-doc-1-1.noarch.rpm"])
+        XCTAssertEqual(plan["aarch64/debug"], [])
+    }
+
+    func testPruneKeepsNewestAndLatest() {
+        let names = ["20260101-000000", "20260102-000000", "20260103-000000", "latest", "20260104-000000.9.tmp", ".latest.9.tmp"]
+        XCTAssertEqual(Mash.toPrune(names, latest: "20260103-000000", keep: 2), ["20260101-000000"])
+        XCTAssertEqual(Mash.toPrune(names, latest: "20260101-000000", keep: 1), ["20260102-000000"])
+    }
+
+    func testTimestampAvoidsExistingNames() {
+        let now = Date(timeIntervalSince1970: 0)
+        XCTAssertEqual(Mash.timestamp(existing: [], now: now), "19700101-000000")
+        XCTAssertEqual(Mash.timestamp(existing: ["19700101-000000"], now: now), "19700101-000000.1")
+    }
+
+    func testSourceFileNames() {
+        XCTAssertTrue(BuildImporter.parseSourceFileName("glibc-2.34-100.el9.src.rpm")! == ("glibc", "2.34", "100.el9"))
+        XCTAssertTrue(BuildImporter.parseSourceFileName("kernel-ml-6.15.2-1.el9.elrepo.nosrc.rpm")! == ("kernel-ml", "6.15.2", "1.el9.elrepo"))
+        XCTAssertNil(BuildImporter.parseSourceFileName("glibc-2.34.src.rpm"))
+        XCTAssertNil(BuildImporter.parseSourceFileName("glibc-2.34-1.x86_64.rpm"))
+    }
+
+    func testConfigurationTagsAndMultilibRoundTrip() throws {
+        var configuration = WorkspaceConfiguration()
+        configuration.tags = ["el9": TagSettings(inherit: ["el9-base"], release: true), "el9-base": TagSettings()]
+        configuration.multilib.policy = .runtime
+        configuration.multilib.whitelist = ["wine"]
+        let parsed = try WorkspaceConfiguration.parse(configuration.rendered(), file: "goose.toml")
+        XCTAssertEqual(parsed, configuration)
+        XCTAssertThrowsError(try WorkspaceConfiguration.parse("[tags.x]\ninherits = []\n", file: "goose.toml")) { error in
+            XCTAssertEqual("\(error)", "goose.toml: unknown key 'inherits' in [tags.x]")
+        }
+        XCTAssertThrowsError(try WorkspaceConfiguration.parse("[multilib]\npolicy = \"some\"\n", file: "goose.toml"))
+    }
+}
+
+final class RepodataCacheTests: XCTestCase {
+    func testRoundTripAndDamage() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        var cache = RepodataCache(signature: "sig")
+        cache.entries["Packages/a.rpm"] = .init(size: 10, modificationTime: 20, primary: "<package>\n é,:</package>", filelists: "", other: "o")
+        cache.entries["Packages/b.rpm"] = .init(size: 1, modificationTime: 2, primary: "p", filelists: "f", other: "")
+        try cache.save(directory + "/c")
+        XCTAssertEqual(RepodataCache.load(directory + "/c", signature: "sig").entries, cache.entries)
+        XCTAssertEqual(RepodataCache.load(directory + "/c", signature: "other").entries, [:], "other settings: ignored")
+        var data = try FileSystem.contents(of: directory + "/c")
+        data.removeLast(3)
+        try AtomicFileWriter.write(data, to: directory + "/c")
+        XCTAssertEqual(RepodataCache.load(directory + "/c", signature: "sig").entries, [:], "truncated: ignored")
+        XCTAssertEqual(RepodataCache.load(directory + "/missing", signature: "sig").entries, [:])
+    }
+}
