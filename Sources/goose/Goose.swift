@@ -20,6 +20,8 @@ struct Goose: AsyncParsableCommand {
             InitCommand.self,
             ImportSRPMCommand.self,
             LookasideCommand.self,
+            MirrorCommand.self,
+            MirrorSyncCommand.self,
             GenerateManualCommand.self,
         ]
     )

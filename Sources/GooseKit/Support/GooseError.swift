@@ -28,6 +28,8 @@ public enum GooseError: Error, CustomStringConvertible, Equatable, Sendable {
     case importRefused(file: String, reason: String)
     /// The command line asks for something impossible.
     case usage(String)
+    /// A mirror manifest (or the repodata standing in for one) is unreadable.
+    case invalidManifest(source: String, reason: String)
 
     public var description: String {
         switch self {
@@ -44,6 +46,7 @@ public enum GooseError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .patchDirective(package, directive, reason): return "\(package): patch directive \(directive) failed: \(reason)"
         case let .importRefused(file, reason): return "\(file): \(reason)"
         case let .usage(reason): return reason
+        case let .invalidManifest(source, reason): return "\(source): \(reason)"
         }
     }
 
@@ -52,7 +55,7 @@ public enum GooseError: Error, CustomStringConvertible, Equatable, Sendable {
         switch self {
         case .usage: return 2
         case .configuration, .workspace: return 3
-        case .invalidPackage, .unsafePayloadEntry, .importRefused, .patchDirective: return 4
+        case .invalidPackage, .unsafePayloadEntry, .importRefused, .patchDirective, .invalidManifest: return 4
         case .hashMismatch: return 5
         case .network, .lookaside: return 6
         case .locked: return 7
