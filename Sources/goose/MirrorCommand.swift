@@ -11,7 +11,7 @@ struct MirrorCommand: AsyncParsableCommand {
         sync by manifest (goose mirror-sync) instead of walking the tree. `goose mirror check` probes the \
         mirrors and writes mirror lists and metalinks that name only current mirrors.
         """,
-        subcommands: [MirrorManifestCommand.self])
+        subcommands: [MirrorManifestCommand.self, MirrorCheckCommand.self])
 }
 
 struct MirrorManifestCommand: AsyncParsableCommand {
@@ -57,6 +57,76 @@ struct MirrorManifestCommand: AsyncParsableCommand {
         } else if !output.quiet {
             Console.line("\(record.files) files (\(MirrorSyncProgress.format(record.bytes))), \(record.repoRoots.count) repo roots; "
                 + "hashed \(record.hashedFiles), reused \(record.reusedFiles)")
+        }
+    }
+}
+
+struct MirrorCheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Probe mirrors; write status.json, mirror lists and metalinks of current mirrors.",
+        discussion: """
+        MIRRORS.toml names the master tree and the mirrors:
+
+          [master]
+          directory = "/srv/pub/goose"      # the reference tree (repo roots, ISOs)
+          [check]
+          timeout = 10                       # seconds per probe
+          disable_after = 4                  # failed checks in a row before a mirror is disabled
+          alternates = 3                     # older repomd.xml versions kept in metalinks
+          [[mirror]]
+          name = "mirror.example.de"
+          urls = ["https://mirror.example.de/goose/", "rsync://mirror.example.de/goose/"]
+          country = "DE"
+          content = ["el9/x86_64", "iso"]    # path prefixes carried; omit for everything
+
+        All mirrors are probed at once (up to --jobs): for each repo root, repomd.xml is fetched and its \
+        SHA-256 compared with the master's; for each ISO, HEAD and size. Results go to OUTPUT/status.json \
+        (current / stale / unreachable per item, since when, failures in a row). From it, per repo root \
+        <repo>/<arch>: OUTPUT/mirrorlist/<repo>/<arch>.txt and OUTPUT/metalink/<repo>/<arch>.xml (metalink 3.0 \
+        with MirrorManager's mm0 namespace), plus .<CC>.txt/.xml variants per country with that country's \
+        mirrors first; per ISO OUTPUT/iso/<path>.mirrors. Only current, enabled mirrors are listed.
+
+        Exit code 0 even when mirrors fail (that is what the lists are for); 3 for a bad MIRRORS.toml.
+
+        Examples:
+          goose mirror check mirrors.toml
+          goose mirror check --output /srv/www/mirrors --json mirrors.toml
+        """)
+
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "The mirror list.")
+    var mirrorsFile: String
+
+    @Option(name: .long, help: ArgumentHelp("Directory for status.json, mirror lists and metalinks.", valueName: "dir"))
+    var outputDirectory: String = "mirrors"
+
+    @Option(name: [.short, .long], help: "Mirrors to probe at once.")
+    var jobs: Int = 16
+
+    struct Record: Encodable {
+        var name: String
+        var country: String
+        var disabled: Bool
+        var consecutiveFailures: Int
+        var repos: [String: String]
+        var isos: [String: String]
+    }
+
+    func run() async throws {
+        let list = try MirrorList.load(from: mirrorsFile)
+        let status = try await MirrorChecker.run(list: list, outputDirectory: outputDirectory, jobs: max(1, jobs))
+        for mirror in status.mirrors {
+            let record = Record(name: mirror.name, country: mirror.country, disabled: mirror.disabled,
+                                consecutiveFailures: mirror.consecutiveFailures,
+                                repos: mirror.repos.mapValues(\.state.rawValue), isos: mirror.isos.mapValues(\.state.rawValue))
+            if output.json {
+                Console.json(record)
+            } else if !output.quiet {
+                let states = (mirror.repos.map { "\($0.key)=\($0.value.state.rawValue)" } + mirror.isos.map { "\($0.key)=\($0.value.state.rawValue)" }).sorted()
+                Console.line("\(mirror.name) [\(mirror.country)]\(mirror.disabled ? " disabled" : "") \(states.joined(separator: " "))")
+            }
         }
     }
 }

@@ -106,6 +106,19 @@ public final class HTTPSession {
         }
     }
 
+    /// Sends a HEAD request; the summary's body is empty and `contentLength` gives the size the server announced.
+    public func head(url: String, headers: [String] = []) throws -> (summary: HTTPResponseSummary, contentLength: Int64?) {
+        var length: curl_off_t = -1
+        let summary = try perform(url: url, headers: headers, configure: {
+            try self.set(CURLOPT_NOBODY, 1)
+            try self.set(CURLOPT_FOLLOWLOCATION, 1)
+            try self.set(CURLOPT_MAXREDIRS, 5)
+            try self.set(CURLOPT_FILETIME, 1)
+        }, sink: nil)
+        goose_curl_getinfo_offset(handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length)
+        return (summary, length >= 0 ? Int64(length) : nil)
+    }
+
     /// POSTs a multipart form; file parts are streamed from disk, never read into memory.
     public func postForm(url: String, fields: [HTTPFormField], headers: [String] = []) throws -> HTTPResponseSummary {
         let form = try CurlMimeForm(handle: handle, fields: fields)
