@@ -213,6 +213,9 @@ public enum MirrorSync {
                     try FileSystem.moveIntoPlace(work.upstreamManifestPath + ".new", work.upstreamManifestPath)
                 }
                 if let newState { try AtomicFileWriter.write(try JSONEncoder().encode(newState), to: work.statePath) }
+                // Partial downloads of files the upstream no longer lists will never be resumed.
+                FileSystem.remove(work.directory + "/partial")
+                FileSystem.remove(work.directory + "/rsync")
             } else {
                 // The next run must fetch the manifest again and finish the job.
                 unlink(work.statePath)

@@ -218,6 +218,9 @@ public struct CurlMirrorTransport: MirrorTransport {
         }
         if offset == 0 { restart() }
         if offset < entry.size {
+            // Nothing received: no partial file worth keeping for a resume.
+            var received = false
+            defer { if !received && offset == 0 { unlink(partial) } }
             try options.retry.run { _ in
                 let resuming = offset > 0
                 lseek(descriptor, off_t(offset), SEEK_SET)
@@ -236,6 +239,7 @@ public struct CurlMirrorTransport: MirrorTransport {
                 if summary.status == 416 { restart() }
                 try summary.requireSuccess(url: url)
             }
+            received = true
         }
         let hash = hasher.finalizeHex()
         guard offset == entry.size, hash == entry.sha256 else {
