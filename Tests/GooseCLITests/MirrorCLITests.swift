@@ -225,6 +225,56 @@ final class MirrorCLITests: XCTestCase {
         try assertDNFAccepts(local + "/el9/x86_64")
     }
 
+    /// Starts nginx (which honours Range) on `port` serving `directory`, in the foreground so that it can be killed.
+    func startNginx(_ directory: String, port: Int) throws -> RunningProcess {
+        guard let nginx = GooseBinary.toolPath(named: "nginx") ?? ["/usr/sbin/nginx"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
+            throw XCTSkip("nginx not installed")
+        }
+        let prefix = scratch + "/nginx"
+        try FileManager.default.createDirectory(atPath: prefix + "/logs", withIntermediateDirectories: true)
+        try """
+        daemon off;
+        master_process off;
+        pid \(prefix)/nginx.pid;
+        error_log \(prefix)/logs/error.log;
+        events { worker_connections 64; }
+        http {
+            access_log \(prefix)/logs/access.log;
+            client_body_temp_path \(prefix); proxy_temp_path \(prefix); fastcgi_temp_path \(prefix); uwsgi_temp_path \(prefix); scgi_temp_path \(prefix);
+            server { listen 127.0.0.1:\(port); root \(directory); }
+        }
+        """.write(toFile: prefix + "/nginx.conf", atomically: true, encoding: .utf8)
+        let server = try RunningProcess(nginx, ["-p", prefix, "-c", prefix + "/nginx.conf"], in: nil, environment: [:], standardInput: nil)
+        servers.append(server)
+        for _ in 0..<100 {
+            if (try? GooseBinary.runProgram("/usr/bin/curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"], timeout: 5))?.status == 0 { return server }
+            usleep(100_000)
+        }
+        throw GooseBinary.Failure(description: "nginx did not start")
+    }
+
+    func testInterruptedDownloadResumesWithRangeFromNginx() throws {
+        let master = scratch + "/master", local = scratch + "/local"
+        try makeMaster(master)
+        _ = try shell("head -c 30000000 /dev/urandom > \(master)/iso/dvd.iso")
+        _ = try goose(["mirror", "manifest", master])
+        let port = try freePort()
+        var server = try startNginx(master, port: port)
+        let url = "http://127.0.0.1:\(port)/"
+        let sync = try GooseBinary.start(["mirror-sync", "--json", "--jobs", "1", "--bwlimit", "4m", url, local], in: scratch)
+        usleep(2_500_000)
+        server.kill()
+        XCTAssertNotEqual(sync.wait(timeout: 120).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: local + "/iso/dvd.iso"))
+        server = try startNginx(master, port: port)
+        let resumed = try summary(try goose(["mirror-sync", "--json", url, local]))
+        let moved = (resumed["transferredBytes"] as? NSNumber)?.int64Value ?? .max
+        XCTAssertLessThan(moved, 30_000_000, "nothing was resumed")
+        let access = try String(contentsOfFile: scratch + "/nginx/logs/access.log", encoding: .utf8)
+        XCTAssertTrue(access.contains("\"GET /iso/dvd.iso HTTP/1.1\" 206"), access)
+        try assertSameTree(master, local)
+    }
+
     func testPlainYumRepoWithoutManifestAndRsyncUpstream() throws {
         let master = scratch + "/master"
         try makeMaster(master)

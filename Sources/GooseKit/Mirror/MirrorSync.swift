@@ -151,7 +151,7 @@ public enum MirrorSync {
         func place(_ entry: MirrorFileEntry, from staged: String) throws {
             let destination = directory + "/" + entry.path
             try FileSystem.createDirectory((destination as NSString).deletingLastPathComponent)
-            try FileSystem.moveIntoPlace(staged, destination)
+            if rename(staged, destination) != 0 { throw GooseError.errno(destination, "rename from \(staged) failed") }
             summary.transferredFiles += 1
         }
 
@@ -165,6 +165,9 @@ public enum MirrorSync {
                 batch += entries
             }
             let staged = record(await transport.stage(batch, work: work, progress: progress), rootIndex: rootIndex)
+            // One durability barrier per phase instead of an fsync per file: the staged files' data, and below the
+            // renames of this phase, reach the disk before any file of the next phase (which may reference them) is placed.
+            syncFileSystem(of: directory)
             for (index, root) in plan.roots.enumerated() where !failedRoots.contains(index) {
                 let entries = phase == .content ? root.content : phase == .repodata ? root.repodata : root.repomd
                 // repomd.xml and its signature are renamed only once both are staged and verified.
@@ -177,6 +180,7 @@ public enum MirrorSync {
                 }
             }
         }
+        syncFileSystem(of: directory)
         progress.finish()
         summary.transferredBytes = progress.transferredBytes
 
@@ -225,3 +229,15 @@ public enum MirrorSync {
         return summary
     }
 }
+
+/// Flushes every dirty page and metadata change of the file system holding `path` (Linux syncfs).
+func syncFileSystem(of path: String) {
+    let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard descriptor >= 0 else { sync(); return }
+    defer { close(descriptor) }
+    if linuxSyncFileSystem(descriptor) != 0 { sync() }
+}
+
+/// glibc's syncfs(2), which Swift's Glibc module does not declare (it needs _GNU_SOURCE).
+@_silgen_name("syncfs")
+private func linuxSyncFileSystem(_ descriptor: Int32) -> Int32

@@ -246,7 +246,8 @@ public struct CurlMirrorTransport: MirrorTransport {
             unlink(partial)
             throw GooseError.hashMismatch(file: url, expected: entry.sha256, actual: hash)
         }
-        fsync(descriptor)
+        // No fsync per file: the sync makes each phase durable with one syncfs before the next phase's files
+        // can reference it (see MirrorSync.run).
         setModificationTime(partial, entry.mtime)
         return partial
     }
