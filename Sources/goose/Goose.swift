@@ -30,6 +30,8 @@ struct Goose: AsyncParsableCommand {
             BuildsCommand.self,
             TagCommand.self,
             MashCommand.self,
+            MirrorCommand.self,
+            MirrorSyncCommand.self,
             GenerateManualCommand.self,
         ]
     )

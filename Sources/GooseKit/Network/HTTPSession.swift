@@ -9,11 +9,14 @@ public struct HTTPResponseSummary: Sendable, Equatable {
     public var body: Data
     /// The server's Last-Modified time in seconds since the epoch, when it sent one.
     public var modificationTime: Int?
+    /// The server's ETag header, when it sent one (for conditional requests).
+    public var entityTag: String?
 
-    public init(status: Int, body: Data, modificationTime: Int? = nil) {
+    public init(status: Int, body: Data, modificationTime: Int? = nil, entityTag: String? = nil) {
         self.status = status
         self.body = body
         self.modificationTime = modificationTime
+        self.entityTag = entityTag
     }
 
     /// The body as text with surrounding white space removed (upload.cgi answers in plain text).
@@ -55,6 +58,15 @@ public final class HTTPSession {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private let userAgent = "goose/\(GooseVersion.current)"
 
+    /// URL schemes libcurl may use (mirrors also speak ftp and file).
+    public var allowedProtocols = "http,https"
+    /// Per-transfer receive limit in bytes per second; 0 is unlimited (`--bwlimit` split over `--jobs`).
+    public var maximumReceiveRate = 0
+    /// Seconds to wait for a connection.
+    public var connectTimeout = 30
+    /// Seconds a whole request may take; 0 is unlimited (mirror probes bound it).
+    public var requestTimeout = 0
+
     /// Creates a libcurl easy handle, initialising libcurl on first use.
     public init() throws {
         guard Self.globalInitialization == CURLE_OK else {
@@ -94,6 +106,19 @@ public final class HTTPSession {
         }
     }
 
+    /// Sends a HEAD request; the summary's body is empty and `contentLength` gives the size the server announced.
+    public func head(url: String, headers: [String] = []) throws -> (summary: HTTPResponseSummary, contentLength: Int64?) {
+        var length: curl_off_t = -1
+        let summary = try perform(url: url, headers: headers, configure: {
+            try self.set(CURLOPT_NOBODY, 1)
+            try self.set(CURLOPT_FOLLOWLOCATION, 1)
+            try self.set(CURLOPT_MAXREDIRS, 5)
+            try self.set(CURLOPT_FILETIME, 1)
+        }, sink: nil)
+        goose_curl_getinfo_offset(handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length)
+        return (summary, length >= 0 ? Int64(length) : nil)
+    }
+
     /// POSTs a multipart form; file parts are streamed from disk, never read into memory.
     public func postForm(url: String, fields: [HTTPFormField], headers: [String] = []) throws -> HTTPResponseSummary {
         let form = try CurlMimeForm(handle: handle, fields: fields)
@@ -113,13 +138,18 @@ public final class HTTPSession {
         // The caller's headers come first so that they override the defaults below.
         // An empty `Expect:` stops libcurl from waiting for a 100 Continue that many servers never send.
         let headerList = try CurlHeaderList(headers + ["Accept-Encoding: identity", "Expect:"])
-        let collector = ResponseCollector(handle: handle, sink: sink)
+        let collector = ResponseCollector(handle: handle, sink: sink, isHTTP: url.lowercased().hasPrefix("http"))
         try withExtendedLifetime((headerList, collector)) {
             try set(CURLOPT_URL, url)
             try set(CURLOPT_USERAGENT, userAgent)
-            try set(CURLOPT_PROTOCOLS_STR, "http,https")
+            try set(CURLOPT_PROTOCOLS_STR, allowedProtocols)
             try set(CURLOPT_NOSIGNAL, 1)
-            try set(CURLOPT_CONNECTTIMEOUT, 30)
+            try set(CURLOPT_CONNECTTIMEOUT, connectTimeout)
+            if requestTimeout > 0 { try set(CURLOPT_TIMEOUT, requestTimeout) }
+            if maximumReceiveRate > 0 {
+                try check(goose_curl_setopt_offset(handle, CURLOPT_MAX_RECV_SPEED_LARGE, curl_off_t(maximumReceiveRate)),
+                          option: "CURLOPT_MAX_RECV_SPEED_LARGE")
+            }
             // A transfer that moves nothing for a minute is stalled: fail it so the retry can resume.
             try set(CURLOPT_LOW_SPEED_LIMIT, 1)
             try set(CURLOPT_LOW_SPEED_TIME, 60)
@@ -141,7 +171,15 @@ public final class HTTPSession {
         goose_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         var fileTime: curl_off_t = -1
         goose_curl_getinfo_offset(handle, CURLINFO_FILETIME_T, &fileTime)
-        return HTTPResponseSummary(status: status, body: collector.body, modificationTime: fileTime >= 0 ? Int(fileTime) : nil)
+        var entityTag: String?
+        var header: UnsafeMutablePointer<curl_header>?
+        if curl_easy_header(handle, "ETag", 0, UInt32(CURLH_HEADER), -1, &header) == CURLHE_OK, let value = header?.pointee.value {
+            entityTag = String(cString: value)
+        }
+        // Only HTTP has status codes; a finished file:// or ftp:// transfer is a success.
+        if !collector.isHTTP { status = 200 }
+        return HTTPResponseSummary(status: status, body: collector.body, modificationTime: fileTime >= 0 ? Int(fileTime) : nil,
+                                   entityTag: entityTag)
     }
 
     /// Failures worth another attempt: the server was unreachable, busy, or the connection broke.
@@ -176,18 +214,21 @@ private final class ResponseCollector {
     let handle: UnsafeMutableRawPointer
     let sink: ((Int, UnsafeRawBufferPointer) throws -> Void)?
     var body = Data()
+    /// Whether the transfer speaks HTTP; file:// and ftp:// have no status code worth checking here.
+    let isHTTP: Bool
     /// An error thrown by the sink; the callback can only report "stop", so the error waits here.
     var failure: Error?
 
-    init(handle: UnsafeMutableRawPointer, sink: ((Int, UnsafeRawBufferPointer) throws -> Void)?) {
+    init(handle: UnsafeMutableRawPointer, sink: ((Int, UnsafeRawBufferPointer) throws -> Void)?, isHTTP: Bool) {
         self.handle = handle
         self.sink = sink
+        self.isHTTP = isHTTP
     }
 
     func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var status = 0
         goose_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        if let sink, (200..<300).contains(status) {
+        if let sink, !isHTTP || (200..<300).contains(status) {
             do { try sink(status, bytes) } catch {
                 failure = error
                 return false

@@ -32,6 +32,8 @@ public enum GooseError: Error, CustomStringConvertible, Equatable, Sendable {
     case buildFailed(subject: String, reason: String, code: Int32)
     /// A signing key or passphrase is unusable (missing, no secret part, expired, revoked, wrong passphrase).
     case signing(String)
+    /// A mirror manifest (or the repodata standing in for one) is unreadable.
+    case invalidManifest(source: String, reason: String)
 
     public var description: String {
         switch self {
@@ -50,6 +52,7 @@ public enum GooseError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .usage(reason): return reason
         case let .buildFailed(subject, reason, _): return "\(subject): \(reason)"
         case let .signing(reason): return reason
+        case let .invalidManifest(source, reason): return "\(source): \(reason)"
         }
     }
 
@@ -58,7 +61,7 @@ public enum GooseError: Error, CustomStringConvertible, Equatable, Sendable {
         switch self {
         case .usage: return 2
         case .configuration, .workspace: return 3
-        case .invalidPackage, .unsafePayloadEntry, .importRefused, .patchDirective: return 4
+        case .invalidPackage, .unsafePayloadEntry, .importRefused, .patchDirective, .invalidManifest: return 4
         case .hashMismatch: return 5
         case .network, .lookaside: return 6
         case .locked: return 7
