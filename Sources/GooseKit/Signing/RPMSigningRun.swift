@@ -49,7 +49,7 @@ public enum RPMSigningRun {
             }
             return results
         }
-        let queue = WorkQueue(files, batchSize: batchSize)
+        let queue = SigningBatchQueue(files, batchSize: batchSize)
         let workerSettings = signer.workerSettings()
         let failure = FirstFailure()
         // Each worker is driven by one blocking thread (pipe I/O); concurrentPerform bounds them to --jobs.
@@ -76,7 +76,7 @@ public enum RPMSigningRun {
 }
 
 /// The files left to sign and the results so far, shared by the threads that drive the workers.
-final class WorkQueue: @unchecked Sendable {
+final class SigningBatchQueue: @unchecked Sendable {
     private let lock = NSLock()
     private let files: [String]
     private let batchSize: Int
