@@ -173,13 +173,13 @@ _goose() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|import-srpm|lookaside|help)
+    init|import-srpm|lookaside|build-order|mock-build|sign|builds|tag|mash|mirror|mirror-sync|help)
         # Offer subcommand argument completions
         "_goose_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init import-srpm lookaside help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init import-srpm lookaside build-order mock-build sign builds tag mash mirror mirror-sync help' -- "${cur}"))
         ;;
     esac
 }
@@ -321,6 +321,506 @@ _goose_lookaside_hash() {
     case "${prev}" in
     '--type')
         __goose_add_completions -W 'md5'$'\n''sha1'$'\n''sha256'$'\n''sha512'
+        return
+        ;;
+    esac
+}
+
+_goose_build-order() {
+    repeating_flags=()
+    non_repeating_flags=(--json --include-between --externals --direct-only --no-cache -v --verbose -q --quiet --version -h --help)
+    repeating_options=(--define -d --with --without --macros --repo --subset --rdeps)
+    non_repeating_options=(--workspace --branch --format -j --jobs)
+    __goose_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--workspace')
+        return
+        ;;
+    '--branch')
+        return
+        ;;
+    '--define'|'-d')
+        return
+        ;;
+    '--with')
+        return
+        ;;
+    '--without')
+        return
+        ;;
+    '--macros')
+        return
+        ;;
+    '--repo')
+        return
+        ;;
+    '--format')
+        __goose_add_completions -W 'waves'$'\n''chain'$'\n''list'$'\n''dot'$'\n''json'
+        return
+        ;;
+    '--subset')
+        return
+        ;;
+    '--rdeps')
+        return
+        ;;
+    '-j'|'--jobs')
+        return
+        ;;
+    esac
+}
+
+_goose_mock-build() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --nocheck --allow-missing-deps --keep-root --version -h --help)
+    repeating_options=(--with --without --define)
+    non_repeating_options=(--workspace --buildroot --config --resultdir --jobs --from-waves --timeout --memory-limit)
+    __goose_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--workspace')
+        return
+        ;;
+    '--buildroot')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--resultdir')
+        return
+        ;;
+    '--jobs')
+        return
+        ;;
+    '--from-waves')
+        return
+        ;;
+    '--with')
+        return
+        ;;
+    '--without')
+        return
+        ;;
+    '--define')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--memory-limit')
+        return
+        ;;
+    esac
+}
+
+_goose_sign() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __goose_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    rpm|file|verify|export-key|tag)
+        # Offer subcommand argument completions
+        "_goose_sign_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'rpm file verify export-key tag' -- "${cur}"))
+        ;;
+    esac
+}
+
+_goose_sign_rpm() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --resign --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--key --gnupg-home --passphrase-file --passphrase-fd --workspace -j --jobs)
+    __goose_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--key')
+        return
+        ;;
+    '--gnupg-home')
+        return
+        ;;
+    '--passphrase-file')
+        return
+        ;;
+    '--passphrase-fd')
+        return
+        ;;
+    '--workspace')
+        return
+        ;;
+    '-j'|'--jobs')
+        return
+        ;;
+    esac
+}
+
+_goose_sign_file() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --clear --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--key --gnupg-home --passphrase-file --passphrase-fd --workspace)
+    __goose_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--key')
+        return
+        ;;
+    '--gnupg-home')
+        return
+        ;;
+    '--passphrase-file')
+        return
+        ;;
+    '--passphrase-fd')
+        return
+        ;;
+    '--workspace')
+        return
+        ;;
+    esac
+}
+
+_goose_sign_verify() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --version -h --help)
+    repeating_options=(--keyring)
+    non_repeating_options=(--gnupg-home)
+    __goose_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--keyring')
+        return
+        ;;
+    '--gnupg-home')
+        return
+        ;;
+    esac
+}
+
+_goose_sign_export-key() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--gnupg-home --name --output-dir)
+    __goose_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--gnupg-home')
+        return
+        ;;
+    '--name')
+        return
+        ;;
+    '--output-dir')
+        return
+        ;;
+    esac
+}
+
+_goose_sign_tag() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --resign --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--key --gnupg-home --passphrase-file --passphrase-fd --workspace -j --jobs)
+    __goose_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--key')
+        return
+        ;;
+    '--gnupg-home')
+        return
+        ;;
+    '--passphrase-file')
+        return
+        ;;
+    '--passphrase-fd')
+        return
+        ;;
+    '--workspace')
+        return
+        ;;
+    '-j'|'--jobs')
+        return
+        ;;
+    esac
+}
+
+_goose_builds() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __goose_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    import|list)
+        # Offer subcommand argument completions
+        "_goose_builds_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'import list' -- "${cur}"))
+        ;;
+    esac
+}
+
+_goose_builds_import() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--workspace)
+    __goose_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--workspace')
+        return
+        ;;
+    esac
+}
+
+_goose_builds_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--workspace)
+    __goose_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--workspace')
+        return
+        ;;
+    esac
+}
+
+_goose_tag() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __goose_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    create|add|remove|list)
+        # Offer subcommand argument completions
+        "_goose_tag_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'create add remove list' -- "${cur}"))
+        ;;
+    esac
+}
+
+_goose_tag_create() {
+    repeating_flags=()
+    non_repeating_flags=(--release --version -h --help)
+    repeating_options=(--inherit)
+    non_repeating_options=(--workspace)
+    __goose_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--workspace')
+        return
+        ;;
+    '--inherit')
+        return
+        ;;
+    esac
+}
+
+_goose_tag_add() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --from-builds --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--workspace)
+    __goose_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--workspace')
+        return
+        ;;
+    esac
+}
+
+_goose_tag_remove() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--workspace)
+    __goose_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--workspace')
+        return
+        ;;
+    esac
+}
+
+_goose_tag_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --latest --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--workspace)
+    __goose_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--workspace')
+        return
+        ;;
+    esac
+}
+
+_goose_mash() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --strict --no-strict --version -h --help)
+    repeating_options=(--base-repo)
+    non_repeating_options=(--workspace --arches --multilib --require-key --comps --updateinfo --compression --keep -j --jobs)
+    __goose_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--workspace')
+        return
+        ;;
+    '--arches')
+        return
+        ;;
+    '--multilib')
+        __goose_add_completions -W 'devel'$'\n''runtime'$'\n''all'$'\n''none'
+        return
+        ;;
+    '--require-key')
+        return
+        ;;
+    '--comps')
+        return
+        ;;
+    '--updateinfo')
+        return
+        ;;
+    '--base-repo')
+        return
+        ;;
+    '--compression')
+        __goose_add_completions -W 'gz'$'\n''xz'$'\n''bz2'$'\n''none'
+        return
+        ;;
+    '--keep')
+        return
+        ;;
+    '-j'|'--jobs')
+        return
+        ;;
+    esac
+}
+
+_goose_mirror() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __goose_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    manifest|check)
+        # Offer subcommand argument completions
+        "_goose_mirror_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'manifest check' -- "${cur}"))
+        ;;
+    esac
+}
+
+_goose_mirror_manifest() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-j --jobs)
+    __goose_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-j'|'--jobs')
+        return
+        ;;
+    esac
+}
+
+_goose_mirror_check() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--output-directory -j --jobs)
+    __goose_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--output-directory')
+        return
+        ;;
+    '-j'|'--jobs')
+        return
+        ;;
+    esac
+}
+
+_goose_mirror-sync() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --dry-run --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-j --jobs --bwlimit --delete-delay)
+    __goose_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '-j'|'--jobs')
+        return
+        ;;
+    '--bwlimit')
+        return
+        ;;
+    '--delete-delay')
         return
         ;;
     esac

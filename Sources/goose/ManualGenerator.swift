@@ -507,6 +507,8 @@ struct MdocDocument {
     /// Adds an indented literal display, keeping the lines' relative indentation.
     private mutating func literal(_ displayLines: [String]) {
         let indentation = displayLines.map { $0.prefix { $0 == " " || $0 == "\t" }.count }.min() ?? 0
+        // A display brings its own vertical space: mandoc warns about a paragraph macro right before it.
+        if lines.last == ".Pp" { lines.removeLast() }
         macro("Bd -literal -offset indent")
         for line in displayLines {
             lines.append(Self.literalLine(line.dropFirst(indentation)))
