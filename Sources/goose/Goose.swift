@@ -32,6 +32,7 @@ struct Goose: AsyncParsableCommand {
             MashCommand.self,
             MirrorCommand.self,
             MirrorSyncCommand.self,
+            DoctorCommand.self,
             GenerateManualCommand.self,
         ]
     )

@@ -19,7 +19,10 @@ public struct TreeScan: Sendable {
     public var directories: [String: Int] = [:]
 
     /// Walks `directory`; symbolic links and special files are not mirrored content and are skipped.
-    public static func scan(_ directory: String) throws -> TreeScan {
+    public static func scan(_ given: String) throws -> TreeScan {
+        // A published tree is often a symlink switched per release (pub/el9 -> pub/el9.<stamp>); the
+        // enumerator would not descend into a symlinked root, so the root is resolved first.
+        let directory = URL(fileURLWithPath: given).resolvingSymlinksInPath().path
         guard FileSystem.isDirectory(directory) else { throw GooseError.io(path: directory, reason: "no such directory") }
         var result = TreeScan()
         guard let enumerator = FileManager.default.enumerator(atPath: directory) else {
