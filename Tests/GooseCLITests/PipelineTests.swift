@@ -118,6 +118,31 @@ final class PipelineTests: XCTestCase {
         throw GooseBinary.Failure(description: "http.server did not start")
     }
 
+    /// Starts a one-file HTTP server on 127.0.0.1 that appends each POST body to `file`; returns its URL.
+    func startCheckinServer(recordingTo file: String) throws -> String {
+        let script = """
+            import http.server, sys
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def do_POST(self):
+                    body = self.rfile.read(int(self.headers['Content-Length']))
+                    with open(sys.argv[2], 'ab') as f: f.write(body + b'\\n')
+                    self.send_response(204); self.end_headers()
+            http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), Handler).serve_forever()
+            """
+        try script.write(toFile: scratch + "/checkin.py", atomically: true, encoding: .utf8)
+        let port = Int.random(in: 20000..<60000)
+        let server = try RunningProcess("/bin/sh", ["-c", "exec python3 \(scratch)/checkin.py \(port) \(file) 2>/dev/null"],
+                                        in: nil, environment: [:], standardInput: nil)
+        servers.append(server)
+        for _ in 0..<50 {
+            if (try? GooseBinary.runProgram("/usr/bin/curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"], timeout: 5))?.status == 0 {
+                return "http://127.0.0.1:\(port)/checkin"
+            }
+            usleep(100_000)
+        }
+        throw GooseBinary.Failure(description: "check-in server did not start")
+    }
+
     // MARK: the pipeline
 
     func testRebuildPublishesSignedReposISOAndMirrorableTree() throws {
@@ -193,6 +218,50 @@ final class PipelineTests: XCTestCase {
         let diff = try GooseBinary.runProgram("/usr/bin/diff", ["-r", "-x", ".goose-sync", "-x", "fullfiletimelist", published + "/", mirror])
         XCTAssertEqual(diff.status, 0, "mirror differs: \(diff.stdout)")
         try shell("grep -v '\td\t' \(published)/fullfiletimelist > master.ftl && grep -v '\td\t' \(mirror)/fullfiletimelist > mirror.ftl && diff master.ftl mirror.ftl")
+
+        // The mirror admin's cron job: a run while another holds the lock skips; a free run syncs and checks in.
+        let checkins = scratch + "/checkins"
+        let checkinURL = try startCheckinServer(recordingTo: checkins)
+        let cronMirror = scratch + "/cron-mirror"
+        // exec: the process that holds the lock is the one killed below.
+        let held = try RunningProcess("/bin/sh", ["-c", "exec 9>>'\(cronMirror).lock'; flock 9; exec sleep 30"], in: nil, environment: [:], standardInput: nil)
+        servers.append(held)
+        for _ in 0..<50 where try shell("flock -n '\(cronMirror).lock' true || echo held").stdout.isEmpty { usleep(100_000) }
+        let skipped = try GooseBinary.runProgram(GooseBinary.repositoryRoot + "/scripts/mirror-cron", [base + "rebuild/", cronMirror],
+                                                 environment: environment)
+        XCTAssertEqual(skipped.status, 0, skipped.stderr)
+        XCTAssertTrue(skipped.stderr.contains("another run holds"), skipped.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: cronMirror + "/.goose-manifest"))
+        held.kill()
+        _ = held.wait(timeout: 10)
+        let cron = try GooseBinary.runProgram(GooseBinary.repositoryRoot + "/scripts/mirror-cron",
+                                              ["--checkin", checkinURL, "--name", "mirror.test", base + "rebuild/", cronMirror], environment: environment)
+        XCTAssertEqual(cron.status, 0, cron.stderr)
+        let cronDiff = try GooseBinary.runProgram("/usr/bin/diff", ["-r", "-x", ".goose-sync", "-x", "fullfiletimelist", published + "/", cronMirror])
+        XCTAssertEqual(cronDiff.status, 0, "cron mirror differs: \(cronDiff.stdout)")
+        let manifestDigest = try shell("sha256sum \(published)/.goose-manifest | cut -d' ' -f1").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let checkin = try String(contentsOfFile: checkins, encoding: .utf8)
+        XCTAssertTrue(checkin.contains("name=mirror.test"), checkin)
+        XCTAssertTrue(checkin.contains("manifest_sha256=\(manifestDigest)"), checkin)
+
+        // check-mirrors: the mirror served over HTTP is current, so the published mirror list names it.
+        let mirrorsFile = scratch + "/mirrors.toml"
+        try """
+            [master]
+            directory = "\(published)"
+            [[mirror]]
+            name = "local"
+            urls = ["\(base)rebuild/"]
+            country = "DE"
+            """.write(toFile: mirrorsFile, atomically: true, encoding: .utf8)
+        let webRoot = scratch + "/www"
+        let check = try GooseBinary.runProgram(GooseBinary.repositoryRoot + "/scripts/check-mirrors", [mirrorsFile, webRoot], environment: environment)
+        XCTAssertEqual(check.status, 0, check.stderr)
+        let mirrorlist = try String(contentsOfFile: webRoot + "/mirrorlist/x86_64/noarch.txt", encoding: .utf8)
+        XCTAssertTrue(mirrorlist.contains("\(base)rebuild/x86_64/"), mirrorlist)
+        let metalink = try String(contentsOfFile: webRoot + "/metalink/x86_64/noarch.xml", encoding: .utf8)
+        XCTAssertTrue(metalink.contains("\(base)rebuild/x86_64/repodata/repomd.xml"), metalink)
+        try shell("xmllint --noout \(webRoot)/metalink/x86_64/noarch.xml 2>/dev/null || python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' \(webRoot)/metalink/x86_64/noarch.xml")
 
         // A second run resumes: nothing is rebuilt, everything is skipped.
         let second = try rebuild(workspace, srpms, composeAvailable ? [] : ["--no-compose"])
