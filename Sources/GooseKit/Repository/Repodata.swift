@@ -104,7 +104,9 @@ public enum RepodataGenerator {
             }
         }
         if let failure = failures.compactMap({ $0 }).first { throw failure }
-        if let cacheFile = options.cacheFile {
+        // With old == nil every reuse came from the cache; when it answered everything and holds nothing else, it stands.
+        let cacheCurrent = old == nil && cache?.entries.count == hrefs.count && !reusedFlags.contains(false)
+        if let cacheFile = options.cacheFile, !cacheCurrent {
             var fresh = RepodataCache(signature: signature)
             for (index, href) in hrefs.enumerated() {
                 let chunk = chunks[index]!
