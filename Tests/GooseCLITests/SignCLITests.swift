@@ -234,6 +234,10 @@ final class SignCLITests: XCTestCase {
         let exported = try program("/usr/bin/gpg", ["--armor", "--export", owner], keys)
         XCTAssertEqual(try program("/usr/bin/gpg", ["--batch", "--import"], publicOnly, input: exported.stdout).status, 0)
         try refused(["--key", owner], publicOnly, mentions: "no secret part")
+        // Exporting needs only the public key.
+        let export = try goose(["sign", "export-key", "--name", "public", "--output-dir", parent, owner], publicOnly)
+        XCTAssertEqual(export.status, 0, export.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: parent + "/RPM-GPG-KEY-public"))
 
         // Made in 2020 with one day of validity.
         let expired = try generateKey(keys, name: "expired", algorithm: "ed25519", expire: "1d", extra: ["--faked-system-time", "20200101T000000"])
