@@ -275,8 +275,12 @@ final class SignCLITests: XCTestCase {
             running.kill()
             let output = running.wait()
             if output.status != 0 { interrupted += 1 }
-            // Workers finish the package in hand and exit once goose's end of their pipe closes.
-            usleep(1_500_000)
+            // Workers finish the batch in hand and exit once goose's end of their pipe closes; wait for them.
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline,
+                  try FileManager.default.contentsOfDirectory(atPath: directory).contains(where: { $0.hasPrefix(".goose-sign.") }) {
+                usleep(100_000)
+            }
             for file in files where contents(file) != originals[file]! {
                 let check = try rpmCheck([file], keyFile: keyFile, parent)
                 XCTAssertTrue(check.stdout.hasSuffix(": digests signatures OK\n"), "trial \(trial): \(check.stdout)")
