@@ -123,6 +123,31 @@ final class SignCLITests: XCTestCase {
         }
     }
 
+    func testOutputMatchesRpmsignAddsign() throws {
+        let parent = try temporaryDirectory()
+        let keys = try makeHome(parent)
+        let fingerprint = try generateKey(keys, name: "same", algorithm: "rsa2048")
+        // RSA (PKCS#1 v1.5) signatures are deterministic: made in the same second, the files must be identical.
+        var identical = 0
+        for attempt in 0..<3 where identical == 0 {
+            let ours = try copyFixtures(to: parent + "/goose-\(attempt)", count: 3)
+            let theirs = try copyFixtures(to: parent + "/rpmsign-\(attempt)", count: 3)
+            XCTAssertEqual(try goose(["sign", "rpm", "--jobs", "1", "--key", fingerprint] + ours, keys).status, 0)
+            let rpmsign = try program("/usr/bin/rpmsign", ["--define", "_gpg_name \(fingerprint)", "--define", "__gpg /usr/bin/gpg",
+                                                           "--define", "_gpg_digest_algo sha256", "--addsign"] + theirs, keys)
+            XCTAssertEqual(rpmsign.status, 0, rpmsign.stderr)
+            for (mine, reference) in zip(ours, theirs) {
+                let query = { (file: String) in try self.program("/usr/bin/rpm", ["-qp", "--qf", "%{RSAHEADER:pgpsig}", file]).stdout }
+                XCTAssertEqual(try XCTUnwrap(contents(mine)).count, try XCTUnwrap(contents(reference)).count)
+                if try query(mine) == query(reference) {
+                    XCTAssertEqual(contents(mine), contents(reference), "\(mine) differs from rpmsign's \(reference)")
+                    identical += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(identical, 0, "no pair was signed in the same second")
+    }
+
     func testVerifyReportsUnsignedAndUnknownKey() throws {
         let parent = try temporaryDirectory()
         let keys = try makeHome(parent)
