@@ -124,14 +124,14 @@ struct BuildOrderCommand: AsyncParsableCommand {
                 Console.line("\(external.dependency)\t\(external.neededBy.joined(separator: " "))\(provider)")
             }
         } else {
-            FileHandle.standardOutput.write(Data(BuildOrderFormatter.render(result, format: chosenFormat).utf8))
+            Console.write(Data(BuildOrderFormatter.render(result, format: chosenFormat).utf8))
         }
         if !quiet && chosenFormat != .json {
             if !result.pulledIn.isEmpty && !includeBetween {
                 Console.error("note: ordered through packages not listed: \(result.pulledIn.joined(separator: " ")) (--include-between lists them)")
             }
             let report = BuildOrderFormatter.cycleReport(result)
-            if !report.isEmpty { FileHandle.standardError.write(Data(report.utf8)) }
+            if !report.isEmpty { Console.writeError(Data(report.utf8)) }
         }
         if !plan.failures.isEmpty {
             throw GooseError.invalidPackage(file: "build-order", reason: "\(plan.failures.count) of \(sources.count) specs failed to parse (listed above)")
@@ -155,7 +155,7 @@ struct ParseSpecsCommand: ParsableCommand {
 
     func run() throws {
         let input = FileHandle.standardInput.readDataToEndOfFile()
-        try SpecParseWorker.serve(request: input) { line in FileHandle.standardOutput.write(line) }
+        try SpecParseWorker.serve(request: input) { line in Console.write(line) }
     }
 }
 

@@ -117,7 +117,7 @@ struct MashCommand: ParsableCommand {
         options.repodata.jobs = jobs
         let verbose = !output.quiet && !output.json && isatty(STDERR_FILENO) != 0
         let report = try Mash(workspace: workspace).run(options) { step in
-            if verbose { FileHandle.standardError.write(Data("goose: \(step)\n".utf8)) }
+            if verbose { Console.error(step) }
         }
         if output.json { Console.json(report); return }
         for broken in report.broken { Console.error("warning: \(broken)") }
