@@ -205,14 +205,14 @@ public struct BuildGraphBuilder {
     /// Resolves everything and analyses the graph: edges, cycles, waves, externals.
     public func analyze() -> BuildOrderAnalysis {
         var (edges, externals, roots, choices, sawAlternatives) = buildEdges(componentOf: nil)
-        var graph = DependencyGraph(names: sources.map(\.name), edges: edges)
+        var graph = DependencyGraph(names: sources.map(\.name), numberedEdges: edges)
         var components = graph.stronglyConnectedComponents()
         if sawAlternatives && components.contains(where: { $0.count > 1 }) {
             // Second pass: now that cycles are known, `or` alternatives can avoid them.
             var componentOf = Array(repeating: 0, count: sources.count)
             for (number, component) in components.enumerated() { for node in component { componentOf[node] = number } }
             (edges, externals, roots, choices, _) = buildEdges(componentOf: componentOf)
-            graph = DependencyGraph(names: sources.map(\.name), edges: edges)
+            graph = DependencyGraph(names: sources.map(\.name), numberedEdges: edges)
             components = graph.stronglyConnectedComponents()
         }
         let waves = graph.waves(components: components)
@@ -225,9 +225,9 @@ public struct BuildGraphBuilder {
                 innerEdges[componentOf[from], default: []].append((from, to, BuildEdge(from: "", to: "", dependency: "")))
             }
         }
-        for edge in graph.edges {
-            guard let from = graph.index(of: edge.from), components[componentOf[from]].count > 1,
-                  let to = graph.index(of: edge.to), componentOf[to] == componentOf[from],
+        for (edge, ends) in zip(graph.edges, graph.endpoints) {
+            let (from, to) = ends
+            guard components[componentOf[from]].count > 1, componentOf[to] == componentOf[from],
                   let position = innerEdges[componentOf[from]]?.firstIndex(where: { $0.from == from && $0.to == to }) else { continue }
             innerEdges[componentOf[from]]![position].edge = edge
         }
@@ -238,8 +238,8 @@ public struct BuildGraphBuilder {
                                   externals: externals, providerChoices: choices)
     }
 
-    private func buildEdges(componentOf: [Int]?) -> ([BuildEdge], [ExternalDependency], [Int: Dependency], [String], Bool) {
-        var edges: [BuildEdge] = []
+    private func buildEdges(componentOf: [Int]?) -> ([(Int, Int, BuildEdge)], [ExternalDependency], [Int: Dependency], [String], Bool) {
+        var edges: [(Int, Int, BuildEdge)] = []
         var roots: [Int: Dependency] = [:]
         var sawAlternatives = false
         var externalNeeds: [String: [String]] = [:]
@@ -261,15 +261,15 @@ public struct BuildGraphBuilder {
                     guard let target = binaries[binary].source, target != number else { continue }
                     pending.append((binary, requirement))
                     guard reached.insert(target).inserted else { continue }
-                    edges.append(BuildEdge(from: source.name, to: sources[target].name, dependency: requirement.description))
+                    edges.append((number, target, BuildEdge(from: source.name, to: sources[target].name, dependency: requirement.description)))
                     roots[number * sources.count + target] = requirement
                 }
             }
             if !directOnly {
                 for (binary, root) in pending {
                     for needed in runtimeClosure(of: binary) where needed.source != number && reached.insert(needed.source).inserted {
-                        edges.append(BuildEdge(from: source.name, to: sources[needed.source].name,
-                                               dependency: "\(root.description) → \(needed.via)"))
+                        edges.append((number, needed.source, BuildEdge(from: source.name, to: sources[needed.source].name,
+                                                                       dependency: "\(root.description) → \(needed.via)")))
                         roots[number * sources.count + needed.source] = root
                     }
                 }
