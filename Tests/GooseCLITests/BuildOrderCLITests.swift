@@ -221,4 +221,25 @@ final class BuildOrderCLITests: XCTestCase {
         XCTAssertEqual(missing.status, 4)
         XCTAssertTrue(missing.stderr.contains("no branch 'c10'"), missing.stderr)
     }
+
+    /// A file dependency only the repository's primary metadata knows (read with libsolv) becomes an edge.
+    func testRepositoryResolvesFileDependencies() throws {
+        let work = try temporaryDirectory()
+        let specs = work + "/specs"
+        try writeSpec(specs, name: "super_kernel", version: "6.0.1", build: ":", files: "")
+        try writeSpec(specs, name: "consumer", buildRequires: ["/usr/bin/super_kernel", "bzip2-devel"], build: ":", files: "")
+        let repository = GooseBinary.fixtures + "/repodata/createrepo_c/repo_01"
+        let without = try goose(["build-order", "--format", "chain", specs], cache: work + "/cache")
+        XCTAssertEqual(without.stdout, "consumer super_kernel\n")
+        let externals = try goose(["build-order", "--externals", specs], cache: work + "/cache")
+        XCTAssertEqual(externals.stdout, "/usr/bin/super_kernel\tconsumer\nbzip2-devel\tconsumer\n")
+        let with = try goose(["build-order", "--repo", repository, "--format", "json", specs], cache: work + "/cache")
+        XCTAssertEqual(with.status, 0, with.stderr)
+        let result = try json(with)
+        XCTAssertEqual(result["waves"] as? [[String]], [["super_kernel"], ["consumer"]])
+        XCTAssertEqual(result["edges"] as? [[String: String]], [["from": "consumer", "to": "super_kernel", "dependency": "/usr/bin/super_kernel"]])
+        let missing = try goose(["build-order", "--repo", work, specs], cache: work + "/cache")
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("repodata/repomd.xml"), missing.stderr)
+    }
 }
