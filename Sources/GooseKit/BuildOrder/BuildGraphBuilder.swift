@@ -315,15 +315,17 @@ public struct BuildGraphBuilder {
     }
 
     private func cycleReport(_ component: [Int], inner edges: [(from: Int, to: Int, edge: BuildEdge)], roots: [Int: Dependency]) -> CycleReport {
-        let inner = edges.map { ($0.from, $0.to) }
-        let innerEdges = edges.map(\.edge)
-        let (breaking, exact) = FeedbackArcSet.compute(nodes: component, edges: inner)
-        let breakingEdges = breaking.compactMap { pair in innerEdges[inner.firstIndex { $0 == pair }!] }
-        let removable = breakingEdges.filter { edge in
-            guard let from = sources.firstIndex(where: { $0.name == edge.from }), let to = sources.firstIndex(where: { $0.name == edge.to }),
-                  let bootstrap = sources[from].bootstrapBuildRequires, let root = roots[from * sources.count + to] else { return false }
+        // Edges a `--with bootstrap` parse drops come first, so that among equally small sets the search finds those.
+        let disappears: ((from: Int, to: Int, edge: BuildEdge)) -> Bool = { item in
+            guard let bootstrap = self.sources[item.from].bootstrapBuildRequires, let root = roots[item.from * self.sources.count + item.to] else { return false }
             return !bootstrap.contains(root)
         }
+        let ordered = edges.filter(disappears) + edges.filter { !disappears($0) }
+        let inner = ordered.map { ($0.from, $0.to) }
+        let innerEdges = ordered.map(\.edge)
+        let (breaking, exact) = FeedbackArcSet.compute(nodes: component, edges: inner)
+        let breakingEdges = breaking.compactMap { pair in innerEdges[inner.firstIndex { $0 == pair }!] }
+        let removable = ordered.filter(disappears).map(\.edge).filter(breakingEdges.contains)
         return CycleReport(members: component.map { sources[$0].name }, edges: innerEdges, breakingEdges: breakingEdges,
                            exact: exact, bootstrapRemovable: removable)
     }
