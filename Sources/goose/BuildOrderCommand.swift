@@ -94,12 +94,12 @@ struct BuildOrderCommand: AsyncParsableCommand {
     func run() async throws {
         guard !inputs.isEmpty || branch != nil else { throw GooseError.usage("build-order: give spec files or directories, SRPMs, or --branch") }
         guard jobs > 0 else { throw GooseError.usage("--jobs must be at least 1") }
-        let workspaceRoot: Workspace? = branch != nil || workspace != nil ? try Workspace.locate(explicit: workspace) : nil
+        let openedWorkspace: Workspace? = branch != nil || workspace != nil ? try Workspace.locate(explicit: workspace) : nil
         var sources = try SpecSource.discover(inputs)
-        if let branch, let workspaceRoot { sources += try SpecSource.distGit(workspace: workspaceRoot, branch: branch) }
+        if let branch, let openedWorkspace { sources += try SpecSource.distGit(workspace: openedWorkspace, branch: branch) }
         let options = SpecMacroOptions(definitions: define, withConditionals: withConditionals,
                                        withoutConditionals: withoutConditionals, macroFiles: macros.map(FileSystem.absolute))
-        let cacheDirectory = SpecParseCache.defaultDirectory(workspaceRoot: workspaceRoot?.root)
+        let cacheDirectory = SpecParseCache.defaultDirectory(workspaceRoot: openedWorkspace?.root)
         let collector = SpecCollector(options: options, cache: SpecParseCache(directory: cacheDirectory, reading: !noCache),
                                       workerExecutable: Self.executablePath(), jobs: jobs)
         let planner = BuildOrderPlanner(collector: collector, repositories: repo, directOnly: directOnly)
