@@ -135,6 +135,7 @@ public struct BuildGraphBuilder {
         guard !found.isEmpty else { return nil }
         let others = found.filter { binaries[$0].source == nil || binaries[$0].source != context.requester }
         guard !others.isEmpty else { return [] }
+        if others.count == 1 { return others }
         let ranked = others.sorted { left, right in
             let a = binaries[left], b = binaries[right]
             let keyA = (a.source == nil ? 1 : 0, a.name == dependency.name ? 0 : 1, a.source.map { sources[$0].name } ?? "~", a.name)
@@ -267,9 +268,10 @@ public struct BuildGraphBuilder {
             }
             if !directOnly {
                 for (binary, root) in pending {
+                    let rootText = root.description
                     for needed in runtimeClosure(of: binary) where needed.source != number && reached.insert(needed.source).inserted {
                         edges.append((number, needed.source, BuildEdge(from: source.name, to: sources[needed.source].name,
-                                                                       dependency: "\(root.description) → \(needed.via)")))
+                                                                       dependency: rootText + " → " + needed.via)))
                         roots[number * sources.count + needed.source] = root
                     }
                 }
