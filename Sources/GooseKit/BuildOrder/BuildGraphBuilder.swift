@@ -221,16 +221,8 @@ public struct BuildGraphBuilder {
         var componentOf = Array(repeating: 0, count: sources.count)
         for (number, component) in components.enumerated() { for node in component { componentOf[node] = number } }
         var innerEdges: [Int: [(from: Int, to: Int, edge: BuildEdge)]] = [:]
-        for (from, targets) in graph.successors.enumerated() where components[componentOf[from]].count > 1 {
-            for to in targets where componentOf[to] == componentOf[from] {
-                innerEdges[componentOf[from], default: []].append((from, to, BuildEdge(from: "", to: "", dependency: "")))
-            }
-        }
-        for (edge, ends) in zip(graph.edges, graph.endpoints) {
-            let (from, to) = ends
-            guard components[componentOf[from]].count > 1, componentOf[to] == componentOf[from],
-                  let position = innerEdges[componentOf[from]]?.firstIndex(where: { $0.from == from && $0.to == to }) else { continue }
-            innerEdges[componentOf[from]]![position].edge = edge
+        for (edge, (from, to)) in zip(graph.edges, graph.endpoints) where componentOf[to] == componentOf[from] {
+            innerEdges[componentOf[from], default: []].append((from, to, edge))
         }
         let cycles = components.enumerated().filter { $0.element.count > 1 }.map { number, component in
             cycleReport(component, inner: innerEdges[number] ?? [], roots: roots)
