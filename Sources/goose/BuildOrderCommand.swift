@@ -64,7 +64,7 @@ struct BuildOrderCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print JSON (same as --format json).")
     var json = false
 
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Order only these packages, through the whole graph.", valueName: "name"))
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Order only these packages, through the whole graph (takes every word up to the next option).", valueName: "name"))
     var subset: [String] = []
 
     @Flag(name: .long, help: "With --subset, also list the packages between the chosen ones.")
