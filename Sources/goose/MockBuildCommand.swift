@@ -121,7 +121,7 @@ struct MockBuildCommand: AsyncParsableCommand {
             destination = .inventory(BuildInventory(workspace: workspace!))
         }
         var mockBuild = MockBuild(configuration: definition, options: options, destination: destination,
-                                  scratchDirectory: workspace?.temporaryDirectory ?? NSTemporaryDirectory() + "goose-mock-build-\(getuid())/tmp",
+                                  scratchDirectory: try workspace?.temporaryDirectory ?? MockBuild.privateScratchDirectory(),
                                   lookaside: try workspace.map { try LookasideClient(workspace: $0) })
         mockBuild.jobs = jobs
         let json = output.json, quiet = output.quiet
