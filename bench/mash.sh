@@ -7,12 +7,16 @@
 # The ≥ 2,000 small RPMs are generated once with rpmbuild (specs with many subpackages) and cached
 # in $GOOSE_BENCH_CACHE (default /var/tmp/goose-bench-mash), outside git.
 # Prints times and ratios; targets: full ≤ 1.1× createrepo_c, incremental ≥ 5× faster than full.
+# GOOSE_BENCH_PAYLOAD_KB=N gives every package N KiB of random payload (default 0: tiny packages, where fixed
+# costs dominate; real distribution packages are larger, where reading and hashing the RPMs dominates).
 # Usage: bench/mash.sh [ROUNDS]
 set -eu
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${1:-3}"
 jobs="$(nproc)"
+payload_kb="${GOOSE_BENCH_PAYLOAD_KB:-0}"
 cache="${GOOSE_BENCH_CACHE:-/var/tmp/goose-bench-mash}"
+[ "$payload_kb" -eq 0 ] || cache="$cache-${payload_kb}k"
 specs=20
 subpackages=100
 goose="${GOOSE_BINARY:-}"
@@ -33,7 +37,7 @@ write_spec() { # name release count
         echo "%files -n $name-sub$index"; echo "/usr/share/$name/sub$index"
     done
     echo "%install"; echo "mkdir -p %{buildroot}/usr/share/$name"
-    echo "for i in \$(seq -w 1 $count); do echo \$i > %{buildroot}/usr/share/$name/sub\$i; done"
+    echo "for i in \$(seq -w 1 $count); do echo \$i > %{buildroot}/usr/share/$name/sub\$i; head -c ${payload_kb}K /dev/urandom >> %{buildroot}/usr/share/$name/sub\$i; done"
     echo "echo main > %{buildroot}/usr/share/$name/main"
     echo "%files"; echo "/usr/share/$name/main"
 }
@@ -78,7 +82,7 @@ mkdir -p "$crdir/Packages"
 xargs -I{} ln {} "$crdir/Packages/" < "$work/base"
 mash_command=("$goose" mash bench --workspace "$ws" --arches x86_64 --multilib none --keep 2 --jobs "$jobs" --quiet)
 
-echo "packages: $count   rounds: $rounds   jobs: $jobs   createrepo_c $(createrepo_c --version | head -1)"
+echo "packages: $count ($(du -sh --apparent-size "$cache/rpmbuild/RPMS" | cut -f1))   rounds: $rounds   jobs: $jobs   createrepo_c $(createrepo_c --version | head -1)"
 : > "$work/cr-full"; : > "$work/goose-full"
 for _ in $(seq "$rounds"); do
     rm -rf "$crdir/repodata"

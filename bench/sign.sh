@@ -43,7 +43,7 @@ rpmsign --define "_gpg_name $fpr" --define '__gpg /usr/bin/gpg' --define '_gpg_d
 rpmsign_seconds=$(echo "$(now) - $start" | bc -l)
 
 start=$(now)
-bash -x -c "true"; "$goose" sign rpm --quiet --jobs "$jobs" --key "$fpr" "$work/goose"
+"$goose" sign rpm --quiet --jobs "$jobs" --key "$fpr" "$work/goose"
 goose_seconds=$(echo "$(now) - $start" | bc -l)
 
 mkdir "$work/db"
@@ -53,7 +53,7 @@ for side in rpmsign goose; do
     [ "$bad" = 0 ] || { echo "$side: $bad packages do not verify" >&2; exit 1; }
 done
 
-printf 'packages: %d, key: %s, goose --jobs %d, %d cores\n' "$count" "$key_type" "$jobs" "$(nproc)"
+printf 'packages: %d, key: %s, goose --jobs %d, %d cores, load average %s\n' "$count" "$key_type" "$jobs" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'rpmsign --addsign: %7.2f s  %7.1f packages/s\n' "$rpmsign_seconds" "$(echo "$count / $rpmsign_seconds" | bc -l)"
 printf 'goose sign rpm:    %7.2f s  %7.1f packages/s\n' "$goose_seconds" "$(echo "$count / $goose_seconds" | bc -l)"
 printf 'ratio (rpmsign time / goose time): %.2f\n' "$(echo "$rpmsign_seconds / $goose_seconds" | bc -l)"

@@ -3,6 +3,7 @@
 #include <rpm/rpmtag.h>
 #include <rpm/rpmtd.h>
 #include <rpm/rpmts.h>
+#include <rpm/rpmdb.h>
 #include <rpm/rpmds.h>
 #include <rpm/rpmfi.h>
 #include <rpm/rpmfiles.h>

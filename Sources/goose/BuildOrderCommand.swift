@@ -64,7 +64,7 @@ struct BuildOrderCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print JSON (same as --format json).")
     var json = false
 
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Order only these packages, through the whole graph.", valueName: "name"))
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Order only these packages, through the whole graph (takes every word up to the next option).", valueName: "name"))
     var subset: [String] = []
 
     @Flag(name: .long, help: "With --subset, also list the packages between the chosen ones.")
@@ -94,12 +94,12 @@ struct BuildOrderCommand: AsyncParsableCommand {
     func run() async throws {
         guard !inputs.isEmpty || branch != nil else { throw GooseError.usage("build-order: give spec files or directories, SRPMs, or --branch") }
         guard jobs > 0 else { throw GooseError.usage("--jobs must be at least 1") }
-        let workspaceRoot: Workspace? = branch != nil || workspace != nil ? try Workspace.locate(explicit: workspace) : nil
+        let openedWorkspace: Workspace? = branch != nil || workspace != nil ? try Workspace.locate(explicit: workspace) : nil
         var sources = try SpecSource.discover(inputs)
-        if let branch, let workspaceRoot { sources += try SpecSource.distGit(workspace: workspaceRoot, branch: branch) }
+        if let branch, let openedWorkspace { sources += try SpecSource.distGit(workspace: openedWorkspace, branch: branch) }
         let options = SpecMacroOptions(definitions: define, withConditionals: withConditionals,
                                        withoutConditionals: withoutConditionals, macroFiles: macros.map(FileSystem.absolute))
-        let cacheDirectory = SpecParseCache.defaultDirectory(workspaceRoot: workspaceRoot?.root)
+        let cacheDirectory = SpecParseCache.defaultDirectory(workspaceRoot: openedWorkspace?.root)
         let collector = SpecCollector(options: options, cache: SpecParseCache(directory: cacheDirectory, reading: !noCache),
                                       workerExecutable: Self.executablePath(), jobs: jobs)
         let planner = BuildOrderPlanner(collector: collector, repositories: repo, directOnly: directOnly)
@@ -124,14 +124,14 @@ struct BuildOrderCommand: AsyncParsableCommand {
                 Console.line("\(external.dependency)\t\(external.neededBy.joined(separator: " "))\(provider)")
             }
         } else {
-            FileHandle.standardOutput.write(Data(BuildOrderFormatter.render(result, format: chosenFormat).utf8))
+            Console.write(Data(BuildOrderFormatter.render(result, format: chosenFormat).utf8))
         }
         if !quiet && chosenFormat != .json {
             if !result.pulledIn.isEmpty && !includeBetween {
                 Console.error("note: ordered through packages not listed: \(result.pulledIn.joined(separator: " ")) (--include-between lists them)")
             }
             let report = BuildOrderFormatter.cycleReport(result)
-            if !report.isEmpty { FileHandle.standardError.write(Data(report.utf8)) }
+            if !report.isEmpty { Console.writeError(Data(report.utf8)) }
         }
         if !plan.failures.isEmpty {
             throw GooseError.invalidPackage(file: "build-order", reason: "\(plan.failures.count) of \(sources.count) specs failed to parse (listed above)")
@@ -155,7 +155,7 @@ struct ParseSpecsCommand: ParsableCommand {
 
     func run() throws {
         let input = FileHandle.standardInput.readDataToEndOfFile()
-        try SpecParseWorker.serve(request: input) { line in FileHandle.standardOutput.write(line) }
+        try SpecParseWorker.serve(request: input) { line in Console.write(line) }
     }
 }
 

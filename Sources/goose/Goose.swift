@@ -14,7 +14,8 @@ struct Goose: AsyncParsableCommand {
         Exit codes: 0 success; 1 general or I/O failure; 2 command-line error; 3 workspace or \
         configuration error; 4 invalid or refused package (some inputs failed); 5 hash mismatch; \
         6 network or lookaside failure; 7 workspace locked by another goose process; 8 signing key or \
-        passphrase unusable.
+        passphrase unusable. goose mock-build uses mock's codes instead (10 build failed, 11 timeout, \
+        30 missing build dependencies, …; see goose-mock-build(1)).
         """,
         version: GooseVersion.current,
         subcommands: [

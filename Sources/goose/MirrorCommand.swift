@@ -67,7 +67,6 @@ struct MirrorCheckCommand: AsyncParsableCommand {
         abstract: "Probe mirrors; write status.json, mirror lists and metalinks of current mirrors.",
         discussion: """
         MIRRORS.toml names the master tree and the mirrors:
-
           [master]
           directory = "/srv/pub/goose"      # the reference tree (repo roots, ISOs)
           [check]

@@ -66,12 +66,17 @@ struct MirrorSyncCommand: AsyncParsableCommand {
                 + (summary.source == "repomd" ? " (plain yum repo)" : "")
                 + String(format: " in %.1fs", summary.seconds))
         }
-        for failure in summary.failures { Console.error("\(failure.path): \(failure.error)") }
+        // Files skipped because their repo root had already failed are counted, not listed: the cause is.
+        let causes = summary.failures.filter { !$0.error.contains("skipped: ") }
+        for failure in causes { Console.error("\(failure.path): \(failure.error)") }
+        if causes.count < summary.failures.count {
+            Console.error("\(summary.failures.count - causes.count) more files skipped after their repo root failed")
+        }
         if !summary.failedRoots.isEmpty {
             Console.error("repo roots left at their previous state: \(summary.failedRoots.joined(separator: ", "))")
         }
         if !summary.failures.isEmpty {
-            let allHashes = summary.failures.allSatisfy { $0.error.contains("hash mismatch") }
+            let allHashes = !causes.isEmpty && causes.allSatisfy { $0.error.contains("hash mismatch") }
             throw ExitCode(allHashes ? 5 : 6)
         }
     }

@@ -13,10 +13,11 @@ struct MockBuildCommand: AsyncParsableCommand {
         and as a normal user with no group membership.
 
         The root is defined by buildroots/<name>.toml in the workspace (--buildroot NAME, default \
-        "default") or by --config FILE, with the keys base ("host"), arch, [macros], repos, packages, \
-        network, timeout and memory_limit. Without a definition, the host's own toolchain is used. In \
-        host mode the SRPM's BuildRequires are checked with the host's rpm; missing ones stop the build \
-        (exit 30) unless --allow-missing-deps.
+        "default") or by --config FILE, with the keys base ("host", "dir:PATH" for an existing EL root, \
+        "tarball:PATH" unpacked once into .goose/roots), arch, [macros], repos, packages, network, \
+        timeout and memory_limit. Without a definition, the host's own toolchain is used. The SRPM's \
+        BuildRequires are checked with the root's rpm; missing ones stop the build (exit 30) unless \
+        --allow-missing-deps (on Debian hosts, whose rpmdb is empty, that flag is needed).
 
         A dist-git checkout is first turned into an SRPM: its lookaside sources are fetched and \
         verified, then rpmbuild -bs runs in the sandbox. Builds are reproducible: SOURCE_DATE_EPOCH comes \
@@ -24,7 +25,8 @@ struct MockBuildCommand: AsyncParsableCommand {
 
         With a workspace, results are published by one rename into builds/<name>/<version>/<release>/ \
         (RPMs under <arch>/, the SRPM under src/, logs/ with build.log, root.log, state.log, hw_info.log, \
-        installed_pkgs.log, and build.json). Failed builds keep their logs in .goose/failed-builds/<nvr>/. \
+        installed_pkgs.log, and build.json). A build that fails is recorded there with state "failed" and \
+        its logs, and is replaced by the next build of that NVR; a complete build is never overwritten. \
         With --resultdir (needed without a workspace), files land there as mock puts them.
 
         Exit codes (mock's): 0 success; 3 configuration error; 5 command-line error or missing input; \
@@ -55,7 +57,7 @@ struct MockBuildCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Put results here instead of the workspace's builds/.", valueName: "dir"))
     var resultdir: String?
 
-    @Option(name: .long, help: ArgumentHelp("Parallel builds, each in its own root (default 1).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Parallel builds, each in its own root.", valueName: "n"))
     var jobs: Int = 1
 
     @Option(name: .long, help: ArgumentHelp("Build the packages of a `goose build-order --format waves` file, wave by wave.", valueName: "file"))
@@ -121,7 +123,7 @@ struct MockBuildCommand: AsyncParsableCommand {
             destination = .inventory(BuildInventory(workspace: workspace!))
         }
         var mockBuild = MockBuild(configuration: definition, options: options, destination: destination,
-                                  scratchDirectory: workspace?.temporaryDirectory ?? NSTemporaryDirectory() + "goose-mock-build-\(getuid())/tmp",
+                                  scratchDirectory: try workspace?.temporaryDirectory ?? MockBuild.privateScratchDirectory(),
                                   lookaside: try workspace.map { try LookasideClient(workspace: $0) })
         mockBuild.jobs = jobs
         let json = output.json, quiet = output.quiet

@@ -27,11 +27,11 @@ struct OutputOptions: ParsableArguments {
 /// Writing to the terminal: errors to stderr with the program name, JSON records to stdout.
 enum Console {
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data("goose: \(message)\n".utf8))
+        writeError(Data("goose: \(message)\n".utf8))
     }
 
     static func line(_ message: String) {
-        FileHandle.standardOutput.write(Data((message + "\n").utf8))
+        write(Data((message + "\n").utf8))
     }
 
     /// Prints one JSON value on one line (JSON Lines).
@@ -39,7 +39,18 @@ enum Console {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         if let data = try? encoder.encode(value) {
-            FileHandle.standardOutput.write(data + Data("\n".utf8))
+            write(data + Data("\n".utf8))
         }
+    }
+
+    /// Writes to stdout; when the reader went away (`goose … | head`), exits as a pipe-killed process would
+    /// instead of crashing, since the Swift runtime ignores SIGPIPE.
+    static func write(_ data: Data) {
+        do { try FileHandle.standardOutput.write(contentsOf: data) } catch { Foundation.exit(141) }
+    }
+
+    /// Writes to stderr; a closed stderr is not worth dying for.
+    static func writeError(_ data: Data) {
+        try? FileHandle.standardError.write(contentsOf: data)
     }
 }

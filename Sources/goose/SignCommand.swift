@@ -255,9 +255,8 @@ struct SignExportKeyCommand: ParsableCommand {
 
     func run() throws {
         let context = try GPGContext(homeDirectory: gnupgHome.map(FileSystem.absolute))
-        let key = try context.signingKey(fingerprint: fingerprint)
-        let path = try FileSigner.exportKey(key, context: context, name: name, directory: outputDir)
-        if output.json { Console.json(["file": path, "key": key.fingerprint]) } else { Console.line(path) }
+        let path = try FileSigner.exportKey(fingerprint: fingerprint, context: context, name: name, directory: outputDir)
+        if output.json { Console.json(["file": path, "key": try context.publicKey(fingerprint: fingerprint).fingerprint]) } else { Console.line(path) }
     }
 }
 

@@ -221,4 +221,52 @@ final class BuildOrderCLITests: XCTestCase {
         XCTAssertEqual(missing.status, 4)
         XCTAssertTrue(missing.stderr.contains("no branch 'c10'"), missing.stderr)
     }
+
+    /// A file dependency only the repository's primary metadata knows (read with libsolv) becomes an edge.
+    func testRepositoryResolvesFileDependencies() throws {
+        let work = try temporaryDirectory()
+        let specs = work + "/specs"
+        try writeSpec(specs, name: "super_kernel", version: "6.0.1", build: ":", files: "")
+        try writeSpec(specs, name: "consumer", buildRequires: ["/usr/bin/super_kernel", "bzip2-devel"], build: ":", files: "")
+        let repository = GooseBinary.fixtures + "/repodata/createrepo_c/repo_01"
+        let without = try goose(["build-order", "--format", "chain", specs], cache: work + "/cache")
+        XCTAssertEqual(without.stdout, "consumer super_kernel\n")
+        let externals = try goose(["build-order", "--externals", specs], cache: work + "/cache")
+        XCTAssertEqual(externals.stdout, "/usr/bin/super_kernel\tconsumer\nbzip2-devel\tconsumer\n")
+        let with = try goose(["build-order", "--repo", repository, "--format", "json", specs], cache: work + "/cache")
+        XCTAssertEqual(with.status, 0, with.stderr)
+        let result = try json(with)
+        XCTAssertEqual(result["waves"] as? [[String]], [["super_kernel"], ["consumer"]])
+        XCTAssertEqual(result["edges"] as? [[String: String]], [["from": "consumer", "to": "super_kernel", "dependency": "/usr/bin/super_kernel"]])
+        let missing = try goose(["build-order", "--repo", work, specs], cache: work + "/cache")
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("repodata/repomd.xml"), missing.stderr)
+    }
+
+    /// A real bootstrap conditional: goose parses the cycle's specs again --with bootstrap and says which edge goes away.
+    func testCycleBreakableWithBootstrapConditional() throws {
+        let work = try temporaryDirectory()
+        let specs = work + "/specs"
+        try writeSpec(specs, name: "alpha", buildRequires: ["beta-devel"], subpackage: ("alpha-devel", []), build: ":", files: "")
+        try writeSpec(specs, name: "beta", buildRequires: [], subpackage: ("beta-devel", []), build: ":", files: "")
+        // beta needs alpha-devel except when bootstrapping, as e.g. systemd and util-linux do.
+        let betaSpec = specs + "/beta/beta.spec"
+        let text = try String(contentsOfFile: betaSpec, encoding: .utf8)
+        try ("%bcond_with bootstrap\n" + text.replacingOccurrences(of: "BuildArch: noarch\n", with: "BuildArch: noarch\n%if %{without bootstrap}\nBuildRequires: alpha-devel\n%endif\n"))
+            .write(toFile: betaSpec, atomically: true, encoding: .utf8)
+        let normal = try shell("rpmspec -q --buildrequires \(betaSpec)").stdout
+        XCTAssertEqual(normal, "alpha-devel\n")
+        let bootstrap = try shell("rpmspec -q --buildrequires --with bootstrap \(betaSpec)").stdout
+        XCTAssertEqual(bootstrap, "")
+        let output = try goose(["build-order", specs], cache: work + "/cache")
+        XCTAssertEqual(output.status, 0, output.stderr)
+        XCTAssertEqual(output.stdout, "wave 1: {cycle 1: alpha beta}\n")
+        XCTAssertTrue(output.stderr.contains("beta -> alpha: alpha-devel  [gone with --with bootstrap]"), output.stderr)
+        let json = try self.json(try goose(["build-order", "--json", specs], cache: work + "/cache"))
+        let cycle = try XCTUnwrap((json["cycles"] as? [[String: Any]])?.first)
+        XCTAssertEqual(cycle["bootstrapRemovable"] as? [[String: String]], [["from": "beta", "to": "alpha", "dependency": "alpha-devel"]])
+        // Parsed --with bootstrap from the start, there is no cycle.
+        let bootstrapped = try goose(["build-order", "--with", "bootstrap", "--format", "chain", specs], cache: work + "/cache")
+        XCTAssertEqual(bootstrapped.stdout, "beta : alpha\n")
+    }
 }

@@ -114,7 +114,12 @@ final class MashCLITests: XCTestCase {
         try requireTools(["dnf"])
         let directory = try temporaryDirectory()
         let workspace = try libdnfWorkspace(directory)
-        try goose(["mash", "el9", "--arches", "x86_64", "--multilib", "none"], workspace: workspace)
+        let comps = GooseBinary.fixtures + "/repodata/comps/createrepo_c-comps-f19.xml"
+        let first = try goose(["mash", "el9", "--arches", "x86_64", "--multilib", "none", "--comps", comps], workspace: workspace)
+        XCTAssertFalse(first.stderr.contains("CREATEREPOLIB"), first.stderr)
+        let groups = try shell("dnf -q --releasever 9 --forcearch x86_64 --setopt=reposdir=/dev/null --setopt=cachedir=\(directory)/dnf-cache "
+            + "--installroot \(directory)/dnf-root --repofrompath=t,file://\(workspace)/repos/el9/latest/x86_64 --repo=t group list")
+        XCTAssertTrue(groups.contains("3D Printing"), groups)
         let before = try FileManager.default.destinationOfSymbolicLink(atPath: workspace + "/repos/el9/latest")
 
         // The fixture glibc requires basesystem and glibc-common, which nothing in the tag provides.

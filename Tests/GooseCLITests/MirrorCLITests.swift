@@ -275,6 +275,40 @@ final class MirrorCLITests: XCTestCase {
         try assertSameTree(master, local)
     }
 
+    func testKillNineOfGooseMidSyncLeavesAConsistentRepoAndTheNextRunFinishes() throws {
+        let master = scratch + "/master", local = scratch + "/local"
+        try makeMaster(master)
+        let (url, _) = try startHTTPServer(master)
+        _ = try goose(["mirror-sync", "-q", url, local])
+        _ = try shell("""
+            head -c 20000000 /dev/urandom > \(master)/el9/x86_64/big-image.img &&
+            cp \(GooseBinary.fixtures)/rpms/libdnf/*.x86_64.rpm \(master)/el9/x86_64/ && createrepo_c -q --update \(master)/el9/x86_64
+            """)
+        _ = try goose(["mirror", "manifest", master])
+        let sync = try GooseBinary.start(["mirror-sync", "--jobs", "1", "--bwlimit", "4m", url, local], in: scratch)
+        usleep(1_500_000)
+        sync.kill()
+        _ = sync.wait(timeout: 30)
+        try assertDNFAccepts(local + "/el9/x86_64")
+        let again = try summary(try goose(["mirror-sync", "--json", url, local]))
+        XCTAssertEqual((again["failures"] as? [Any])?.count, 0)
+        try assertSameTree(master, local)
+        try assertDNFAccepts(local + "/el9/x86_64")
+    }
+
+    func testBadInputsGiveOneLineErrors() throws {
+        _ = try shell("mkdir -p bad && echo garbage > bad/.goose-manifest")
+        let (url, _) = try startHTTPServer(scratch + "/bad")
+        let bad = try goose(["mirror-sync", url, "local"], expect: 4)
+        XCTAssertEqual(bad.stderr, "goose: \(url).goose-manifest: not a goose manifest (not manifest JSON)\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/local/.goose-manifest"))
+        let scheme = try goose(["mirror-sync", "gopher://example.org/", "local"], expect: 2)
+        XCTAssertEqual(scheme.stderr, "goose: gopher://example.org/: unsupported upstream (use https://, http://, ftp://, file:// or rsync://)\n")
+        try "[master]\ndirectory = \"m\"\n[[mirror]]\nname = \"a\"\nurl = \"https://a/\"\n".write(toFile: scratch + "/m.toml", atomically: true, encoding: .utf8)
+        let config = try goose(["mirror", "check", "m.toml"], expect: 3)
+        XCTAssertEqual(config.stderr, "goose: m.toml: mirror 'a' needs a two-letter country\n")
+    }
+
     func testPlainYumRepoWithoutManifestAndRsyncUpstream() throws {
         let master = scratch + "/master"
         try makeMaster(master)

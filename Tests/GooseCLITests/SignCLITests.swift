@@ -123,6 +123,31 @@ final class SignCLITests: XCTestCase {
         }
     }
 
+    func testOutputMatchesRpmsignAddsign() throws {
+        let parent = try temporaryDirectory()
+        let keys = try makeHome(parent)
+        let fingerprint = try generateKey(keys, name: "same", algorithm: "rsa2048")
+        // RSA (PKCS#1 v1.5) signatures are deterministic: made in the same second, the files must be identical.
+        var identical = 0
+        for attempt in 0..<3 where identical == 0 {
+            let ours = try copyFixtures(to: parent + "/goose-\(attempt)", count: 3)
+            let theirs = try copyFixtures(to: parent + "/rpmsign-\(attempt)", count: 3)
+            XCTAssertEqual(try goose(["sign", "rpm", "--jobs", "1", "--key", fingerprint] + ours, keys).status, 0)
+            let rpmsign = try program("/usr/bin/rpmsign", ["--define", "_gpg_name \(fingerprint)", "--define", "__gpg /usr/bin/gpg",
+                                                           "--define", "_gpg_digest_algo sha256", "--addsign"] + theirs, keys)
+            XCTAssertEqual(rpmsign.status, 0, rpmsign.stderr)
+            for (mine, reference) in zip(ours, theirs) {
+                let query = { (file: String) in try self.program("/usr/bin/rpm", ["-qp", "--qf", "%{RSAHEADER:pgpsig}", file]).stdout }
+                XCTAssertEqual(try XCTUnwrap(contents(mine)).count, try XCTUnwrap(contents(reference)).count)
+                if try query(mine) == query(reference) {
+                    XCTAssertEqual(contents(mine), contents(reference), "\(mine) differs from rpmsign's \(reference)")
+                    identical += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(identical, 0, "no pair was signed in the same second")
+    }
+
     func testVerifyReportsUnsignedAndUnknownKey() throws {
         let parent = try temporaryDirectory()
         let keys = try makeHome(parent)
@@ -234,6 +259,10 @@ final class SignCLITests: XCTestCase {
         let exported = try program("/usr/bin/gpg", ["--armor", "--export", owner], keys)
         XCTAssertEqual(try program("/usr/bin/gpg", ["--batch", "--import"], publicOnly, input: exported.stdout).status, 0)
         try refused(["--key", owner], publicOnly, mentions: "no secret part")
+        // Exporting needs only the public key.
+        let export = try goose(["sign", "export-key", "--name", "public", "--output-dir", parent, owner], publicOnly)
+        XCTAssertEqual(export.status, 0, export.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: parent + "/RPM-GPG-KEY-public"))
 
         // Made in 2020 with one day of validity.
         let expired = try generateKey(keys, name: "expired", algorithm: "ed25519", expire: "1d", extra: ["--faked-system-time", "20200101T000000"])
@@ -271,8 +300,12 @@ final class SignCLITests: XCTestCase {
             running.kill()
             let output = running.wait()
             if output.status != 0 { interrupted += 1 }
-            // Workers finish the package in hand and exit once goose's end of their pipe closes.
-            usleep(1_500_000)
+            // Workers finish the batch in hand and exit once goose's end of their pipe closes; wait for them.
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline,
+                  try FileManager.default.contentsOfDirectory(atPath: directory).contains(where: { $0.hasPrefix(".goose-sign.") }) {
+                usleep(100_000)
+            }
             for file in files where contents(file) != originals[file]! {
                 let check = try rpmCheck([file], keyFile: keyFile, parent)
                 XCTAssertTrue(check.stdout.hasSuffix(": digests signatures OK\n"), "trial \(trial): \(check.stdout)")

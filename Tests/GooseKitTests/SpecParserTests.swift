@@ -85,12 +85,13 @@ final class SpecParserTests: XCTestCase {
         let directory = TestSupport.fixture("repodata/createrepo_c/repo_01")
         let binaries = try RepositoryProvides.load(directory: directory)
         XCTAssertFalse(binaries.isEmpty)
-        // Compare with what dnf (through libdnf, not us) reports for the same repository, when dnf is here.
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/dnf") else { return }
-        let cache = try TestSupport.temporaryDirectory(self)
-        let query = try TestSupport.run("/usr/bin/dnf", ["-q", "--setopt=cachedir=\(cache)", "--disablerepo=*", "--repofrompath=t,\(directory)",
-                                                       "--repo=t", "repoquery", "--qf", "%{name}"])
-        guard query.status == 0 else { return }
-        XCTAssertEqual(Set(binaries.map(\.name)), Set(query.output.split(separator: "\n").map(String.init)))
+        // Compare with the primary XML read by zcat and grep, not by libsolv (dnf refuses this fixture: its
+        // primary's checksum does not match repomd.xml, which libsolv does not check here).
+        let names = try TestSupport.shell("zcat \(directory)/repodata/*-primary.xml.gz | grep -o '<name>[^<]*</name>' | sed 's/<[^>]*>//g'")
+        XCTAssertEqual(binaries.map(\.name).sorted(), names.split(separator: "\n").map(String.init).sorted())
+        let kernel = try XCTUnwrap(binaries.first { $0.name == "super_kernel" })
+        XCTAssertEqual(kernel.sourceName, "super_kernel")
+        XCTAssertTrue(kernel.provides.contains(Dependency(name: "/usr/bin/super_kernel")), "file provides")
+        XCTAssertTrue(kernel.provides.contains(Dependency(name: "super_kernel", flags: .equal, version: "6.0.1-2")))
     }
 }

@@ -135,6 +135,7 @@ public struct BuildGraphBuilder {
         guard !found.isEmpty else { return nil }
         let others = found.filter { binaries[$0].source == nil || binaries[$0].source != context.requester }
         guard !others.isEmpty else { return [] }
+        if others.count == 1 { return others }
         let ranked = others.sorted { left, right in
             let a = binaries[left], b = binaries[right]
             let keyA = (a.source == nil ? 1 : 0, a.name == dependency.name ? 0 : 1, a.source.map { sources[$0].name } ?? "~", a.name)
@@ -205,14 +206,14 @@ public struct BuildGraphBuilder {
     /// Resolves everything and analyses the graph: edges, cycles, waves, externals.
     public func analyze() -> BuildOrderAnalysis {
         var (edges, externals, roots, choices, sawAlternatives) = buildEdges(componentOf: nil)
-        var graph = DependencyGraph(names: sources.map(\.name), edges: edges)
+        var graph = DependencyGraph(names: sources.map(\.name), numberedEdges: edges)
         var components = graph.stronglyConnectedComponents()
         if sawAlternatives && components.contains(where: { $0.count > 1 }) {
             // Second pass: now that cycles are known, `or` alternatives can avoid them.
             var componentOf = Array(repeating: 0, count: sources.count)
             for (number, component) in components.enumerated() { for node in component { componentOf[node] = number } }
             (edges, externals, roots, choices, _) = buildEdges(componentOf: componentOf)
-            graph = DependencyGraph(names: sources.map(\.name), edges: edges)
+            graph = DependencyGraph(names: sources.map(\.name), numberedEdges: edges)
             components = graph.stronglyConnectedComponents()
         }
         let waves = graph.waves(components: components)
@@ -220,16 +221,8 @@ public struct BuildGraphBuilder {
         var componentOf = Array(repeating: 0, count: sources.count)
         for (number, component) in components.enumerated() { for node in component { componentOf[node] = number } }
         var innerEdges: [Int: [(from: Int, to: Int, edge: BuildEdge)]] = [:]
-        for (from, targets) in graph.successors.enumerated() where components[componentOf[from]].count > 1 {
-            for to in targets where componentOf[to] == componentOf[from] {
-                innerEdges[componentOf[from], default: []].append((from, to, BuildEdge(from: "", to: "", dependency: "")))
-            }
-        }
-        for edge in graph.edges {
-            guard let from = graph.index(of: edge.from), components[componentOf[from]].count > 1,
-                  let to = graph.index(of: edge.to), componentOf[to] == componentOf[from],
-                  let position = innerEdges[componentOf[from]]?.firstIndex(where: { $0.from == from && $0.to == to }) else { continue }
-            innerEdges[componentOf[from]]![position].edge = edge
+        for (edge, (from, to)) in zip(graph.edges, graph.endpoints) where componentOf[to] == componentOf[from] {
+            innerEdges[componentOf[from], default: []].append((from, to, edge))
         }
         let cycles = components.enumerated().filter { $0.element.count > 1 }.map { number, component in
             cycleReport(component, inner: innerEdges[number] ?? [], roots: roots)
@@ -238,8 +231,8 @@ public struct BuildGraphBuilder {
                                   externals: externals, providerChoices: choices)
     }
 
-    private func buildEdges(componentOf: [Int]?) -> ([BuildEdge], [ExternalDependency], [Int: Dependency], [String], Bool) {
-        var edges: [BuildEdge] = []
+    private func buildEdges(componentOf: [Int]?) -> ([(Int, Int, BuildEdge)], [ExternalDependency], [Int: Dependency], [String], Bool) {
+        var edges: [(Int, Int, BuildEdge)] = []
         var roots: [Int: Dependency] = [:]
         var sawAlternatives = false
         var externalNeeds: [String: [String]] = [:]
@@ -261,15 +254,16 @@ public struct BuildGraphBuilder {
                     guard let target = binaries[binary].source, target != number else { continue }
                     pending.append((binary, requirement))
                     guard reached.insert(target).inserted else { continue }
-                    edges.append(BuildEdge(from: source.name, to: sources[target].name, dependency: requirement.description))
+                    edges.append((number, target, BuildEdge(from: source.name, to: sources[target].name, dependency: requirement.description)))
                     roots[number * sources.count + target] = requirement
                 }
             }
             if !directOnly {
                 for (binary, root) in pending {
+                    let rootText = root.description
                     for needed in runtimeClosure(of: binary) where needed.source != number && reached.insert(needed.source).inserted {
-                        edges.append(BuildEdge(from: source.name, to: sources[needed.source].name,
-                                               dependency: "\(root.description) → \(needed.via)"))
+                        edges.append((number, needed.source, BuildEdge(from: source.name, to: sources[needed.source].name,
+                                                                       dependency: rootText + " → " + needed.via)))
                         roots[number * sources.count + needed.source] = root
                     }
                 }
@@ -315,15 +309,17 @@ public struct BuildGraphBuilder {
     }
 
     private func cycleReport(_ component: [Int], inner edges: [(from: Int, to: Int, edge: BuildEdge)], roots: [Int: Dependency]) -> CycleReport {
-        let inner = edges.map { ($0.from, $0.to) }
-        let innerEdges = edges.map(\.edge)
-        let (breaking, exact) = FeedbackArcSet.compute(nodes: component, edges: inner)
-        let breakingEdges = breaking.compactMap { pair in innerEdges[inner.firstIndex { $0 == pair }!] }
-        let removable = breakingEdges.filter { edge in
-            guard let from = sources.firstIndex(where: { $0.name == edge.from }), let to = sources.firstIndex(where: { $0.name == edge.to }),
-                  let bootstrap = sources[from].bootstrapBuildRequires, let root = roots[from * sources.count + to] else { return false }
+        // Edges a `--with bootstrap` parse drops come first, so that among equally small sets the search finds those.
+        let disappears: ((from: Int, to: Int, edge: BuildEdge)) -> Bool = { item in
+            guard let bootstrap = self.sources[item.from].bootstrapBuildRequires, let root = roots[item.from * self.sources.count + item.to] else { return false }
             return !bootstrap.contains(root)
         }
+        let ordered = edges.filter(disappears) + edges.filter { !disappears($0) }
+        let inner = ordered.map { ($0.from, $0.to) }
+        let innerEdges = ordered.map(\.edge)
+        let (breaking, exact) = FeedbackArcSet.compute(nodes: component, edges: inner)
+        let breakingEdges = breaking.compactMap { pair in innerEdges[inner.firstIndex { $0 == pair }!] }
+        let removable = ordered.filter(disappears).map(\.edge).filter(breakingEdges.contains)
         return CycleReport(members: component.map { sources[$0].name }, edges: innerEdges, breakingEdges: breakingEdges,
                            exact: exact, bootstrapRemovable: removable)
     }

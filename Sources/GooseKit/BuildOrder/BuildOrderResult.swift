@@ -58,7 +58,7 @@ public struct BuildOrderSelection: Sendable {
         for node in shown { byWave[analysis.waveOfNode[node], default: []].append(graph.names[node]) }
         let waves = byWave.keys.sorted().map { byWave[$0]!.sorted() }
         let shownNames = Set(shown.map { graph.names[$0] })
-        let edges = graph.edges.filter { shownNames.contains($0.from) && shownNames.contains($0.to) }
+        let edges = zip(graph.edges, graph.endpoints).filter { shown.contains($0.1.from) && shown.contains($0.1.to) }.map(\.0)
         let cycles = analysis.cycles.filter { $0.members.contains(where: shownNames.contains) }
         let sccs = cycles.map(\.members)
         let externals = analysis.externals.compactMap { external -> ExternalDependency? in

@@ -22,23 +22,43 @@ public struct DependencyGraph: Sendable {
     public let edges: [BuildEdge]
     private let indexByName: [String: Int]
 
+    /// `edges[i]` runs from node `endpoints[i].from` to node `endpoints[i].to`.
+    public let endpoints: [(from: Int, to: Int)]
+
     /// Builds the graph; edges naming unknown packages and self-edges are dropped, duplicate pairs keep the first.
     public init(names: [String], edges: [BuildEdge]) {
-        self.names = names
         var index: [String: Int] = [:]
         for (number, name) in names.enumerated() where index[name] == nil { index[name] = number }
+        let numbered = edges.compactMap { edge -> (Int, Int, BuildEdge)? in
+            guard let from = index[edge.from], let to = index[edge.to] else { return nil }
+            return (from, to, edge)
+        }
+        self.init(names: names, index: index, numberedEdges: numbered)
+    }
+
+    /// Builds the graph from edges already numbered (the builder knows the numbers; hashing names again is the slow part).
+    init(names: [String], numberedEdges: [(Int, Int, BuildEdge)]) {
+        var index: [String: Int] = [:]
+        for (number, name) in names.enumerated() where index[name] == nil { index[name] = number }
+        self.init(names: names, index: index, numberedEdges: numberedEdges)
+    }
+
+    private init(names: [String], index: [String: Int], numberedEdges: [(Int, Int, BuildEdge)]) {
+        self.names = names
         indexByName = index
         var successors = Array(repeating: [Int](), count: names.count)
         var seen = Set<Int>()
         var kept: [BuildEdge] = []
-        for edge in edges {
-            guard let from = index[edge.from], let to = index[edge.to], from != to else { continue }
-            guard seen.insert(from &* names.count &+ to).inserted else { continue }
+        var endpoints: [(from: Int, to: Int)] = []
+        for (from, to, edge) in numberedEdges {
+            guard from != to, seen.insert(from &* names.count &+ to).inserted else { continue }
             successors[from].append(to)
             kept.append(edge)
+            endpoints.append((from, to))
         }
         self.successors = successors
         self.edges = kept
+        self.endpoints = endpoints
     }
 
     public func index(of name: String) -> Int? { indexByName[name] }

@@ -28,6 +28,16 @@ public enum RepositoryProvides {
             let message = pool_errstr(pool).map { String(cString: $0) } ?? "unreadable"
             throw GooseError.invalidPackage(file: primaryPath, reason: "libsolv: \(message)")
         }
+        // primary lists some files (/usr/bin, /etc, *bin/*): libsolv keeps them as a file list, not as provides.
+        var files: [Id: [Dependency]] = [:]
+        var iterator = Dataiterator()
+        dataiterator_init(&iterator, pool, repo, 0, Id(SOLVABLE_FILELIST.rawValue), nil, Int32(SEARCH_FILES))
+        while dataiterator_step(&iterator) != 0 {
+            if let path = repodata_stringify(pool, iterator.data, iterator.key, &iterator.kv, Int32(SEARCH_FILES)) {
+                files[iterator.solvid, default: []].append(Dependency(name: String(cString: path)))
+            }
+        }
+        dataiterator_free(&iterator)
         var result: [RepositoryBinary] = []
         var queue = Queue()
         queue_init(&queue)
@@ -40,7 +50,7 @@ public enum RepositoryProvides {
             let name = String(cString: pool_id2str(pool, solvable.pointee.name))
             let sourceName = solvable_lookup_sourcepkg(solvable).map { sourcePackageName(String(cString: $0)) }
             result.append(RepositoryBinary(name: name, sourceName: sourceName,
-                                           provides: dependencies(pool, solvable, Id(SOLVABLE_PROVIDES.rawValue), &queue),
+                                           provides: dependencies(pool, solvable, Id(SOLVABLE_PROVIDES.rawValue), &queue) + (files[id] ?? []),
                                            requires: dependencies(pool, solvable, Id(SOLVABLE_REQUIRES.rawValue), &queue)))
         }
         return result

@@ -157,6 +157,9 @@ public struct SpecCollector: Sendable {
             collected.append(Collected(source: source, content: loaded.content, outcome: SpecParseOutcome(error: "not parsed")))
         }
         statistics.parsed = misses.count
+        // Longest specs first: the slow ones start early and the short ones fill the gaps at the end,
+        // so no worker is left alone with a big spec while the others idle.
+        misses.sort { collected[$0.index].content.count > collected[$1.index].content.count }
         let outcomes = try await parse(misses.map(\.path), progress: progress)
         for (miss, outcome) in zip(misses, outcomes) {
             collected[miss.index].outcome = outcome

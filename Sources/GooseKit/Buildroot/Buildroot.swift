@@ -1,3 +1,4 @@
+import CRPM
 import Foundation
 
 /// Options of one build that are not part of the root's definition.
@@ -70,16 +71,20 @@ public final class Buildroot {
     /// rpm database and the missing ones returned (and logged to root.log). Also fills installed_pkgs.log.
     public func install(buildRequires: [Dependency]) throws -> [Dependency] {
         try logs.phase("install") {
-            // The package list is only logged: it is written while the build runs.
-            // The host's rpm for a host root; the root's own rpm, inside the sandbox, for the others.
-            let logs = logs, directory = directory
+            // The package list is only logged. The host's database is read in-process (no rpm process on
+            // the critical path); a root's own rpm lists its database while the build runs.
             let querySandbox = configuration.base == .host ? nil : sandbox(sourceDateEpoch: nil)
-            packageListing.enter()
-            Thread.detachNewThread { [packageListing] in
-                if let listing = try? Buildroot.captureOutput(directory: directory, sandbox: querySandbox, ["rpm", "-qa", "--qf", "%{nevra} %{buildtime} %{size}\\n"]) {
-                    logs.append(listing.output.split(separator: "\n").sorted().map { $0 + "\n" }.joined(), to: logs.installedPackages)
+            if querySandbox == nil {
+                logs.append(Self.hostInstalledPackages().sorted().joined(), to: logs.installedPackages)
+            } else {
+                let logs = logs, directory = directory
+                packageListing.enter()
+                Thread.detachNewThread { [packageListing] in
+                    if let listing = try? Buildroot.captureOutput(directory: directory, sandbox: querySandbox, ["rpm", "-qa", "--qf", "%{nevra} %{buildtime} %{size}\\n"]) {
+                        logs.append(listing.output.split(separator: "\n").sorted().map { $0 + "\n" }.joined(), to: logs.installedPackages)
+                    }
+                    packageListing.leave()
                 }
-                packageListing.leave()
             }
             let wanted = buildRequires.filter { !$0.name.hasPrefix("rpmlib(") }
             guard !wanted.isEmpty else {
@@ -218,6 +223,30 @@ public final class Buildroot {
         if options.keepRoot { logs.root("--keep-root: the root stays in \(directory)") }
         logs.append(BuildLogs.stateLine(Date(), starting: true, phase: "clean chroot"), to: logs.state)
         logs.append(BuildLogs.stateLine(Date(), starting: false, phase: "clean chroot"), to: logs.state)
+    }
+
+    /// librpm's database access is not made for concurrent use: one reader at a time.
+    private static let databaseLock = NSLock()
+
+    /// `%{nevra} %{buildtime} %{size}` lines of the host's rpm database (empty on Debian), read through librpm.
+    static func hostInstalledPackages() -> [String] {
+        databaseLock.lock()
+        defer { databaseLock.unlock() }
+        let transactionSet = RPMTransactionSet(keyring: nil, checkSignatures: false)
+        let (lines, _) = RPMLibrary.capturingLog { () -> [String] in
+            guard let iterator = rpmtsInitIterator(transactionSet.pointer, rpmDbiTagVal(RPMDBI_PACKAGES.rawValue), nil, 0) else { return [] }
+            defer { rpmdbFreeIterator(iterator) }
+            var lines: [String] = []
+            while let header = rpmdbNextIterator(iterator) {
+                var error: errmsg_t?
+                if let text = headerFormat(header, "%{nevra} %{buildtime} %{size}\n", &error) {
+                    lines.append(String(cString: text))
+                    free(text)
+                }
+            }
+            return lines
+        }
+        return lines
     }
 
     /// Runs a host command (outside the sandbox) and returns its status and output.

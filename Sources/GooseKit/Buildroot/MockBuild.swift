@@ -258,6 +258,19 @@ public struct MockBuild: Sendable {
         return nil
     }
 
+    /// Scratch space without a workspace: `$TMPDIR/goose-mock-build-<uid>/tmp`, refused unless the
+    /// per-user directory is a real directory owned by this user (not another user's planted symlink).
+    public static func privateScratchDirectory() throws -> String {
+        let base = NSTemporaryDirectory() + "goose-mock-build-\(getuid())"
+        if mkdir(base, 0o700) != 0 && errno != EEXIST { throw GooseError.errno(base, "cannot create scratch directory") }
+        var info = stat()
+        guard lstat(base, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == getuid() else {
+            throw GooseError.io(path: base, reason: "not a directory owned by this user; remove it")
+        }
+        try FileSystem.createDirectory(base + "/tmp")
+        return base + "/tmp"
+    }
+
     /// Parses `goose build-order --format waves`: one line per wave, names separated by spaces; blank
     /// lines and `#` comments skipped.
     public static func parseWaves(_ text: String) -> [[String]] {

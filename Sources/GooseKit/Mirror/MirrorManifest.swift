@@ -91,7 +91,7 @@ public struct MirrorManifest: Codable, Sendable, Equatable {
         } catch let error as GooseError {
             throw error
         } catch {
-            throw GooseError.invalidManifest(source: source, reason: "not a goose manifest (\(error.localizedDescription))")
+            throw GooseError.invalidManifest(source: source, reason: "not a goose manifest (\(error is DecodingError ? "not manifest JSON" : error.localizedDescription))")
         }
     }
 

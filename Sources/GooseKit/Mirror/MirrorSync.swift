@@ -164,7 +164,8 @@ public enum MirrorSync {
                 for entry in entries { rootIndex[entry.path] = index }
                 batch += entries
             }
-            let staged = record(await transport.stage(batch, work: work, progress: progress), rootIndex: rootIndex)
+            let groups = rootIndex
+            let staged = record(await transport.stage(batch, work: work, progress: progress, groupOf: { groups[$0] ?? -1 }), rootIndex: rootIndex)
             // One durability barrier per phase instead of an fsync per file: the staged files' data, and below the
             // renames of this phase, reach the disk before any file of the next phase (which may reference them) is placed.
             syncFileSystem(of: directory)

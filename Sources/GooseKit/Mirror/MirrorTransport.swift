@@ -60,8 +60,39 @@ public protocol MirrorTransport: Sendable {
     func fetchManifest(previous: ConditionalState?) throws -> ManifestFetchResult
     /// Fetches a small file (repomd.xml, primary) whole, for the yum-repo fallback.
     func fetchSmall(path: String) throws -> Data?
-    /// Stages `entries`; each result is the verified staged file's path or the error that stopped it.
-    func stage(_ entries: [MirrorFileEntry], work: MirrorWorkArea, progress: MirrorSyncProgress) async -> [String: Result<String, GooseError>]
+    /// Stages `entries`; each result is the verified staged file's path or the error that stopped it. Files of a
+    /// group (repo root, from `groupOf`) that already failed are skipped: the group is failed either way.
+    func stage(_ entries: [MirrorFileEntry], work: MirrorWorkArea, progress: MirrorSyncProgress,
+               groupOf: @escaping @Sendable (String) -> Int) async -> [String: Result<String, GooseError>]
+}
+
+/// Failed groups shared by transfer threads, and whether the upstream stopped answering at all.
+final class FailureGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var groups: Set<Int> = []
+    private var unreachable: GooseError?
+
+    func isFailed(_ group: Int) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return groups.contains(group) || unreachable != nil
+    }
+
+    var unreachableError: GooseError? {
+        lock.lock()
+        defer { lock.unlock() }
+        return unreachable
+    }
+
+    func fail(group: Int, error: GooseError) {
+        lock.lock()
+        defer { lock.unlock() }
+        groups.insert(group)
+        // After the retries, a refused connection means the upstream is down: no other file can succeed.
+        if case let .network(_, reason) = error, reason.contains("Couldn't connect") || reason.contains("Failed to connect") {
+            unreachable = error
+        }
+    }
 }
 
 /// goose's working directory inside a synced tree: partial downloads, staged files, sync state.
@@ -159,9 +190,11 @@ public struct CurlMirrorTransport: MirrorTransport {
         }
     }
 
-    public func stage(_ entries: [MirrorFileEntry], work: MirrorWorkArea, progress: MirrorSyncProgress) async -> [String: Result<String, GooseError>] {
+    public func stage(_ entries: [MirrorFileEntry], work: MirrorWorkArea, progress: MirrorSyncProgress,
+                      groupOf: @escaping @Sendable (String) -> Int) async -> [String: Result<String, GooseError>] {
         guard !entries.isEmpty else { return [:] }
         let queue = WorkQueue(count: entries.count)
+        let gate = FailureGate()
         return await withTaskGroup(of: [String: Result<String, GooseError>].self) { group in
             for _ in 0..<min(options.jobs, entries.count) {
                 group.addTask {
@@ -174,12 +207,19 @@ public struct CurlMirrorTransport: MirrorTransport {
                         }
                         while let index = queue.next() {
                             let entry = entries[index]
+                            let group = groupOf(entry.path)
+                            if gate.isFailed(group) {
+                                let cause = gate.unreachableError.map { "upstream unreachable (\($0))" } ?? "another file of its repo root failed"
+                                results[entry.path] = .failure(.network(url: joinURL(upstream, entry.path), reason: "skipped: \(cause)"))
+                                progress.fileDone()
+                                continue
+                            }
                             do {
                                 results[entry.path] = .success(try download(entry, session: session, work: work, progress: progress))
-                            } catch let error as GooseError {
-                                results[entry.path] = .failure(error)
                             } catch {
-                                results[entry.path] = .failure(.network(url: joinURL(upstream, entry.path), reason: "\(error)"))
+                                let failure = error as? GooseError ?? .network(url: joinURL(upstream, entry.path), reason: "\(error)")
+                                results[entry.path] = .failure(failure)
+                                gate.fail(group: group, error: failure)
                             }
                             progress.fileDone()
                         }
@@ -293,7 +333,8 @@ public struct RsyncMirrorTransport: MirrorTransport {
         return try FileSystem.contents(of: target)
     }
 
-    public func stage(_ entries: [MirrorFileEntry], work: MirrorWorkArea, progress: MirrorSyncProgress) async -> [String: Result<String, GooseError>] {
+    public func stage(_ entries: [MirrorFileEntry], work: MirrorWorkArea, progress: MirrorSyncProgress,
+                      groupOf: @escaping @Sendable (String) -> Int) async -> [String: Result<String, GooseError>] {
         guard !entries.isEmpty else { return [:] }
         let stagingDirectory = work.directory + "/rsync"
         let listPath = work.directory + "/files-from"

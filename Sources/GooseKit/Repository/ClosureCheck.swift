@@ -62,6 +62,7 @@ public enum ClosureCheck {
 
     /// Loads a repository's primary (located through its repomd.xml) into the pool; returns where its filelists are.
     static func load(_ directory: String, into pool: UnsafeMutablePointer<Pool>) throws -> (repo: UnsafeMutablePointer<Repo>, filelists: String?) {
+        _ = RepodataGenerator.libraryReady
         var error: UnsafeMutablePointer<GError>?
         guard let location = cr_locate_metadata(directory, 1, &error), let primary = location.pointee.pri_xml_href else {
             throw GooseError.io(path: directory, reason: "no repodata: " + RepodataGenerator.message(error, fallback: "repomd.xml not found"))

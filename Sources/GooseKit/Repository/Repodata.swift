@@ -50,9 +50,12 @@ public struct RepodataPackage: Sendable {
 /// Writes `repodata/` for a directory of packages through libcreaterepo_c (never the createrepo_c CLI).
 public enum RepodataGenerator {
     /// libcreaterepo_c's parser and dumper setup is global and not thread-safe: done once, lazily.
-    private static let libraryReady: Void = {
+    static let libraryReady: Void = {
         cr_xml_dump_init()
         cr_package_parser_init()
+        // libcreaterepo_c logs chatter ("type group added to list ...") through glib; errors come back as GError.
+        let levels = GLogLevelFlags(rawValue: G_LOG_LEVEL_MESSAGE.rawValue | G_LOG_LEVEL_INFO.rawValue | G_LOG_LEVEL_DEBUG.rawValue)
+        _ = g_log_set_handler("C_CREATEREPOLIB", levels, { _, _, _, _ in }, nil)
     }()
 
     /// Generates repodata for `packages` (locations relative to `repository`, linked there first when they have a
@@ -101,7 +104,9 @@ public enum RepodataGenerator {
             }
         }
         if let failure = failures.compactMap({ $0 }).first { throw failure }
-        if let cacheFile = options.cacheFile {
+        // With old == nil every reuse came from the cache; when it answered everything and holds nothing else, it stands.
+        let cacheCurrent = old == nil && cache?.entries.count == hrefs.count && !reusedFlags.contains(false)
+        if let cacheFile = options.cacheFile, !cacheCurrent {
             var fresh = RepodataCache(signature: signature)
             for (index, href) in hrefs.enumerated() {
                 let chunk = chunks[index]!

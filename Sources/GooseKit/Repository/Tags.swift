@@ -52,8 +52,14 @@ public struct TagStore: Sendable {
     /// Adds builds to a tag; every NVR must exist under builds/. Returns the NVRs that were new.
     @discardableResult
     public func add(_ nvrs: [String], to tag: String, inventory: BuildInventory) throws -> [String] {
-        for nvr in nvrs where try inventory.record(nvr: nvr) == nil {
-            throw GooseError.workspace("no build \(nvr) in \(inventory.root) (import or build it first)")
+        for nvr in nvrs {
+            guard let record = try inventory.record(nvr: nvr) else {
+                throw GooseError.workspace("no build \(nvr) in \(inventory.root) (import or build it first)")
+            }
+            // mock-build records failed builds (logs only) until a rebuild replaces them.
+            guard record.state == .complete else {
+                throw GooseError.workspace("build \(nvr) failed (see its logs in \(inventory.directory(of: record))/logs); only complete builds can be tagged")
+            }
         }
         return try modify(tag) { current in
             let added = Set(nvrs).subtracting(current)

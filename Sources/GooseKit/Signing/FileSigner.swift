@@ -30,9 +30,9 @@ public enum FileSigner {
     }
 
     /// Writes the armored public key as `<directory>/RPM-GPG-KEY-<name>`; returns the path.
-    public static func exportKey(_ key: SigningKey, context: GPGContext, name: String?, directory: String) throws -> String {
-        let fileName = "RPM-GPG-KEY-" + (name ?? keyFileName(key.name))
-        let path = directory + "/" + fileName
+    public static func exportKey(fingerprint: String, context: GPGContext, name: String?, directory: String) throws -> String {
+        let key = try context.publicKey(fingerprint: fingerprint)
+        let path = directory + "/RPM-GPG-KEY-" + (name ?? keyFileName(key.name))
         try AtomicFileWriter.write(try context.exportPublicKey(fingerprint: key.fingerprint), to: path)
         return path
     }

@@ -169,6 +169,18 @@ public final class GPGContext {
             algorithm: algorithm ?? "unknown")
     }
 
+    /// The public key's fingerprint and first user ID name (no secret part needed), for export-key.
+    public func publicKey(fingerprint: String) throws -> (fingerprint: String, name: String) {
+        let wanted = fingerprint.replacingOccurrences(of: " ", with: "").uppercased()
+        var key: gpgme_key_t?
+        guard wanted.count >= 16, wanted.allSatisfy(\.isHexDigit), gpgme_get_key(pointer, wanted, &key, 0) == 0, let key else {
+            throw GooseError.signing("key \(wanted) not found in \(homeDescription)")
+        }
+        defer { gpgme_key_unref(key) }
+        let primary = key.pointee.fpr.map { String(cString: $0) } ?? wanted
+        return (primary, key.pointee.uids?.pointee.name.map { String(cString: $0) } ?? primary)
+    }
+
     private var homeDescription: String { homeDirectory ?? ProcessInfo.processInfo.environment["GNUPGHOME"] ?? "~/.gnupg" }
 
     /// Signs `data` with the key: a detached ASCII-armored signature, or the clear-signed text.
