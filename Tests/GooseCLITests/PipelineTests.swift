@@ -176,6 +176,7 @@ final class PipelineTests: XCTestCase {
 
         // Every published RPM verifies with the key alone, in a private rpmdb (never the host's).
         let published = workspace + "/pub/rebuild"
+        let publishedTree = try FileManager.default.destinationOfSymbolicLink(atPath: published)
         let keyFile = try shell("ls \(published)/RPM-GPG-KEY-*").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         try shell("mkdir -p rpmdb && rpmkeys --dbpath \(scratch)/rpmdb --import \(keyFile)")
         let rpms = try shell("find -L \(published)/ -name '*.rpm' | sort").stdout.split(separator: "\n").map(String.init)
@@ -267,6 +268,8 @@ final class PipelineTests: XCTestCase {
         let second = try rebuild(workspace, srpms, composeAvailable ? [] : ["--no-compose"])
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertTrue(second.stdout.contains("genc-1.0-1 already built"), second.stdout)
+        XCTAssertTrue(second.stdout.contains("unchanged since"), "mash not skipped:\n\(second.stdout)")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: published), publishedTree, "republished")
         XCTAssertFalse(second.stderr.contains("failed"), second.stderr)
 
         // A broken package stops the run at its wave, and says so.
