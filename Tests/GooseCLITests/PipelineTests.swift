@@ -56,7 +56,9 @@ final class PipelineTests: XCTestCase {
 
     /// A noarch source RPM made with rpmbuild -bs: `name` with a `name-devel` subpackage, build-requiring
     /// `buildRequires` and failing in %build when `broken`.
-    func makeSRPM(_ name: String, buildRequires: [String] = [], broken: Bool = false, into directory: String) throws {
+    /// `payloadBytes` of random data make the package (and an ISO holding it) large enough for isomd5sum,
+    /// whose check fails on images under about a megabyte.
+    func makeSRPM(_ name: String, buildRequires: [String] = [], broken: Bool = false, payloadBytes: Int = 0, into directory: String) throws {
         let top = scratch + "/rpmbuild"
         let requirements = buildRequires.map { "BuildRequires: \($0)\nRequires: \($0.replacingOccurrences(of: "-devel", with: ""))\n" }.joined()
         let spec = """
@@ -84,6 +86,7 @@ final class PipelineTests: XCTestCase {
             mkdir -p %{buildroot}/usr/share/\(name) %{buildroot}/usr/include
             echo '\(name)' > %{buildroot}/usr/share/\(name)/\(name).txt
             echo '/* \(name) */' > %{buildroot}/usr/include/\(name).h
+            \(payloadBytes > 0 ? "head -c \(payloadBytes) /dev/urandom > %{buildroot}/usr/share/\(name)/random.bin" : "")
 
             %files
             /usr/share/\(name)
@@ -152,7 +155,7 @@ final class PipelineTests: XCTestCase {
         try shell("cp \(mockFixtures)/test-A-1.1-0.src.rpm \(mockFixtures)/test-B-1.1-0.src.rpm \(mockFixtures)/test-C-1.1-0.src.rpm "
             + "\(GooseBinary.fixtures)/srpms/rpm-tests/foo-1.0-1.src.rpm \(srpms)/")
         // genc needs gena-devel, which needs genb-devel: three waves.
-        try makeSRPM("genb", into: srpms)
+        try makeSRPM("genb", payloadBytes: 3 << 20, into: srpms)
         try makeSRPM("gena", buildRequires: ["genb-devel"], into: srpms)
         try makeSRPM("genc", buildRequires: ["gena-devel"], into: srpms)
         // compose-iso is merged separately; until it is there the pipeline stops after mash (--no-compose).
