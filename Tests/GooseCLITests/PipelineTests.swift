@@ -293,6 +293,18 @@ final class PipelineTests: XCTestCase {
         try makeSRPM("gend", into: srpms)
         try ":\n".write(toFile: scratch + "/builders", atomically: true, encoding: .utf8)
         let workspace = scratch + "/ws"
+        // A second rebuild of the same workspace while one runs is refused (exit 7), not interleaved.
+        try FileManager.default.createDirectory(atPath: workspace + "/.goose/rebuild", withIntermediateDirectories: true)
+        let running = try RunningProcess("/bin/sh", ["-c", "exec 9>>'\(workspace)/.goose/rebuild/lock'; flock 9; exec sleep 30"],
+                                         in: nil, environment: [:], standardInput: nil)
+        servers.append(running)
+        for _ in 0..<50 where try shell("flock -n '\(workspace)/.goose/rebuild/lock' true || echo held").stdout.isEmpty { usleep(100_000) }
+        let refused = try rebuild(workspace, srpms, ["--no-compose"])
+        XCTAssertEqual(refused.status, 7, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("another rebuild"), refused.stderr)
+        running.kill()
+        _ = running.wait(timeout: 10)
+
         let result = try rebuild(workspace, srpms, ["--sshloginfile", scratch + "/builders", "--no-compose"])
         XCTAssertEqual(result.status, 0, "\(result.stdout)\n\(result.stderr)")
         for nvr in ["genb/1.0/1", "gena/1.0/1", "gend/1.0/1"] {
