@@ -23,6 +23,7 @@ struct Goose: AsyncParsableCommand {
             BuildsCommand.self,
             TagCommand.self,
             MashCommand.self,
+            ComposeISOCommand.self,
             GenerateManualCommand.self,
         ]
     )
