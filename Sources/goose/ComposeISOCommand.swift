@@ -151,6 +151,9 @@ struct ComposeISOCommand: ParsableCommand {
             guard let value = Int(epoch), value >= 0 else { throw ValidationError("SOURCE_DATE_EPOCH must be a non-negative integer") }
             options.sourceDateEpoch = value
         }
+        // libarchive encodes ISO 9660 dates in local time: one zone for every host keeps the image byte-identical.
+        setenv("TZ", "UTC", 1)
+        tzset()
         let verbose = !output.quiet && !output.json && isatty(STDERR_FILENO) != 0
         let report = try Compose(workspace: workspace).run(options) { step in
             if verbose { FileHandle.standardError.write(Data("goose: \(step)\n".utf8)) }

@@ -46,9 +46,12 @@ public struct CompsDocument: Equatable, Sendable {
         let delegate = CompsParserDelegate()
         let parser = XMLParser(data: data)
         parser.delegate = delegate
-        guard parser.parse() else {
+        guard parser.parse(), parser.parserError == nil else {
             let reason = parser.parserError.map { "\($0.localizedDescription)" } ?? "malformed XML"
             throw GooseError.configuration(file: file, reason: "not a comps document: \(reason) (line \(parser.lineNumber))")
+        }
+        guard delegate.root == "comps" else {
+            throw GooseError.configuration(file: file, reason: "not a comps document: root element is <\(delegate.root ?? "")>, not <comps>")
         }
         return CompsDocument(groups: delegate.groups)
     }
@@ -67,6 +70,7 @@ public struct CompsDocument: Equatable, Sendable {
 /// Collects `<group>` elements; XMLParser is event-driven, so the state lives here.
 private final class CompsParserDelegate: NSObject, XMLParserDelegate {
     var groups: [CompsGroup] = []
+    var root: String?
     private var current: CompsGroup?
     private var request: CompsGroup.Request?
     private var text = ""
@@ -74,6 +78,7 @@ private final class CompsParserDelegate: NSObject, XMLParserDelegate {
 
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String]) {
         text = ""
+        if root == nil { root = name }
         switch name {
         case "group":
             current = CompsGroup(id: "", requests: [])

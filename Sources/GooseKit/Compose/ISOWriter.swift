@@ -94,66 +94,120 @@ public final class ISOWriter {
 
     /// Writes the volume descriptors and directory records, closes the file, then sets the volume ids and dates.
     public func finish(volumeId: String, timestamp: Int) throws {
+        let before = Int(time(nil))
         guard archive_write_close(archive) == ARCHIVE_OK else { throw failure("cannot finish") }
-        try Self.stampVolumeDescriptors(output, volumeId: volumeId, timestamp: timestamp)
+        let after = Int(time(nil))
+        try Self.restamp(output, volumeId: volumeId, clock: before...after, timestamp: timestamp)
     }
 
-    /// libarchive dates the volume descriptors and the root directory record with the wall clock (its option to
-    /// change that exists only in debug builds), and maps the volume id to upper-case d-characters (`GL_9_4`), unlike
-    /// mkisofs and anaconda's labels. Each primary and Joliet descriptor gets `timestamp` for its four dates
-    /// (ECMA-119 8.4.26–29) and the root records' dates (9.1.5), and the volume id as given (8.4.6; UCS-2 for Joliet).
-    static func stampVolumeDescriptors(_ path: String, volumeId: String, timestamp: Int) throws {
+    /// libarchive stamps the image with the wall clock at close (its option to change that exists only in debug
+    /// builds): the volume descriptors' dates, the root and every `..` record, Rock Ridge TF entries of those, and
+    /// the text of its information block. It also maps the volume id to upper-case d-characters (`GL_9_4`), unlike
+    /// mkisofs and the labels anaconda looks for. This rewrites, in the metadata area only (before the first file's
+    /// data), every encoding of the close-time second with `timestamp`, and writes the volume id as given
+    /// (ECMA-119 8.4.6; UCS-2 in the Joliet descriptor).
+    static func restamp(_ path: String, volumeId: String, clock: ClosedRange<Int>, timestamp: Int) throws {
         let descriptor = open(path, O_RDWR | O_CLOEXEC)
         guard descriptor >= 0 else { throw GooseError.errno(path, "cannot open") }
         defer { close(descriptor) }
-        let date = Array(volumeDate(timestamp).utf8) + [0]
-        let recordingDate = directoryRecordDate(timestamp)
-        var sector = [UInt8](repeating: 0, count: 2048)
-        func read(_ index: Int) throws -> Bool { pread(descriptor, &sector, 2048, off_t(index * 2048)) == 2048 }
-        func write(_ index: Int) throws {
-            guard pwrite(descriptor, sector, 2048, off_t(index * 2048)) == 2048 else { throw GooseError.errno(path, "cannot write") }
+        func readSectors(_ first: Int, _ count: Int) -> [UInt8] {
+            var bytes = [UInt8](repeating: 0, count: count * 2048)
+            let got = pread(descriptor, &bytes, bytes.count, off_t(first * 2048))
+            return Array(bytes.prefix(max(0, got)))
         }
-        for index in 16..<64 {
-            guard try read(index), sector[1...5].elementsEqual("CD001".utf8), sector[0] != 255 else { break }
-            guard sector[0] == 1 || sector[0] == 2 else { continue }
-            let joliet = sector[0] == 2
-            for field in [813, 830, 864] { sector.replaceSubrange(field..<(field + 17), with: date) }
-            sector.replaceSubrange((156 + 18)..<(156 + 25), with: recordingDate)
-            let label: [UInt8] = joliet
-                ? Array(volumeId.prefix(16).utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xff)] })
-                : Array(volumeId.prefix(32).utf8)
-            let padding: [UInt8] = joliet ? [0, 0x20] : [0x20]
-            var field = label
-            while field.count < 32 { field += padding }
-            sector.replaceSubrange(40..<72, with: field.prefix(32))
-            let rootExtent = Int(sector[158]) | Int(sector[159]) << 8 | Int(sector[160]) << 16 | Int(sector[161]) << 24
-            try write(index)
-            // The root directory's own "." and ".." records carry the same date.
-            guard try read(rootExtent) else { continue }
+        let metadataEnd = try firstFileSector(read: readSectors, path: path)
+        var area = readSectors(16, metadataEnd - 16)
+        let original = area
+        for second in clock {
+            area.replaceAll(directoryRecordDate(second, zone: .current), with: directoryRecordDate(timestamp, zone: .current))
+            area.replaceAll(Array(volumeDate(second, zone: .current).utf8) + [UInt8(bitPattern: Int8(TimeZone.current.secondsFromGMT() / 900))],
+                            with: Array(volumeDate(timestamp, zone: .current).utf8) + [UInt8(bitPattern: Int8(TimeZone.current.secondsFromGMT() / 900))])
+            var moment = time_t(second), stamp = time_t(timestamp)
+            var text = [CChar](repeating: 0, count: 32), fixed = [CChar](repeating: 0, count: 32)
+            ctime_r(&moment, &text)
+            ctime_r(&stamp, &fixed)
+            let (old, new) = (Array(String(cString: text).utf8.prefix(24)), Array(String(cString: fixed).utf8.prefix(24)))
+            if old.count == new.count { area.replaceAll(old, with: new) }
+        }
+        // Volume ids: the primary descriptor (a-characters as given) and the Joliet one (UCS-2, 16 characters).
+        for index in 0..<min(48, area.count / 2048) {
+            let base = index * 2048
+            guard area[(base + 1)...(base + 5)].elementsEqual("CD001".utf8), area[base] != 255 else { break }
+            guard area[base] == 1 || area[base] == 2 else { continue }
+            let joliet = area[base] == 2
+            var field: [UInt8] = joliet ? volumeId.prefix(16).utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xff)] } : Array(volumeId.prefix(32).utf8)
+            while field.count < 32 { field += joliet ? [0, 0x20] : [0x20] }
+            area.replaceSubrange((base + 40)..<(base + 72), with: field.prefix(32))
+        }
+        if area != original {
+            guard pwrite(descriptor, area, area.count, off_t(16 * 2048)) == area.count else { throw GooseError.errno(path, "cannot write") }
+        }
+    }
+
+    /// The first sector holding file data: libarchive writes all descriptors, path tables and directories before it.
+    static func firstFileSector(read: (Int, Int) -> [UInt8], path: String) throws -> Int {
+        let primary = read(16, 1)
+        guard primary.count == 2048, primary[0] == 1, primary[1...5].elementsEqual("CD001".utf8) else {
+            throw GooseError.io(path: path, reason: "libarchive wrote no primary volume descriptor")
+        }
+        func le32(_ bytes: [UInt8], _ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24 }
+        let volumeSectors = le32(primary, 80)
+        var firstFile = volumeSectors
+        var pending = [(le32(primary, 156 + 2), le32(primary, 156 + 10))]
+        var seen: Set<Int> = []
+        while let (extent, size) = pending.popLast() {
+            guard seen.insert(extent).inserted else { continue }
+            let bytes = read(extent, (size + 2047) / 2048)
             var offset = 0
-            for _ in 0..<2 where sector[offset] > 0 {
-                sector.replaceSubrange((offset + 18)..<(offset + 25), with: recordingDate)
-                offset += Int(sector[offset])
+            while offset < bytes.count {
+                let length = Int(bytes[offset])
+                if length == 0 { offset = (offset / 2048 + 1) * 2048; continue }
+                guard offset + 33 <= bytes.count else { break }
+                let nameLength = Int(bytes[offset + 32])
+                let isSelfOrParent = nameLength == 1 && (bytes[offset + 33] == 0 || bytes[offset + 33] == 1)
+                let childExtent = le32(bytes, offset + 2), childSize = le32(bytes, offset + 10)
+                if !isSelfOrParent {
+                    if bytes[offset + 25] & 2 != 0 { pending.append((childExtent, childSize)) }
+                    else if childSize > 0 { firstFile = min(firstFile, childExtent) }
+                }
+                offset += length
             }
-            try write(rootExtent)
-            guard try read(index) else { break }
         }
+        return firstFile
     }
 
-    /// ECMA-119 9.1.5 recording date: years since 1900, month, day, hour, minute, second, GMT offset.
-    static func directoryRecordDate(_ timestamp: Int) -> [UInt8] {
+    /// ECMA-119 9.1.5 recording date: years since 1900, month, day, hour, minute, second, offset in 15 minutes.
+    static func directoryRecordDate(_ timestamp: Int, zone: TimeZone = TimeZone(identifier: "UTC")!) -> [UInt8] {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(timestamp)))
-        return [UInt8(parts.year! - 1900), UInt8(parts.month!), UInt8(parts.day!), UInt8(parts.hour!), UInt8(parts.minute!), UInt8(parts.second!), 0]
+        calendar.timeZone = zone
+        let date = Date(timeIntervalSince1970: TimeInterval(timestamp))
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return [UInt8(parts.year! - 1900), UInt8(parts.month!), UInt8(parts.day!), UInt8(parts.hour!), UInt8(parts.minute!), UInt8(parts.second!),
+                UInt8(bitPattern: Int8(zone.secondsFromGMT(for: date) / 900))]
     }
 
-    /// ECMA-119 8.4.26.1 date: 16 digits and a zero GMT offset.
-    static func volumeDate(_ timestamp: Int) -> String {
+    /// ECMA-119 8.4.26.1 date: 16 digits (the GMT offset byte follows).
+    static func volumeDate(_ timestamp: Int, zone: TimeZone = TimeZone(identifier: "UTC")!) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.timeZone = zone
         formatter.dateFormat = "yyyyMMddHHmmss"
         return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(timestamp))) + "00"
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Replaces every occurrence of `pattern` with `replacement` of the same length.
+    mutating func replaceAll(_ pattern: [UInt8], with replacement: [UInt8]) {
+        guard !pattern.isEmpty, pattern.count == replacement.count, pattern != replacement, count >= pattern.count else { return }
+        var index = 0
+        while index <= count - pattern.count {
+            if self[index] == pattern[0] && self[index..<(index + pattern.count)].elementsEqual(pattern) {
+                replaceSubrange(index..<(index + pattern.count), with: replacement)
+                index += pattern.count
+            } else {
+                index += 1
+            }
+        }
     }
 }
