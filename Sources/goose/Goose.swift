@@ -24,6 +24,7 @@ struct Goose: AsyncParsableCommand {
             TagCommand.self,
             MashCommand.self,
             ComposeISOCommand.self,
+            WriteISOCommand.self,
             GenerateManualCommand.self,
         ]
     )
