@@ -222,4 +222,49 @@ final class ComposeISOCLITests: XCTestCase {
         XCTAssertTrue(boot.contains("/isolinux/isolinux.bin"), boot)
         XCTAssertTrue(try shell("checkisomd5 \(iso) 2>&1").contains("PASS"))
     }
+
+    func testEFIImageSwitchesToXorrisoWithLoraxFlagsReproducibly() throws {
+        try requireTools(["rpmbuild", "createrepo_c", "xorriso", "checkisomd5", "isoinfo"])
+        let directory = try temporaryDirectory()
+        try buildRPM(directory, name: "kernel-ish", padding: 1_000_000)
+        try shell("createrepo_c -q \(directory)/src")
+        // Stand-ins: xorriso only records the images; nothing boots them here.
+        try shell("mkdir -p \(directory)/boot/isolinux \(directory)/boot/images/pxeboot && head -c 24576 /dev/zero > \(directory)/boot/isolinux/isolinux.bin"
+            + " && head -c 1474560 /dev/zero > \(directory)/boot/images/efiboot.img && echo k > \(directory)/boot/images/pxeboot/vmlinuz")
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        let arguments = ["compose-iso", "--repo", directory + "/src", "--variant", "BaseOS", "--arch", "x86_64", "--release-name", "G",
+                         "--release-short", "G", "--release-version", "1", "--boot", directory + "/boot", "--json"]
+        let report = try json(goose(arguments, workspace: workspace).stdout)
+        let tree = try XCTUnwrap((report["trees"] as? [[String: Any]])?.first)
+        XCTAssertEqual(tree["writer"] as? String, "xorriso")
+        let iso = try XCTUnwrap(tree["iso"] as? String)
+        let boot = try shell("xorriso -indev \(iso) -report_el_torito plain 2>&1")
+        XCTAssertTrue(boot.contains("El Torito boot img :   1  BIOS  y   none"), boot)
+        XCTAssertTrue(boot.contains("El Torito boot img :   2  UEFI  y   none"), boot)
+        XCTAssertTrue(try shell("isoinfo -d -i \(iso)").contains("Volume id: G-1-x86_64-dvd"))
+        XCTAssertTrue(try shell("checkisomd5 \(iso) 2>&1").contains("PASS"))
+        let id = try XCTUnwrap(report["id"] as? String)
+        let treeinfo = try String(contentsOfFile: "\(workspace)/composes/\(id)/compose/BaseOS/x86_64/os/.treeinfo", encoding: .utf8)
+        XCTAssertTrue(treeinfo.contains("[images-x86_64]\nefiboot.img = images/efiboot.img\nkernel = images/pxeboot/vmlinuz\n"), treeinfo)
+        XCTAssertTrue(treeinfo.contains("images/efiboot.img = sha256:"), treeinfo)
+
+        Thread.sleep(forTimeInterval: 1.1)
+        let second = try json(goose(arguments, workspace: workspace).stdout)
+        let secondISO = try XCTUnwrap((second["trees"] as? [[String: Any]])?.first?["iso"] as? String)
+        try shell("cmp \(iso) \(secondISO)")
+    }
+
+    func testRequireKeyNamesTheUnsignedPackage() throws {
+        try requireTools(["createrepo_c"])
+        let directory = try temporaryDirectory()
+        try shell("mkdir -p \(directory)/src && cp \(GooseBinary.fixtures)/rpms/rpm-tests/foo-1.0-1.noarch.rpm \(directory)/src/ && createrepo_c -q \(directory)/src")
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        let key = GooseBinary.fixtures + "/keys/rpm-tests/rpm.org-rsa-2048-test.pub"
+        let refused = try goose(["compose-iso", "--repo", directory + "/src", "--variant", "BaseOS", "--arch", "x86_64", "--release-name", "G",
+                                 "--release-short", "G", "--release-version", "1", "--require-key", key], workspace: workspace, expect: 4)
+        XCTAssertTrue(refused.stderr.contains("foo-1.0-1.noarch.rpm: not signed by the required key"), refused.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: workspace + "/composes"), [])
+    }
 }

@@ -7,8 +7,11 @@ public enum ISOBuilder {
         let bios = FileSystem.isRegularFile(tree + "/isolinux/isolinux.bin") ? "isolinux/isolinux.bin" : nil
         let efi = FileSystem.isRegularFile(tree + "/images/efiboot.img") ? "images/efiboot.img" : nil
         if efi != nil {
-            try run("xorriso", xorrisoArguments(tree: tree, output: output, volumeId: volumeId, bios: bios, efi: efi!),
-                    environment: ["SOURCE_DATE_EPOCH": String(timestamp)], context: output)
+            // SOURCE_DATE_EPOCH fixes xorriso's volume dates and GPT GUIDs; file dates would still be the tree's mtimes
+            // (new files each compose), so every file gets the epoch too, read in UTC.
+            try run("xorriso", xorrisoArguments(tree: tree, output: output, volumeId: volumeId, bios: bios, efi: efi!,
+                                                fileDates: ISOWriter.volumeDate(timestamp)),
+                    environment: ["SOURCE_DATE_EPOCH": String(timestamp), "TZ": "UTC"], context: output)
             return "xorriso"
         }
         let writer = try ISOWriter(output: output, options: ISOOptions(volumeId: volumeId, timestamp: timestamp, biosBootImage: bios))
@@ -18,8 +21,8 @@ public enum ISOBuilder {
     }
 
     /// lorax's mkisofs flags for a hybrid image: BIOS isolinux entry (when present), then the EFI image, GPT for USB.
-    public static func xorrisoArguments(tree: String, output: String, volumeId: String, bios: String?, efi: String) -> [String] {
-        var arguments = ["-as", "mkisofs", "-o", output, "-R", "-J", "-V", volumeId]
+    public static func xorrisoArguments(tree: String, output: String, volumeId: String, bios: String?, efi: String, fileDates: String) -> [String] {
+        var arguments = ["-as", "mkisofs", "-o", output, "-R", "-J", "-V", volumeId, "--set_all_file_dates", fileDates]
         if let bios {
             arguments += ["-b", bios, "-c", (bios as NSString).deletingLastPathComponent + "/boot.cat", "-no-emul-boot",
                           "-boot-load-size", "4", "-boot-info-table", "-eltorito-alt-boot"]
