@@ -267,4 +267,30 @@ final class ComposeISOCLITests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("foo-1.0-1.noarch.rpm: not signed by the required key"), refused.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: workspace + "/composes"), [])
     }
+
+    func testComposeFromAMashedTagWithExplicitId() throws {
+        try requireTools(["rpmbuild", "createrepo_c", "xorriso"])
+        let directory = try temporaryDirectory()
+        try sourceRepository(directory)
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        let rpms = try FileManager.default.contentsOfDirectory(atPath: directory + "/src").filter { $0.hasSuffix(".rpm") }.map { directory + "/src/" + $0 }
+        try goose(["builds", "import"] + rpms, workspace: workspace)
+        try goose(["tag", "create", "el9"], workspace: workspace)
+        try goose(["tag", "add", "el9", "--from-builds"], workspace: workspace)
+        try goose(["mash", "el9", "--arches", "x86_64"], workspace: workspace)
+        try "tools\n".write(toFile: directory + "/list", atomically: true, encoding: .utf8)
+        let report = try json(goose(["compose-iso", "--tag", "el9", "--variant", "BaseOS", "--arch", "x86_64", "--release-name", "Goose Linux",
+                                     "--release-short", "GL", "--release-version", "9.4", "--packages", directory + "/list", "--id", "GL-9.4-test",
+                                     "--json"], workspace: workspace, environment: ["SOURCE_DATE_EPOCH": "1700000000"]).stdout)
+        XCTAssertEqual(report["id"] as? String, "GL-9.4-test")
+        XCTAssertEqual(report["sourceDateEpoch"] as? Int, 1_700_000_000)
+        let iso = try XCTUnwrap((report["trees"] as? [[String: Any]])?.first?["iso"] as? String)
+        let listed = try shell("xorriso -indev \(iso) -find /Packages -type f 2>/dev/null").split(separator: "\n").map(String.init).sorted()
+        // tools needs an mta: exim (shorter name) over postfix.
+        XCTAssertEqual(listed, ["'/Packages/e/exim-1.0-1.noarch.rpm'", "'/Packages/t/tools-1.0-1.noarch.rpm'"])
+        XCTAssertEqual(try String(contentsOfFile: "\(workspace)/composes/GL-9.4-test/COMPOSE_ID", encoding: .utf8), "GL-9.4-test\n")
+        XCTAssertTrue(try String(contentsOfFile: "\(workspace)/composes/GL-9.4-test/compose/BaseOS/x86_64/os/.treeinfo", encoding: .utf8)
+            .contains("build_timestamp = 1700000000"))
+    }
 }
