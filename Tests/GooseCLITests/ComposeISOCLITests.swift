@@ -293,4 +293,30 @@ final class ComposeISOCLITests: XCTestCase {
         XCTAssertTrue(try String(contentsOfFile: "\(workspace)/composes/GL-9.4-test/compose/BaseOS/x86_64/os/.treeinfo", encoding: .utf8)
             .contains("build_timestamp = 1700000000"))
     }
+
+    func testKillDuringComposeLeavesTheLatestComposeComplete() throws {
+        try requireTools(["rpmbuild", "createrepo_c", "checkisomd5"])
+        let directory = try temporaryDirectory()
+        try sourceRepository(directory)
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        let arguments = composeArguments(directory) + ["--workspace", workspace]
+        let first = try json(goose(composeArguments(directory), workspace: workspace).stdout)
+        let firstId = try XCTUnwrap(first["id"] as? String)
+        for delay in [0.05, 0.2, 0.4] {
+            let running = try GooseBinary.start(arguments)
+            Thread.sleep(forTimeInterval: delay)
+            running.kill()
+            _ = running.wait()
+            // latest names a complete compose: its ISO passes checkisomd5 and STATUS says FINISHED.
+            let latest = try FileManager.default.destinationOfSymbolicLink(atPath: workspace + "/composes/latest-GL-9.4")
+            XCTAssertEqual(try String(contentsOfFile: "\(workspace)/composes/\(latest)/STATUS", encoding: .utf8), "FINISHED\n")
+            try shell("checkisomd5 \(workspace)/composes/\(latest)/compose/BaseOS/x86_64/iso/*.iso >/dev/null 2>&1")
+        }
+        // The next compose removes any leftover staging tree and publishes.
+        let next = try json(goose(composeArguments(directory), workspace: workspace).stdout)
+        XCTAssertNotEqual(next["id"] as? String, firstId)
+        let names = try FileManager.default.contentsOfDirectory(atPath: workspace + "/composes")
+        XCTAssertFalse(names.contains { $0.hasSuffix(".tmp") }, "\(names)")
+    }
 }

@@ -86,6 +86,10 @@ public struct Compose {
         try FileSystem.createDirectory(root)
         let lock = try FileLock(path: workspace.lockPath("compose"), wait: false)
         defer { lock.unlock() }
+        // With the lock held no other compose runs: every staging tree or symlink here is a killed compose's leftover.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where name.hasSuffix(".tmp") {
+            FileSystem.remove(root + "/" + name)
+        }
 
         let comps = try options.comps.map { file in (file, try CompsDocument.parse(try FileSystem.contents(of: file), file: file)) }
         var gathered: [String: [String: [GatheredPackage]]] = [:]
@@ -135,9 +139,7 @@ public struct Compose {
             identity = ComposeIdentity.next(release: options.release, timestamp: timestamp, existing: existing)
         }
 
-        // The lock is held, so a staging tree of this id is a leftover of a killed compose.
         let staging = "\(root)/\(identity.id).tmp"
-        FileSystem.remove(staging)
         try FileSystem.createDirectory(staging)
         var published = false
         defer { if !published { FileSystem.remove(staging) } }
