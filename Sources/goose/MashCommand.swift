@@ -11,17 +11,16 @@ struct MashCommand: ParsableCommand {
         abstract: "Turn a tag into closure-checked yum repositories under repos/<tag>/.",
         discussion: """
         Selects the latest build of each package in TAG (inheritance included, see goose-tag(1)) and lays \
-        out one tree per run:
-
-          repos/<tag>/<timestamp>/<arch>/Packages, repodata     binary packages, noarch in every arch
-          repos/<tag>/<timestamp>/<arch>/debug/                 -debuginfo and -debugsource packages
-          repos/<tag>/<timestamp>/source/tree/                  source RPMs
-          repos/<tag>/latest -> <timestamp>
+        out one tree per run, repos/<tag>/<timestamp>/, with repos/<tag>/latest pointing at the newest:
+          <arch>/          binary packages, noarch ones in every arch
+          <arch>/debug/    -debuginfo and -debugsource packages
+          source/tree/     source RPMs
 
         Package files are hardlinked from builds/. Repodata (primary, filelists, other, plus comps as the \
         group record and updateinfo when given) is written through libcreaterepo_c with sha256 checksums and \
-        checksum-prefixed file names. A mash reuses the previous repository's metadata for files whose size \
-        and modification time are unchanged (as createrepo_c --update does).
+        checksum-prefixed file names. For files whose size and modification time are unchanged, a mash reuses \
+        the package metadata of the previous run (kept in .goose/cache/mash/, else read back from the previous \
+        tree's repodata, as createrepo_c --update does).
 
         Multilib (x86_64 takes i686/i586/i486/i386/athlon packages; other arches have none), after mash's \
         multilib.py:
@@ -31,7 +30,8 @@ struct MashCommand: ParsableCommand {
         Never httpd, php, tomcat-native; always valgrind, wine, perl-libs, redhat-lsb, libgnat.
           devel    not dmraid-devel, httpd-devel, kdeutils-devel, mkinitrd-devel, php-devel or java-*-devel; \
         then the runtime rule; then names ending in -devel or -static (except ghc-*).
-          all      every package of the multilib arches.   none  no multilib packages.
+          all      every package of the multilib arches.
+          none     no multilib packages.
         goose.toml's [multilib] whitelist always adds a name and blacklist always removes one. Every \
         multilib package the policy picks brings the multilib packages that provide what it requires, \
         transitively. Multilib -debuginfo packages are not added.
@@ -50,8 +50,8 @@ struct MashCommand: ParsableCommand {
         killed at any point leaves `latest` pointing at the previous complete tree; its leftovers are removed \
         by the next mash. Signing repomd.xml is not done yet (it comes with goose sign).
 
-        Exit codes: 0 published; 3 broken dependencies with --strict, unknown tag, tag locked by another \
-        mash (7); 4 a package is unreadable or not signed by the required key.
+        Exit codes: 0 published; 3 unknown tag, or broken dependencies with --strict; 4 a package is \
+        unreadable or not signed by the required key; 7 another mash of the tag is running.
 
         Examples:
           goose mash el9

@@ -101,6 +101,10 @@ final class MashCLITests: XCTestCase {
         let x86 = try XCTUnwrap((report["repositories"] as? [[String: Any]])?.first { $0["path"] as? String == "x86_64" })
         XCTAssertEqual(x86["packages"] as? Int, 6)
         XCTAssertEqual(x86["reused"] as? Int, 6)
+        // Without goose's chunk cache, the previous tree's repodata (parsed by libcreaterepo_c) is reused instead.
+        try FileManager.default.removeItem(atPath: workspace + "/.goose/cache")
+        let third = try json(try goose(["mash", "el9", "--arches", "x86_64", "--multilib", "runtime", "--json"], workspace: workspace).stdout)
+        XCTAssertEqual((third["repositories"] as? [[String: Any]])?.first { $0["path"] as? String == "x86_64" }?["reused"] as? Int, 6)
         let latest = try shell("readlink -f \(workspace)/repos/el9/latest/x86_64").trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertFalse(try dnfNEVRAs(latest, directory).contains("bash-0:4.4.12-2.i686"))
         XCTAssertTrue(try dnfNEVRAs(latest, directory).contains("glibc-0:2.25-4.i686"))
@@ -110,7 +114,12 @@ final class MashCLITests: XCTestCase {
         try requireTools(["dnf"])
         let directory = try temporaryDirectory()
         let workspace = try libdnfWorkspace(directory)
-        try goose(["mash", "el9", "--arches", "x86_64", "--multilib", "none"], workspace: workspace)
+        let comps = GooseBinary.fixtures + "/repodata/comps/createrepo_c-comps-f19.xml"
+        let first = try goose(["mash", "el9", "--arches", "x86_64", "--multilib", "none", "--comps", comps], workspace: workspace)
+        XCTAssertFalse(first.stderr.contains("CREATEREPOLIB"), first.stderr)
+        let groups = try shell("dnf -q --releasever 9 --forcearch x86_64 --setopt=reposdir=/dev/null --setopt=cachedir=\(directory)/dnf-cache "
+            + "--installroot \(directory)/dnf-root --repofrompath=t,file://\(workspace)/repos/el9/latest/x86_64 --repo=t group list")
+        XCTAssertTrue(groups.contains("3D Printing"), groups)
         let before = try FileManager.default.destinationOfSymbolicLink(atPath: workspace + "/repos/el9/latest")
 
         // The fixture glibc requires basesystem and glibc-common, which nothing in the tag provides.
@@ -226,5 +235,20 @@ final class MashCLITests: XCTestCase {
         XCTAssertEqual((record["artifacts"] as? [[String: Any]])?.compactMap { $0["path"] as? String },
                        ["i686/bash-4.4.12-2.i686.rpm", "noarch/bash-doc-4.4.12-2.noarch.rpm", "x86_64/bash-4.4.12-2.x86_64.rpm"])
         try shell("rpm -K \(workspace)/builds/bash/4.4.12/2/*/*.rpm")
+    }
+
+    func testFileRequirementsResolveThroughFilelists() throws {
+        try requireTools(["rpmbuild"])
+        let directory = try temporaryDirectory()
+        let provider = try buildRPM(directory, name: "fileprov")
+        let user = try buildRPM(directory, name: "fileuser", requires: ["/usr/share/fileprov/file", "/usr/share/nowhere/file"])
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        try goose(["builds", "import", provider, user], workspace: workspace)
+        try goose(["tag", "create", "t"], workspace: workspace)
+        try goose(["tag", "add", "t", "--from-builds"], workspace: workspace)
+        let report = try json(try goose(["mash", "t", "--arches", "x86_64", "--json"], workspace: workspace).stdout)
+        let broken = try XCTUnwrap(report["broken"] as? [[String: String]])
+        XCTAssertEqual(broken, [["package": "fileuser-1.0-1.noarch", "requirement": "/usr/share/nowhere/file"]])
     }
 }

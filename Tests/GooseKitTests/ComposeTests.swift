@@ -176,7 +176,7 @@ final class ComposeTests: XCTestCase {
             try BuildImporter.linkOrCopy(source + "/" + name, to: directory + "/Packages/" + name)
             hrefs.append("Packages/" + name)
         }
-        _ = try RepodataGenerator.generate(repository: directory, packages: hrefs, previous: nil, options: RepodataOptions())
+        _ = try RepodataGenerator.generate(repository: directory, packages: hrefs.map { RepodataPackage(href: $0) }, previous: nil, options: RepodataOptions())
         return directory
     }
 

@@ -158,3 +158,20 @@ final class MashPlanTests: XCTestCase {
         XCTAssertThrowsError(try WorkspaceConfiguration.parse("[multilib]\npolicy = \"some\"\n", file: "goose.toml"))
     }
 }
+
+final class RepodataCacheTests: XCTestCase {
+    func testRoundTripAndDamage() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        var cache = RepodataCache(signature: "sig")
+        cache.entries["Packages/a.rpm"] = .init(size: 10, modificationTime: 20, primary: "<package>\n é,:</package>", filelists: "", other: "o")
+        cache.entries["Packages/b.rpm"] = .init(size: 1, modificationTime: 2, primary: "p", filelists: "f", other: "")
+        try cache.save(directory + "/c")
+        XCTAssertEqual(RepodataCache.load(directory + "/c", signature: "sig").entries, cache.entries)
+        XCTAssertEqual(RepodataCache.load(directory + "/c", signature: "other").entries, [:], "other settings: ignored")
+        var data = try FileSystem.contents(of: directory + "/c")
+        data.removeLast(3)
+        try AtomicFileWriter.write(data, to: directory + "/c")
+        XCTAssertEqual(RepodataCache.load(directory + "/c", signature: "sig").entries, [:], "truncated: ignored")
+        XCTAssertEqual(RepodataCache.load(directory + "/missing", signature: "sig").entries, [:])
+    }
+}

@@ -163,7 +163,7 @@ public struct Compose {
                 repodata.comps = options.comps
                 repodata.timestamp = timestamp
                 repodata.jobs = options.jobs
-                _ = try RepodataGenerator.generate(repository: tree, packages: hrefs, previous: nil, options: repodata)
+                _ = try RepodataGenerator.generate(repository: tree, packages: hrefs.map { RepodataPackage(href: $0) }, previous: nil, options: repodata)
 
                 var bootImages: [String: String] = [:]
                 var stage2: String?

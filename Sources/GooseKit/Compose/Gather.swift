@@ -71,7 +71,12 @@ public enum Gather {
         defer { pool_free(pool) }
         pool_setdisttype(pool, Int32(DISTTYPE_RPM))
         pool_setarch(pool, arch)
-        let repo = try ClosureCheck.load(repository, into: pool)
+        let (repo, filelists) = try ClosureCheck.load(repository, into: pool)
+        // Gathering follows file requirements too, so the filelists are always read.
+        if let filelists {
+            try ClosureCheck.add(filelists, to: repo, flags: Int32(REPO_EXTEND_SOLVABLES), pool: pool)
+            repo_internalize(repo)
+        }
         pool_addfileprovides(pool)
         pool_createwhatprovides(pool)
         let native = MashPlan.nativeArches(for: arch)

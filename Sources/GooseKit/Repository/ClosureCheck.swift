@@ -17,13 +17,28 @@ public enum ClosureCheck {
         defer { pool_free(pool) }
         pool_setdisttype(pool, Int32(DISTTYPE_RPM))
         pool_setarch(pool, arch)
-        var checked: [UnsafeMutablePointer<Repo>] = []
-        for (index, directory) in (repositories + baseRepositories).enumerated() {
-            let repo = try load(directory, into: pool)
-            if index < repositories.count { checked.append(repo) }
+        var loaded: [(repo: UnsafeMutablePointer<Repo>, filelists: String?)] = []
+        for directory in repositories + baseRepositories { loaded.append(try load(directory, into: pool)) }
+        let checked = Array(loaded.prefix(repositories.count).map(\.repo))
+        var broken = unresolved(in: checked, pool: pool)
+        // primary.xml carries the usual file provides (/etc, */bin/); filelists, the largest file, is read only
+        // when a file requirement is still open.
+        if broken.contains(where: { $0.requirement.hasPrefix("/") }) {
+            for (repo, filelists) in loaded {
+                guard let filelists else { continue }
+                try add(filelists, to: repo, flags: Int32(REPO_EXTEND_SOLVABLES), pool: pool)
+                repo_internalize(repo)
+            }
+            broken = unresolved(in: checked, pool: pool)
         }
+        return broken
+    }
+
+    /// Every Requires of the solvables of `repositories` that nothing in the pool provides.
+    static func unresolved(in repositories: [UnsafeMutablePointer<Repo>], pool: UnsafeMutablePointer<Pool>) -> [BrokenDependency] {
         pool_addfileprovides(pool)
         pool_createwhatprovides(pool)
+        let checked = repositories
         var broken: Set<BrokenDependency> = []
         for repo in checked {
             for id in repo.pointee.start..<repo.pointee.end {
@@ -45,24 +60,25 @@ public enum ClosureCheck {
         return broken.sorted { ($0.package, $0.requirement) < ($1.package, $1.requirement) }
     }
 
-    /// Loads a repository's primary and filelists (located through its repomd.xml) into the pool.
-    static func load(_ directory: String, into pool: UnsafeMutablePointer<Pool>) throws -> UnsafeMutablePointer<Repo> {
+    /// Loads a repository's primary (located through its repomd.xml) into the pool; returns where its filelists are.
+    static func load(_ directory: String, into pool: UnsafeMutablePointer<Pool>) throws -> (repo: UnsafeMutablePointer<Repo>, filelists: String?) {
+        _ = RepodataGenerator.libraryReady
         var error: UnsafeMutablePointer<GError>?
         guard let location = cr_locate_metadata(directory, 1, &error), let primary = location.pointee.pri_xml_href else {
             throw GooseError.io(path: directory, reason: "no repodata: " + RepodataGenerator.message(error, fallback: "repomd.xml not found"))
         }
         defer { cr_metadatalocation_free(location) }
         guard let repo = repo_create(pool, directory) else { throw GooseError.io(path: directory, reason: "libsolv: cannot create repo") }
-        for (href, flags) in [(primary, Int32(0)), (location.pointee.fil_xml_href, Int32(REPO_EXTEND_SOLVABLES))] {
-            guard let href else { continue }
-            let path = String(cString: href)
-            guard let file = solv_xfopen(path, "r") else { throw GooseError.errno(path, "cannot open") }
-            defer { fclose(file) }
-            if repo_add_rpmmd(repo, file, nil, flags) != 0 {
-                throw GooseError.io(path: path, reason: "libsolv: " + String(cString: pool_errstr(pool)))
-            }
-        }
+        try add(String(cString: primary), to: repo, flags: 0, pool: pool)
         repo_internalize(repo)
-        return repo
+        return (repo, location.pointee.fil_xml_href.map { String(cString: $0) })
+    }
+
+    static func add(_ path: String, to repo: UnsafeMutablePointer<Repo>, flags: Int32, pool: UnsafeMutablePointer<Pool>) throws {
+        guard let file = solv_xfopen(path, "r") else { throw GooseError.errno(path, "cannot open") }
+        defer { fclose(file) }
+        if repo_add_rpmmd(repo, file, nil, flags) != 0 {
+            throw GooseError.io(path: path, reason: "libsolv: " + String(cString: pool_errstr(pool)))
+        }
     }
 }

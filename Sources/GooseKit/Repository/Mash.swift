@@ -137,16 +137,13 @@ public struct Mash {
             let files = plan[repository]!
             if files.isEmpty && repository.hasSuffix("/debug") { continue }
             let directory = staging + "/" + repository
-            var hrefs: [String] = []
-            for file in files {
-                let href = "Packages/" + (file as NSString).lastPathComponent
-                try BuildImporter.linkOrCopy(file, to: directory + "/" + href)
-                hrefs.append(href)
-            }
-            progress("\(repository): repodata for \(hrefs.count) packages")
+            let packages = files.map { RepodataPackage(href: "Packages/" + ($0 as NSString).lastPathComponent, source: $0) }
+            try FileSystem.createDirectory(directory + "/Packages")
+            progress("\(repository): repodata for \(packages.count) packages")
             var repodataOptions = options.repodata
             if repository.hasSuffix("/debug") || repository == "source/tree" { repodataOptions.comps = nil }
-            let summary = try RepodataGenerator.generate(repository: directory, packages: hrefs,
+            repodataOptions.cacheFile = "\(workspace.root)/.goose/cache/mash/\(options.tag)/\(repository.replacingOccurrences(of: "/", with: "-")).chunks"
+            let summary = try RepodataGenerator.generate(repository: directory, packages: packages,
                                                          previous: previous.map { $0 + "/" + repository }, options: repodataOptions)
             repositories.append(.init(path: repository, packages: summary.packages, reused: summary.reused))
         }

@@ -27,6 +27,8 @@ public struct RepodataOptions: Sendable {
     public var changelogLimit: Int32 = 10
     /// Fixed repomd revision and record timestamps (a reproducible compose's SOURCE_DATE_EPOCH); nil: the clock and file mtimes.
     public var timestamp: Int?
+    /// File where the packages' XML chunks are kept for the next run (see `RepodataCache`).
+    public var cacheFile: String?
     public init() {}
 }
 
@@ -37,20 +39,39 @@ public struct RepodataSummary: Codable, Equatable, Sendable {
     public var reused: Int
 }
 
+/// A package of a repository: its location in the repository and, when it is still to be linked there, its file.
+public struct RepodataPackage: Sendable {
+    public var href: String
+    public var source: String?
+    public init(href: String, source: String? = nil) {
+        self.href = href
+        self.source = source
+    }
+}
+
 /// Writes `repodata/` for a directory of packages through libcreaterepo_c (never the createrepo_c CLI).
 public enum RepodataGenerator {
     /// libcreaterepo_c's parser and dumper setup is global and not thread-safe: done once, lazily.
-    private static let libraryReady: Void = {
+    static let libraryReady: Void = {
         cr_xml_dump_init()
         cr_package_parser_init()
+        // libcreaterepo_c logs chatter ("type group added to list ...") through glib; errors come back as GError.
+        let levels = GLogLevelFlags(rawValue: G_LOG_LEVEL_MESSAGE.rawValue | G_LOG_LEVEL_INFO.rawValue | G_LOG_LEVEL_DEBUG.rawValue)
+        _ = g_log_set_handler("C_CREATEREPOLIB", levels, { _, _, _, _ in }, nil)
     }()
 
-    /// Generates repodata for `packages` (paths relative to `repository`); `previous` is an older
-    /// repository of the same layout whose metadata is reused for unchanged files (createrepo_c --update).
-    public static func generate(repository: String, packages: [String], previous: String?, options: RepodataOptions) throws -> RepodataSummary {
+    /// Generates repodata for `packages` (locations relative to `repository`, linked there first when they have a
+    /// source); unchanged files reuse the chunk cache, else the metadata of `previous`, an older repository of the
+    /// same layout (createrepo_c --update).
+    public static func generate(repository: String, packages: [RepodataPackage], previous: String?, options: RepodataOptions) throws -> RepodataSummary {
         _ = libraryReady
-        let hrefs = packages.sorted()
-        let old = previous.flatMap { OldMetadata(repository: $0) }
+        let sorted = packages.sorted { $0.href < $1.href }
+        let hrefs = sorted.map(\.href), sources = sorted.map(\.source)
+        let signature = RepodataCache.signature(for: options)
+        let cache = options.cacheFile.map { RepodataCache.load($0, signature: signature) }
+        // Parsing the old repodata is the slow path: only when the cache cannot answer.
+        let old = (cache?.entries.isEmpty ?? true) ? previous.flatMap { OldMetadata(repository: $0) } : nil
+        var sizes = [(Int64, Int64)](repeating: (0, 0), count: hrefs.count)
         var chunks = [XMLChunks?](repeating: nil, count: hrefs.count)
         var failures = [GooseError?](repeating: nil, count: hrefs.count)
         var reusedFlags = [Bool](repeating: false, count: hrefs.count)
@@ -60,13 +81,19 @@ public enum RepodataGenerator {
         chunks.withUnsafeMutableBufferPointer { chunkBuffer in
             failures.withUnsafeMutableBufferPointer { failureBuffer in
                 reusedFlags.withUnsafeMutableBufferPointer { reusedBuffer in
-                    nonisolated(unsafe) let chunkOut = chunkBuffer, failureOut = failureBuffer, reusedOut = reusedBuffer
+                  sizes.withUnsafeMutableBufferPointer { sizeBuffer in
+                    nonisolated(unsafe) let chunkOut = chunkBuffer, failureOut = failureBuffer, reusedOut = reusedBuffer, sizeOut = sizeBuffer
                     DispatchQueue.concurrentPerform(iterations: jobs) { worker in
                         for index in stride(from: worker, to: hrefs.count, by: jobs) {
                             do {
-                                let (xml, reused) = try dump(repository: repository, href: hrefs[index], old: old, options: options)
+                                // The directory exists; the plain link(2) is the common case, linkOrCopy the fallback.
+                                if let source = sources[index], link(source, repository + "/" + hrefs[index]) != 0 {
+                                    try BuildImporter.linkOrCopy(source, to: repository + "/" + hrefs[index])
+                                }
+                                let (xml, reused, identity) = try dump(repository: repository, href: hrefs[index], cache: cache, old: old, options: options)
                                 chunkOut[index] = xml
                                 reusedOut[index] = reused
+                                sizeOut[index] = identity
                             } catch let error as GooseError {
                                 failureOut[index] = error
                             } catch {
@@ -74,10 +101,22 @@ public enum RepodataGenerator {
                             }
                         }
                     }
+                  }
                 }
             }
         }
         if let failure = failures.compactMap({ $0 }).first { throw failure }
+        // With old == nil every reuse came from the cache; when it answered everything and holds nothing else, it stands.
+        let cacheCurrent = old == nil && cache?.entries.count == hrefs.count && !reusedFlags.contains(false)
+        if let cacheFile = options.cacheFile, !cacheCurrent {
+            var fresh = RepodataCache(signature: signature)
+            for (index, href) in hrefs.enumerated() {
+                let chunk = chunks[index]!
+                fresh.entries[href] = .init(size: sizes[index].0, modificationTime: sizes[index].1, primary: chunk.primary, filelists: chunk.filelists, other: chunk.other)
+            }
+            try FileSystem.createDirectory((cacheFile as NSString).deletingLastPathComponent)
+            try fresh.save(cacheFile)
+        }
         let repodata = repository + "/repodata"
         try FileSystem.createDirectory(repodata)
         guard let repomd = cr_repomd_new() else { throw GooseError.io(path: repodata, reason: "cannot create repomd") }
@@ -154,20 +193,23 @@ public enum RepodataGenerator {
     }
 
     /// One package's three XML chunks, from the previous repo when the file is unchanged, else from the RPM.
-    static func dump(repository: String, href: String, old: OldMetadata?, options: RepodataOptions) throws -> (XMLChunks, Bool) {
+    static func dump(repository: String, href: String, cache: RepodataCache?, old: OldMetadata?, options: RepodataOptions) throws -> (XMLChunks, Bool, (Int64, Int64)) {
         let path = repository + "/" + href
         var status = stat()
         guard stat(path, &status) == 0 else { throw GooseError.errno(path, "cannot stat") }
+        let identity = (Int64(status.st_size), Int64(status.st_mtim.tv_sec))
+        if let entry = cache?.entries[href], entry.size == identity.0, entry.modificationTime == identity.1 {
+            return (XMLChunks(primary: entry.primary, filelists: entry.filelists, other: entry.other), true, identity)
+        }
         var error: UnsafeMutablePointer<GError>?
-        if let previous = old?.package(href: href), previous.pointee.size_package == Int64(status.st_size),
-           previous.pointee.time_file == Int64(status.st_mtim.tv_sec) {
-            return (try xml(of: previous, path: path), true)
+        if let previous = old?.package(href: href), previous.pointee.size_package == identity.0, previous.pointee.time_file == identity.1 {
+            return (try xml(of: previous, path: path), true, identity)
         }
         guard let package = cr_package_from_rpm(path, CR_CHECKSUM_SHA256, href, nil, options.changelogLimit, &status, CR_HDRR_NONE, &error) else {
             throw GooseError.invalidPackage(file: path, reason: message(error, fallback: "createrepo_c cannot read it"))
         }
         defer { cr_package_free(package) }
-        return (try xml(of: package, path: path), false)
+        return (try xml(of: package, path: path), false, identity)
     }
 
     static func xml(of package: UnsafeMutablePointer<cr_Package>, path: String) throws -> XMLChunks {

@@ -1,0 +1,85 @@
+import Foundation
+
+/// The XML chunks libcreaterepo_c made for each package of a repository, kept between mashes so that an
+/// incremental mash copies them for unchanged files instead of re-reading the RPMs or re-parsing the old
+/// repodata. Keyed by location, size and mtime, like createrepo_c --update; any mismatch means "read again".
+public struct RepodataCache: Sendable {
+    public struct Entry: Equatable, Sendable {
+        public var size: Int64
+        public var modificationTime: Int64
+        public var primary: String
+        public var filelists: String
+        public var other: String
+    }
+
+    /// Written first; a cache made with other settings (or by another format version) is ignored.
+    public let signature: String
+    public var entries: [String: Entry] = [:]
+
+    public init(signature: String) { self.signature = signature }
+
+    /// The signature for a set of repodata options.
+    public static func signature(for options: RepodataOptions) -> String {
+        "goose-repodata-cache 1 sha256 changelog=\(options.changelogLimit)"
+    }
+
+    /// Loads a cache file; a missing, foreign or damaged file gives an empty cache (it is only a cache).
+    public static func load(_ path: String, signature: String) -> RepodataCache {
+        var cache = RepodataCache(signature: signature)
+        guard let data = FileManager.default.contents(atPath: path), let fields = decode(data), fields.first == signature,
+              (fields.count - 1) % 6 == 0 else { return cache }
+        var index = 1
+        while index < fields.count {
+            if let size = Int64(fields[index + 1]), let time = Int64(fields[index + 2]) {
+                cache.entries[fields[index]] = Entry(size: size, modificationTime: time, primary: fields[index + 3],
+                                                     filelists: fields[index + 4], other: fields[index + 5])
+            }
+            index += 6
+        }
+        return cache
+    }
+
+    /// Writes the cache atomically, entries sorted by location.
+    public func save(_ path: String) throws {
+        var fields = [signature]
+        for href in entries.keys.sorted() {
+            let entry = entries[href]!
+            fields += [href, String(entry.size), String(entry.modificationTime), entry.primary, entry.filelists, entry.other]
+        }
+        try AtomicFileWriter.write(Self.encode(fields), to: path)
+    }
+
+    /// Netstrings (`<length>:<bytes>,`): chunks hold newlines and any text, so they are length-prefixed.
+    static func encode(_ fields: [String]) -> Data {
+        var data = Data()
+        for field in fields {
+            let bytes = Data(field.utf8)
+            data.append(contentsOf: Array("\(bytes.count):".utf8))
+            data.append(bytes)
+            data.append(UInt8(ascii: ","))
+        }
+        return data
+    }
+
+    static func decode(_ data: Data) -> [String]? {
+        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) -> [String]? in
+            let bytes = buffer.bindMemory(to: UInt8.self)
+            var fields: [String] = []
+            var position = 0
+            while position < bytes.count {
+                var length = 0
+                while position < bytes.count, bytes[position] != UInt8(ascii: ":") {
+                    let digit = Int(bytes[position]) - 48
+                    guard digit >= 0 && digit <= 9 && length < Int.max / 10 else { return nil }
+                    length = length * 10 + digit
+                    position += 1
+                }
+                let start = position + 1
+                guard position < bytes.count, start + length < bytes.count, bytes[start + length] == UInt8(ascii: ",") else { return nil }
+                fields.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<start + length]), as: UTF8.self))
+                position = start + length + 1
+            }
+            return fields
+        }
+    }
+}
