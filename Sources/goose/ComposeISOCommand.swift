@@ -10,9 +10,12 @@ struct ComposeISOCommand: ParsableCommand {
         abstract: "Compose installable trees and DVD ISOs from a mashed tag or a repository, reproducibly.",
         discussion: """
         Gathers packages, lays out one tree per variant and arch, writes metadata and one ISO per tree:
-          composes/<id>/compose/<Variant>/<arch>/os/       Packages/<letter>/, repodata/, .treeinfo, .discinfo, media.repo
-          composes/<id>/compose/<Variant>/<arch>/iso/      <SHORT>-<version>-<Variant>-<arch>-dvd1.iso, CHECKSUM
-          composes/<id>/compose/metadata/                  composeinfo.json, rpms.json, images.json (productmd 1.2)
+          composes/<id>/compose/<V>/<arch>/os/   Packages/<letter>/, repodata/,
+                                                 .treeinfo, .discinfo, media.repo
+          composes/<id>/compose/<V>/<arch>/iso/  <SHORT>-<version>-<V>-<arch>-dvd1.iso,
+                                                 CHECKSUM
+          composes/<id>/compose/metadata/        composeinfo.json, rpms.json,
+                                                 images.json (productmd 1.2)
           composes/latest-<SHORT>-<version> -> <id>
 
         Gather (libsolv): --groups takes the comps groups at --include-level (required: mandatory and \
