@@ -33,6 +33,8 @@ struct Goose: AsyncParsableCommand {
             MashCommand.self,
             MirrorCommand.self,
             MirrorSyncCommand.self,
+            ComposeISOCommand.self,
+            WriteISOCommand.self,
             GenerateManualCommand.self,
         ]
     )
