@@ -173,13 +173,13 @@ _goose() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|import-srpm|lookaside|build-order|mock-build|sign|builds|tag|mash|mirror|mirror-sync|help)
+    init|import-srpm|lookaside|build-order|mock-build|sign|builds|tag|mash|mirror|mirror-sync|compose-iso|help)
         # Offer subcommand argument completions
         "_goose_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init import-srpm lookaside build-order mock-build sign builds tag mash mirror mirror-sync help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init import-srpm lookaside build-order mock-build sign builds tag mash mirror mirror-sync compose-iso help' -- "${cur}"))
         ;;
     esac
 }
@@ -821,6 +821,70 @@ _goose_mirror-sync() {
         return
         ;;
     '--delete-delay')
+        return
+        ;;
+    esac
+}
+
+_goose_compose-iso() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --dual-layer --version -h --help)
+    repeating_options=(--variant --arch)
+    non_repeating_options=(--workspace --tag --repo --release-name --release-short --release-version --comps --groups --packages --include-level --boot --label --require-key --id -j --jobs)
+    __goose_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--workspace')
+        return
+        ;;
+    '--tag')
+        return
+        ;;
+    '--repo')
+        return
+        ;;
+    '--variant')
+        return
+        ;;
+    '--arch')
+        return
+        ;;
+    '--release-name')
+        return
+        ;;
+    '--release-short')
+        return
+        ;;
+    '--release-version')
+        return
+        ;;
+    '--comps')
+        return
+        ;;
+    '--groups')
+        return
+        ;;
+    '--packages')
+        return
+        ;;
+    '--include-level')
+        __goose_add_completions -W 'required'$'\n''default'$'\n''all'
+        return
+        ;;
+    '--boot')
+        return
+        ;;
+    '--label')
+        return
+        ;;
+    '--require-key')
+        return
+        ;;
+    '--id')
+        return
+        ;;
+    '-j'|'--jobs')
         return
         ;;
     esac

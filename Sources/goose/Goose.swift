@@ -34,6 +34,8 @@ struct Goose: AsyncParsableCommand {
             MirrorCommand.self,
             MirrorSyncCommand.self,
             DoctorCommand.self,
+            ComposeISOCommand.self,
+            WriteISOCommand.self,
             GenerateManualCommand.self,
         ]
     )

@@ -15,18 +15,25 @@ public struct ConditionalState: Codable, Sendable, Equatable {
     public var upstream: String
     public var entityTag: String?
     public var lastModified: Int?
+    /// When the manifest was fetched (seconds since the epoch, local clock).
+    public var fetchedAt: Int?
 
-    public init(upstream: String, entityTag: String? = nil, lastModified: Int? = nil) {
+    public init(upstream: String, entityTag: String? = nil, lastModified: Int? = nil, fetchedAt: Int? = nil) {
         self.upstream = upstream
         self.entityTag = entityTag
         self.lastModified = lastModified
+        self.fetchedAt = fetchedAt
     }
 
     /// The request headers that ask the server to answer 304 when nothing changed.
     public var requestHeaders: [String] {
         var headers: [String] = []
         if let entityTag { headers.append("If-None-Match: \(entityTag)") }
-        if let lastModified { headers.append("If-Modified-Since: \(Self.httpDate(lastModified))") }
+        // Last-Modified has one-second resolution: a manifest rewritten in the second it was fetched would
+        // look unchanged, so it is only a safe validator when it is older than the fetch (RFC 9110 8.8.2.2).
+        if let lastModified, let fetchedAt, lastModified < fetchedAt - 1 {
+            headers.append("If-Modified-Since: \(Self.httpDate(lastModified))")
+        }
         return headers
     }
 
@@ -169,7 +176,8 @@ public struct CurlMirrorTransport: MirrorTransport {
             if summary.status == 304 { return .notModified }
             if summary.status == 404 || summary.status == 410 { return .missing }
             try summary.requireSuccess(url: url)
-            return .fetched(body, ConditionalState(upstream: upstream, entityTag: summary.entityTag, lastModified: summary.modificationTime))
+            return .fetched(body, ConditionalState(upstream: upstream, entityTag: summary.entityTag, lastModified: summary.modificationTime,
+                                                   fetchedAt: Int(Date().timeIntervalSince1970)))
         }
     }
 

@@ -25,6 +25,8 @@ public struct RepodataOptions: Sendable {
     public var jobs = 2
     /// Changelog entries per package in other.xml (createrepo_c's default is 10).
     public var changelogLimit: Int32 = 10
+    /// Fixed repomd revision and record timestamps (a reproducible compose's SOURCE_DATE_EPOCH); nil: the clock and file mtimes.
+    public var timestamp: Int?
     /// File where the packages' XML chunks are kept for the next run (see `RepodataCache`).
     public var cacheFile: String?
     public init() {}
@@ -145,15 +147,15 @@ public enum RepodataGenerator {
         }
         for (index, (name, _)) in kinds.enumerated() {
             try written[index].get()
-            try addRecord(name, path: "\(repodata)/\(name).xml\(suffix)", to: repomd, contentStat: stats[index])
+            try addRecord(name, path: "\(repodata)/\(name).xml\(suffix)", to: repomd, contentStat: stats[index], timestamp: options.timestamp)
         }
         if let comps = options.comps {
-            try copyMetadata(comps, to: repodata + "/comps.xml", record: "group", repomd: repomd)
+            try copyMetadata(comps, to: repodata + "/comps.xml", record: "group", repomd: repomd, timestamp: options.timestamp)
         }
         if let updateinfo = options.updateinfo {
-            try copyMetadata(updateinfo, to: repodata + "/updateinfo.xml", record: "updateinfo", repomd: repomd)
+            try copyMetadata(updateinfo, to: repodata + "/updateinfo.xml", record: "updateinfo", repomd: repomd, timestamp: options.timestamp)
         }
-        cr_repomd_set_revision(repomd, String(Int(Date().timeIntervalSince1970)))
+        cr_repomd_set_revision(repomd, String(options.timestamp ?? Int(Date().timeIntervalSince1970)))
         cr_repomd_sort_records(repomd)
         var error: UnsafeMutablePointer<GError>?
         guard let xml = cr_xml_dump_repomd(repomd, &error) else { throw failure(repodata + "/repomd.xml", error) }
@@ -220,7 +222,7 @@ public enum RepodataGenerator {
         return XMLChunks(primary: String(cString: primary), filelists: String(cString: filelists), other: String(cString: other))
     }
 
-    static func addRecord(_ type: String, path: String, to repomd: UnsafeMutablePointer<cr_Repomd>, contentStat: UnsafeMutablePointer<cr_ContentStat>?) throws {
+    static func addRecord(_ type: String, path: String, to repomd: UnsafeMutablePointer<cr_Repomd>, contentStat: UnsafeMutablePointer<cr_ContentStat>?, timestamp: Int? = nil) throws {
         guard let record = cr_repomd_record_new(type, path) else { throw GooseError.io(path: path, reason: "cannot create repomd record") }
         if let contentStat { cr_repomd_record_load_contentstat(record, contentStat) }
         var error: UnsafeMutablePointer<GError>?
@@ -230,13 +232,14 @@ public enum RepodataGenerator {
             cr_repomd_record_free(record)
             throw failure(path, error)
         }
+        if let timestamp { record.pointee.timestamp = gint64(timestamp) }
         cr_repomd_set_record(repomd, record)
     }
 
-    static func copyMetadata(_ source: String, to destination: String, record: String, repomd: UnsafeMutablePointer<cr_Repomd>) throws {
+    static func copyMetadata(_ source: String, to destination: String, record: String, repomd: UnsafeMutablePointer<cr_Repomd>, timestamp: Int? = nil) throws {
         guard FileSystem.isRegularFile(source) else { throw GooseError.io(path: source, reason: "no such file") }
         try AtomicFileWriter.write(try FileSystem.contents(of: source), to: destination)
-        try addRecord(record, path: destination, to: repomd, contentStat: nil)
+        try addRecord(record, path: destination, to: repomd, contentStat: nil, timestamp: timestamp)
     }
 
     static func message(_ error: UnsafeMutablePointer<GError>?, fallback: String) -> String {
