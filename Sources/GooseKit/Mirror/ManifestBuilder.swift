@@ -22,7 +22,9 @@ public struct TreeScan: Sendable {
     public static func scan(_ given: String) throws -> TreeScan {
         // A published tree is often a symlink switched per release (pub/el9 -> pub/el9.<stamp>); the
         // enumerator would not descend into a symlinked root, so the root is resolved first.
-        let directory = URL(fileURLWithPath: given).resolvingSymlinksInPath().path
+        var rootInfo = stat()
+        let isLink = lstat(given, &rootInfo) == 0 && (rootInfo.st_mode & S_IFMT) == S_IFLNK
+        let directory = isLink ? URL(fileURLWithPath: given).resolvingSymlinksInPath().path : given
         guard FileSystem.isDirectory(directory) else { throw GooseError.io(path: directory, reason: "no such directory") }
         var result = TreeScan()
         guard let enumerator = FileManager.default.enumerator(atPath: directory) else {
