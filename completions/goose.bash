@@ -173,13 +173,13 @@ _goose() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|import-srpm|lookaside|build-order|mock-build|sign|builds|tag|mash|mirror|mirror-sync|compose-iso|help)
+    init|import-srpm|lookaside|build-order|mock-build|sign|builds|tag|mash|mirror|mirror-sync|doctor|compose-iso|help)
         # Offer subcommand argument completions
         "_goose_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init import-srpm lookaside build-order mock-build sign builds tag mash mirror mirror-sync compose-iso help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init import-srpm lookaside build-order mock-build sign builds tag mash mirror mirror-sync doctor compose-iso help' -- "${cur}"))
         ;;
     esac
 }
@@ -821,6 +821,21 @@ _goose_mirror-sync() {
         return
         ;;
     '--delete-delay')
+        return
+        ;;
+    esac
+}
+
+_goose_doctor() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--workspace)
+    __goose_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--workspace')
         return
         ;;
     esac

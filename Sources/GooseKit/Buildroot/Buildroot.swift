@@ -201,7 +201,10 @@ public final class Buildroot {
             let name = (sourcePackage as NSString).lastPathComponent
             let destination = result + "/src/" + name
             if FileSystem.exists(destination) { FileSystem.remove(destination) }
-            if link(sourcePackage, destination) != 0 { try FileManager.default.copyItem(atPath: sourcePackage, toPath: destination) }
+            // A copy, not a hardlink: the build owns its files (goose sign replaces them), and the caller's SRPM
+            // may be read-only or shared.
+            try FileManager.default.copyItem(atPath: sourcePackage, toPath: destination)
+            chmod(destination, 0o644)
             collected.append("src/" + name)
             return collected
         }
