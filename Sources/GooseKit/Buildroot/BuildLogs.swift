@@ -26,7 +26,7 @@ public struct BuildLogs: Sendable {
     public init(directory: String) throws {
         self.directory = directory
         try FileSystem.createDirectory(directory)
-        for name in Self.names { FileManager.default.createFile(atPath: directory + "/" + name, contents: nil) }
+        for name in Self.names { _ = FileManager.default.createFile(atPath: directory + "/" + name, contents: nil) }
     }
 
     /// mock's `asctime` format: `2024-05-01 12:00:00,123` in UTC.

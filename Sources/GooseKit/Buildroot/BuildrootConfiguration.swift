@@ -66,12 +66,7 @@ public struct BuildrootConfiguration: Equatable, Sendable {
 
     /// Parses a definition; unknown keys and wrong types are errors naming the key and the file.
     public static func parse(_ text: String, name: String, file: String) throws -> BuildrootConfiguration {
-        let table: TOMLTable
-        do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {
-            throw GooseError.configuration(file: file, reason: "line \(error.source.begin.line): \(error.description)")
-        } catch {
-            throw GooseError.configuration(file: file, reason: "\(error)")
-        }
+        let table = try TOMLFile.parse(text, file: file)
         func fail(_ reason: String) -> GooseError { .configuration(file: file, reason: reason) }
         func strings(_ key: String) throws -> [String]? {
             guard let value = table[key] else { return nil }

@@ -49,12 +49,7 @@ public struct MirrorList: Sendable, Equatable {
     }
 
     public static func parse(_ text: String, file: String, baseDirectory: String) throws -> MirrorList {
-        let table: TOMLTable
-        do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {
-            throw GooseError.configuration(file: file, reason: "line \(error.source.begin.line): \(error.description)")
-        } catch {
-            throw GooseError.configuration(file: file, reason: "\(error)")
-        }
+        let table = try TOMLFile.parse(text, file: file)
         func fail(_ reason: String) -> GooseError { .configuration(file: file, reason: reason) }
         for (key, _) in table where !["master", "check", "mirror"].contains(key) { throw fail("unknown section [\(key)]") }
         guard let master = table["master"]?.table, let directory = master["directory"]?.string else {

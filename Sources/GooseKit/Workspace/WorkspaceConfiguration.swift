@@ -42,12 +42,7 @@ public struct WorkspaceConfiguration: Equatable, Sendable {
     }
 
     public static func parse(_ text: String, file: String) throws -> WorkspaceConfiguration {
-        let table: TOMLTable
-        do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {
-            throw GooseError.configuration(file: file, reason: "line \(error.source.begin.line): \(error.description)")
-        } catch {
-            throw GooseError.configuration(file: file, reason: "\(error)")
-        }
+        let table = try TOMLFile.parse(text, file: file)
         var configuration = WorkspaceConfiguration()
         for (section, value) in table where section != "tags" {
             guard let keys = knownKeys[section] else {

@@ -16,12 +16,7 @@ public enum PatchFileParser {
 
     /// Parses a TOML text; `file` names it in errors. Directives come back in file order.
     public static func parse(_ text: String, file: String) throws -> [PatchDirective] {
-        let document: TOMLTable
-        do { document = try TOMLTable(string: text) } catch let error as TOMLParseError {
-            throw GooseError.configuration(file: file, reason: "line \(error.source.begin.line): \(error.description)")
-        } catch {
-            throw GooseError.configuration(file: file, reason: "\(error)")
-        }
+        let document = try TOMLFile.parse(text, file: file)
         // TOMLKit iterates keys in sorted order; collect per kind so the file's own order
         // inside each array is what survives.
         var byKind: [PatchDirective.Kind: [PatchDirective]] = [:]
