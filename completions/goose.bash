@@ -707,9 +707,9 @@ _goose_tag_list() {
 
 _goose_mash() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --strict --no-strict --version -h --help)
+    non_repeating_flags=(--json -q --quiet --no-sign --strict --no-strict --version -h --help)
     repeating_options=(--base-repo)
-    non_repeating_options=(--workspace --arches --multilib --require-key --comps --updateinfo --compression --keep -j --jobs)
+    non_repeating_options=(--workspace --arches --multilib --require-key --comps --updateinfo --compression --keep -j --jobs --sign-key)
     __goose_offer_flags_options 1
 
     # Offer option value completions
@@ -744,6 +744,9 @@ _goose_mash() {
         return
         ;;
     '-j'|'--jobs')
+        return
+        ;;
+    '--sign-key')
         return
         ;;
     esac

@@ -77,7 +77,7 @@ function __goose_parse_tokens -S
                 __goose_parse_subcommand 1 'workspace=' 'json' 'q/quiet' 'latest' 'version' 'h/help'
             end
         case 'mash'
-            __goose_parse_subcommand 1 'workspace=' 'json' 'q/quiet' 'arches=' 'multilib=' 'require-key=' 'comps=' 'updateinfo=' 'base-repo=+' 'compression=' 'keep=' 'j/jobs=' 'strict' 'no-strict' 'version' 'h/help'
+            __goose_parse_subcommand 1 'workspace=' 'json' 'q/quiet' 'arches=' 'multilib=' 'require-key=' 'comps=' 'updateinfo=' 'base-repo=+' 'compression=' 'keep=' 'j/jobs=' 'sign-key=' 'no-sign' 'strict' 'no-strict' 'version' 'h/help'
         case 'mirror'
             __goose_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -347,6 +347,8 @@ complete -c 'goose' -n '__goose_should_offer_completions_for_flags_or_options "g
 complete -c 'goose' -n '__goose_should_offer_completions_for_flags_or_options "goose mash" compression' -l 'compression' -d 'Compression of the repodata XML: gz, xz, bz2 or none.' -rfka 'gz xz bz2 none'
 complete -c 'goose' -n '__goose_should_offer_completions_for_flags_or_options "goose mash" keep' -l 'keep' -d 'Published trees to keep.' -rfka ''
 complete -c 'goose' -n '__goose_should_offer_completions_for_flags_or_options "goose mash" j jobs' -s 'j' -l 'jobs' -d 'Packages to read at once.' -rfka ''
+complete -c 'goose' -n '__goose_should_offer_completions_for_flags_or_options "goose mash" sign-key' -l 'sign-key' -d 'Sign each repomd.xml with this key (default: goose.toml\'s signing.key, if set); the passphrase comes from gpg-agent.' -rfka ''
+complete -c 'goose' -n '__goose_should_offer_completions_for_flags_or_options "goose mash" no-sign' -l 'no-sign' -d 'Do not sign repomd.xml even when goose.toml names a signing key.'
 complete -c 'goose' -n '__goose_should_offer_completions_for_flags_or_options "goose mash" strict' -l 'strict' -d 'Refuse to publish when a dependency is broken (default: on for release tags).'
 complete -c 'goose' -n '__goose_should_offer_completions_for_flags_or_options "goose mash" no-strict' -l 'no-strict' -d 'Refuse to publish when a dependency is broken (default: on for release tags).'
 complete -c 'goose' -n '__goose_should_offer_completions_for_flags_or_options "goose mash" version' -l 'version' -d 'Show the version.'

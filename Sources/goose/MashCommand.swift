@@ -92,6 +92,12 @@ struct MashCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "Packages to read at once.")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(name: .long, help: ArgumentHelp("Sign each repomd.xml with this key (default: goose.toml's signing.key, if set); the passphrase comes from gpg-agent.", valueName: "fingerprint"))
+    var signKey: String?
+
+    @Flag(name: .long, help: "Do not sign repomd.xml even when goose.toml names a signing key.")
+    var noSign = false
+
     @Flag(inversion: .prefixedNo, help: "Refuse to publish when a dependency is broken (default: on for release tags).")
     var strict: Bool?
 
@@ -115,6 +121,12 @@ struct MashCommand: ParsableCommand {
         options.repodata.comps = comps.map(FileSystem.absolute)
         options.repodata.updateinfo = updateinfo.map(FileSystem.absolute)
         options.repodata.jobs = jobs
+        if !noSign {
+            options.signKey = signKey ?? (configuration.signingKey.isEmpty ? nil : configuration.signingKey)
+            if !configuration.signingGnupgHome.isEmpty {
+                options.gnupgHome = configuration.signingGnupgHome.hasPrefix("/") ? configuration.signingGnupgHome : workspace.root + "/" + configuration.signingGnupgHome
+            }
+        }
         let verbose = !output.quiet && !output.json && isatty(STDERR_FILENO) != 0
         let report = try Mash(workspace: workspace).run(options) { step in
             if verbose { Console.error(step) }

@@ -187,6 +187,18 @@ final class MashCLITests: XCTestCase {
         let refused = try goose(["mash", "mixed", "--arches", "x86_64", "--require-key", fingerprint], workspace: workspace, environment: environment, expect: 4)
         XCTAssertTrue(refused.stderr.contains("unsigned-pkg-1.0-1.noarch.rpm: not signed by the required key"), refused.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: workspace + "/repos/mixed/latest"))
+
+        // With a signing key, every repomd.xml gets a detached signature that gpg itself accepts.
+        try goose(["mash", "signed", "--arches", "x86_64", "--sign-key", fingerprint], workspace: workspace, environment: environment)
+        let repomd = workspace + "/repos/signed/latest/x86_64/repodata/repomd.xml"
+        try shell("gpg --batch --verify '\(repomd).asc' '\(repomd)' 2>/dev/null", environment: environment)
+        try shell("gpg --batch --verify '\(workspace)/repos/signed/latest/source/tree/repodata/repomd.xml.asc' '\(workspace)/repos/signed/latest/source/tree/repodata/repomd.xml' 2>/dev/null", environment: environment)
+        try Data("tampered\n".utf8).write(to: URL(fileURLWithPath: repomd), options: .atomic)
+        let tampered = try GooseBinary.runProgram("/usr/bin/gpg", ["--batch", "--verify", repomd + ".asc", repomd], environment: environment)
+        XCTAssertNotEqual(tampered.status, 0)
+        // A key that does not exist stops the mash before anything is written.
+        let missing = try goose(["mash", "signed", "--arches", "x86_64", "--sign-key", String(repeating: "A", count: 40)], workspace: workspace, environment: environment, expect: 8)
+        XCTAssertTrue(missing.stderr.contains("AAAA"), missing.stderr)
     }
 
     func testKillDuringMashLeavesLatestPointingAtACompleteRepository() throws {

@@ -12,6 +12,10 @@ public struct MashOptions: Sendable {
     public var repodata = RepodataOptions()
     /// Other repositories (directories with repodata/) that the closure check may resolve against.
     public var baseRepositories: [String] = []
+    /// Fingerprint of the key that signs each repomd.xml (detached, armored repomd.xml.asc); nil: unsigned.
+    public var signKey: String?
+    /// GnuPG home holding `signKey` (nil: $GNUPGHOME or ~/.gnupg); its passphrase comes from gpg-agent.
+    public var gnupgHome: String?
 
     public init(tag: String, arches: [String], multilib: MultilibPolicy, requireKey: String? = nil, strict: Bool) {
         self.tag = tag
@@ -122,6 +126,11 @@ public struct Mash {
             }
         }
 
+        // An unusable signing key is an error before anything is written.
+        let signer = try options.signKey.map { fingerprint -> (GPGContext, SigningKey) in
+            let context = try GPGContext(homeDirectory: options.gnupgHome)
+            return (context, try context.signingKey(fingerprint: fingerprint))
+        }
         let root = repositoryRoot(of: options.tag)
         try FileSystem.createDirectory(root)
         Self.removeAbandoned(in: root)
@@ -146,6 +155,11 @@ public struct Mash {
             let summary = try RepodataGenerator.generate(repository: directory, packages: packages,
                                                          previous: previous.map { $0 + "/" + repository }, options: repodataOptions)
             repositories.append(.init(path: repository, packages: summary.packages, reused: summary.reused))
+            if let (context, key) = signer {
+                let repomd = directory + "/repodata/repomd.xml"
+                let signature = try context.sign(try FileSystem.contents(of: repomd), key: key.fingerprint, clear: false)
+                try AtomicFileWriter.write(signature, to: repomd + ".asc")
+            }
         }
 
         var broken: [BrokenDependency] = []
