@@ -12,3 +12,16 @@ final class MirrorConditionalTests: XCTestCase {
         XCTAssertEqual(legacy.requestHeaders, ["If-None-Match: \"abc\""])
     }
 }
+
+final class MirrorSyncPlanHashTests: XCTestCase {
+    /// Same size and same mtime second, other content: the last synced manifest's hash tells the change.
+    func testSameSecondRewriteIsTransferred() {
+        let old = MirrorFileEntry(path: "repodata/repomd.xml", size: 100, mtime: 50, sha256: String(repeating: "a", count: 64))
+        var new = old
+        new.sha256 = String(repeating: "b", count: 64)
+        let upstream = MirrorManifest(generated: 60, files: [new])
+        let local = ["repodata/repomd.xml": FileStamp(size: 100, mtime: 50)]
+        XCTAssertEqual(MirrorSyncPlan.make(upstream: upstream, local: local, knownHashes: [old.path: old.sha256]).transferBytes, 100)
+        XCTAssertEqual(MirrorSyncPlan.make(upstream: upstream, local: local, knownHashes: [old.path: new.sha256]).unchangedCount, 1)
+    }
+}

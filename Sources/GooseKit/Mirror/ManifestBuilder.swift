@@ -61,17 +61,22 @@ public enum ManifestBuilder {
     /// Builds the manifest of `directory`, reusing the previous manifest's hash of every file whose size and mtime
     /// are unchanged, hashing the others `jobs` at a time; writes both files atomically unless `write` is false.
     public static func build(directory: String, jobs: Int, write: Bool = true) async throws -> Result {
+        let scanStarted = Int(Date().timeIntervalSince1970)
         let scan = try TreeScan.scan(directory)
         let manifestPath = directory + "/" + MirrorManifest.fileName
         var previous: [String: MirrorFileEntry] = [:]
+        var previousScan = 0
         if FileSystem.isRegularFile(manifestPath),
            let old = try? MirrorManifest.decode(try FileSystem.contents(of: manifestPath), source: manifestPath) {
             for entry in old.files { previous[entry.path] = entry }
+            previousScan = old.generated
         }
         var entries: [MirrorFileEntry] = []
         var toHash: [(String, FileStamp)] = []
         for (path, stamp) in scan.files {
-            if let known = previous[path], known.size == stamp.size, known.mtime == stamp.mtime {
+            // A file whose mtime is not older than the previous scan's start may have been rewritten after it was
+            // hashed, within the same second and at the same size ("racy" entries, as git calls them): hash it again.
+            if let known = previous[path], known.size == stamp.size, known.mtime == stamp.mtime, known.mtime < previousScan {
                 entries.append(known)
             } else {
                 toHash.append((path, stamp))
@@ -80,7 +85,7 @@ public enum ManifestBuilder {
         let reused = entries.count
         let hashed = try await hashAll(toHash, in: directory, jobs: jobs)
         entries += hashed
-        let manifest = MirrorManifest(generated: Int(Date().timeIntervalSince1970), files: entries)
+        let manifest = MirrorManifest(generated: scanStarted, files: entries)
         if write { try publish(manifest, encoded: manifest.encoded(), directory: directory, directoryTimes: scan.directories) }
         return Result(manifest: manifest, hashedFiles: hashed.count, reusedFiles: reused)
     }

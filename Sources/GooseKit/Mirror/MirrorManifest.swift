@@ -26,7 +26,7 @@ public struct MirrorManifest: Codable, Sendable, Equatable {
     public static let workDirectoryName = ".goose-sync"
 
     public var version: Int
-    /// When the manifest was written (seconds since the epoch).
+    /// When the scan behind the manifest began (seconds since the epoch); files not older than it are hashed again next time.
     public var generated: Int
     /// Directories (relative, "" for the top) that hold `repodata/repomd.xml`, sorted.
     public var repoRoots: [String]

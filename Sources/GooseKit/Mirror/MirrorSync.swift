@@ -102,7 +102,9 @@ public enum MirrorSync {
         }
 
         let scan = try TreeScan.scan(directory)
-        var plan = MirrorSyncPlan.make(upstream: upstreamManifest, local: scan.files, deletable: deletable)
+        let lastSynced = (try? FileSystem.contents(of: work.upstreamManifestPath)).flatMap { try? MirrorManifest.decode($0, source: work.upstreamManifestPath) }
+        let knownHashes = Dictionary(lastSynced?.files.map { ($0.path, $0.sha256) } ?? [], uniquingKeysWith: { first, _ in first })
+        var plan = MirrorSyncPlan.make(upstream: upstreamManifest, local: scan.files, knownHashes: knownHashes, deletable: deletable)
         summary.unchangedFiles = plan.unchangedCount
 
         // Same size, other mtime: read the local file before deciding to transfer it.

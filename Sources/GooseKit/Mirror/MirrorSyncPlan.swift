@@ -29,9 +29,11 @@ public struct MirrorSyncPlan: Sendable, Equatable {
     public var staleCount: Int { roots.reduce(0) { $0 + $1.stale.count } }
     public var isEmpty: Bool { roots.allSatisfy(\.isEmpty) }
 
-    /// Compares the upstream manifest with the local tree's stamps. `deletable` limits which local files
-    /// may be called stale (a plain yum repo upstream only speaks for its packages and repodata).
-    public static func make(upstream: MirrorManifest, local: [String: FileStamp],
+    /// Compares the upstream manifest with the local tree's stamps. `knownHashes` are the SHA-256s of the last
+    /// complete sync's manifest (what the local files hold): a file rewritten upstream within the same second
+    /// and at the same size keeps its size and mtime, and only its hash tells. `deletable` limits which local
+    /// files may be called stale (a plain yum repo upstream only speaks for its packages and repodata).
+    public static func make(upstream: MirrorManifest, local: [String: FileStamp], knownHashes: [String: String] = [:],
                             deletable: (String) -> Bool = { _ in true }) -> MirrorSyncPlan {
         var plans: [String?: RootPlan] = [:]
         var unchanged = 0
@@ -45,7 +47,7 @@ public struct MirrorSyncPlan: Sendable, Equatable {
         for entry in upstream.files {
             upstreamPaths.insert(entry.path)
             let root = MirrorManifest.repoRoot(of: entry.path, roots: roots)
-            if let stamp = local[entry.path], stamp.size == entry.size {
+            if let stamp = local[entry.path], stamp.size == entry.size, knownHashes[entry.path].map({ $0 == entry.sha256 }) ?? true {
                 if stamp.mtime == entry.mtime { unchanged += 1 } else { update(root) { $0.suspicious.append(entry) } }
                 continue
             }
