@@ -111,7 +111,7 @@ final class PipelineTests: XCTestCase {
             let server = try RunningProcess("/bin/sh", ["-c", "exec python3 -m http.server \(port) --bind 127.0.0.1 --directory '\(directory)' 2>/dev/null"],
                                             in: nil, environment: [:], standardInput: nil)
             servers.append(server)
-            for _ in 0..<50 {
+            for _ in 0..<100 {
                 if (try? GooseBinary.runProgram("/usr/bin/curl", ["-sf", "-o", "/dev/null", "http://127.0.0.1:\(port)/"], timeout: 5))?.status == 0 {
                     return "http://127.0.0.1:\(port)/"
                 }
