@@ -218,7 +218,7 @@ public struct Compose {
         try AtomicFileWriter.write("FINISHED\n", to: staging + "/STATUS")
 
         // Durable before visible, then one rename publishes and one symlink rename switches latest.
-        Mash.syncFileSystem(of: staging)
+        FileSystem.syncFileSystem(of: staging)
         let final = root + "/" + identity.id
         guard !FileSystem.exists(final) else { throw GooseError.workspace("compose \(identity.id) already exists in \(root); an id is never overwritten") }
         try FileSystem.moveIntoPlace(staging, final)

@@ -170,7 +170,7 @@ public enum MirrorSync {
             let staged = record(await transport.stage(batch, work: work, progress: progress, groupOf: { groups[$0] ?? -1 }), rootIndex: rootIndex)
             // One durability barrier per phase instead of an fsync per file: the staged files' data, and below the
             // renames of this phase, reach the disk before any file of the next phase (which may reference them) is placed.
-            syncFileSystem(of: directory)
+            FileSystem.syncFileSystem(of: directory)
             for (index, root) in plan.roots.enumerated() where !failedRoots.contains(index) {
                 let entries = phase == .content ? root.content : phase == .repodata ? root.repodata : root.repomd
                 // repomd.xml and its signature are renamed only once both are staged and verified.
@@ -183,7 +183,7 @@ public enum MirrorSync {
                 }
             }
         }
-        syncFileSystem(of: directory)
+        FileSystem.syncFileSystem(of: directory)
         progress.finish()
         summary.transferredBytes = progress.transferredBytes
 
@@ -232,15 +232,3 @@ public enum MirrorSync {
         return summary
     }
 }
-
-/// Flushes every dirty page and metadata change of the file system holding `path` (Linux syncfs).
-func syncFileSystem(of path: String) {
-    let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    guard descriptor >= 0 else { sync(); return }
-    defer { close(descriptor) }
-    if linuxSyncFileSystem(descriptor) != 0 { sync() }
-}
-
-/// glibc's syncfs(2), which Swift's Glibc module does not declare (it needs _GNU_SOURCE).
-@_silgen_name("syncfs")
-private func linuxSyncFileSystem(_ descriptor: Int32) -> Int32

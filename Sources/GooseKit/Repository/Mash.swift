@@ -172,7 +172,7 @@ public struct Mash {
         }
 
         // Durable before visible: the new tree reaches the disk before any name points at it.
-        Self.syncFileSystem(of: staging)
+        FileSystem.syncFileSystem(of: staging)
         let final = root + "/" + stamp
         try FileSystem.moveIntoPlace(staging, final)
         published = true
@@ -226,15 +226,4 @@ public struct Mash {
         let latest = try? FileManager.default.destinationOfSymbolicLink(atPath: root + "/latest")
         for name in toPrune(names, latest: latest, keep: keep) { FileSystem.remove(root + "/" + name) }
     }
-
-    static func syncFileSystem(of path: String) {
-        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        _ = goose_syncfs(descriptor)
-        close(descriptor)
-    }
 }
-
-/// syncfs(2), which Glibc's Swift overlay does not export: flushes one file system, not every one as sync(2) would.
-@_silgen_name("syncfs")
-private func goose_syncfs(_ descriptor: Int32) -> Int32

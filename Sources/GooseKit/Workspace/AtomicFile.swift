@@ -126,6 +126,15 @@ public enum FileSystem {
         }
     }
 
+    /// Flushes the whole file system holding `path` (Linux syncfs; sync(2) when it cannot be opened): one call
+    /// makes a freshly built tree durable before it is switched in.
+    public static func syncFileSystem(of path: String) {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { sync(); return }
+        defer { close(descriptor) }
+        if linuxSyncFileSystem(descriptor) != 0 { sync() }
+    }
+
     public static func syncDirectory(of path: String) {
         let directory = (path as NSString).deletingLastPathComponent
         let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -156,3 +165,7 @@ public enum FileSystem {
         return template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 }
+
+/// glibc's syncfs(2), which Swift's Glibc module does not declare (it needs _GNU_SOURCE).
+@_silgen_name("syncfs")
+private func linuxSyncFileSystem(_ descriptor: Int32) -> Int32
