@@ -3,13 +3,6 @@ import XCTest
 
 /// End-to-end tests of `goose build-order` on real specs and SRPMs, checked with rpmbuild, rpm, rpmspec and git.
 final class BuildOrderCLITests: XCTestCase {
-    private func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "goose-cli-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
-    }
-
     @discardableResult
     private func shell(_ command: String, in directory: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> GooseBinary.Output {
         let result = try GooseBinary.runProgram("/bin/sh", ["-c", command], in: directory)

@@ -3,13 +3,6 @@ import XCTest
 
 /// End-to-end tests of `goose compose-iso`, checked with xorriso, isoinfo, checkisomd5, productmd, dnf and cmp.
 final class ComposeISOCLITests: XCTestCase {
-    private func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "goose-compose-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
-    }
-
     @discardableResult
     private func shell(_ command: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
         let result = try GooseBinary.runProgram("/bin/sh", ["-c", command], timeout: 600)
@@ -23,10 +16,6 @@ final class ComposeISOCLITests: XCTestCase {
         let result = try GooseBinary.run(arguments + ["--workspace", workspace], environment: environment, timeout: 600)
         XCTAssertEqual(result.status, status, "goose \(arguments.joined(separator: " ")): \(result.stderr)", file: file, line: line)
         return result
-    }
-
-    private func requireTools(_ names: [String]) throws {
-        for name in names where GooseBinary.toolPath(named: name) == nil { throw XCTSkip("\(name) is not installed") }
     }
 
     /// A noarch RPM built with rpmbuild; `padding` bytes of random data make the ISO big enough for isomd5sum.
@@ -100,7 +89,7 @@ final class ComposeISOCLITests: XCTestCase {
     func testComposeCheckedWithXorrisoIsoinfoCheckisomd5ProductmdAndDnf() throws {
         try requireTools(["rpmbuild", "createrepo_c", "xorriso", "isoinfo", "checkisomd5", "dnf", "python3"])
         guard (try? shell("python3 -c 'import productmd'")) != nil else { throw XCTSkip("productmd is not installed (pip install productmd)") }
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(prefix: "goose-compose-")
         try sourceRepository(directory)
         let workspace = directory + "/ws"
         XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
@@ -182,7 +171,7 @@ final class ComposeISOCLITests: XCTestCase {
 
     func testUnresolvableRequestsAreOneErrorAndNothingIsPublished() throws {
         try requireTools(["rpmbuild", "createrepo_c"])
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(prefix: "goose-compose-")
         try buildRPM(directory, name: "lonely", requires: ["ghost >= 2", "phantom"])
         try shell("createrepo_c -q \(directory)/src")
         try "lonely\nnosuch # a comment\n".write(toFile: directory + "/packages.txt", atomically: true, encoding: .utf8)
@@ -204,7 +193,7 @@ final class ComposeISOCLITests: XCTestCase {
 
     func testBIOSBootEntryWithLibarchive() throws {
         try requireTools(["rpmbuild", "createrepo_c", "xorriso", "checkisomd5"])
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(prefix: "goose-compose-")
         try buildRPM(directory, name: "kernel-ish", padding: 1_000_000)
         try shell("createrepo_c -q \(directory)/src")
         // A stand-in boot loader: El Torito only needs the file; libarchive patches its boot-info-table.
@@ -225,7 +214,7 @@ final class ComposeISOCLITests: XCTestCase {
 
     func testEFIImageSwitchesToXorrisoWithLoraxFlagsReproducibly() throws {
         try requireTools(["rpmbuild", "createrepo_c", "xorriso", "checkisomd5", "isoinfo"])
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(prefix: "goose-compose-")
         try buildRPM(directory, name: "kernel-ish", padding: 1_000_000)
         try shell("createrepo_c -q \(directory)/src")
         // Stand-ins: xorriso only records the images; nothing boots them here.
@@ -257,7 +246,7 @@ final class ComposeISOCLITests: XCTestCase {
 
     func testRequireKeyNamesTheUnsignedPackage() throws {
         try requireTools(["createrepo_c"])
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(prefix: "goose-compose-")
         try shell("mkdir -p \(directory)/src && cp \(GooseBinary.fixtures)/rpms/rpm-tests/foo-1.0-1.noarch.rpm \(directory)/src/ && createrepo_c -q \(directory)/src")
         let workspace = directory + "/ws"
         XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
@@ -270,7 +259,7 @@ final class ComposeISOCLITests: XCTestCase {
 
     func testComposeFromAMashedTagWithExplicitId() throws {
         try requireTools(["rpmbuild", "createrepo_c", "xorriso"])
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(prefix: "goose-compose-")
         try sourceRepository(directory)
         let workspace = directory + "/ws"
         XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
@@ -296,7 +285,7 @@ final class ComposeISOCLITests: XCTestCase {
 
     func testKillDuringComposeLeavesTheLatestComposeComplete() throws {
         try requireTools(["rpmbuild", "createrepo_c", "checkisomd5"])
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(prefix: "goose-compose-")
         try sourceRepository(directory)
         let workspace = directory + "/ws"
         XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)

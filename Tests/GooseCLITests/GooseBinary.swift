@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -192,5 +193,20 @@ private final class PipeReader: @unchecked Sendable {
     func data() -> Data {
         finished.wait()
         return collected
+    }
+}
+
+extension XCTestCase {
+    /// A fresh directory under $TMPDIR, removed when the test ends.
+    func temporaryDirectory(prefix: String = "goose-cli-") throws -> String {
+        let path = NSTemporaryDirectory() + prefix + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    /// Skips the test when one of the field's tools it checks with is not installed.
+    func requireTools(_ names: [String]) throws {
+        for name in names where GooseBinary.toolPath(named: name) == nil { throw XCTSkip("\(name) is not installed") }
     }
 }

@@ -3,13 +3,6 @@ import XCTest
 
 /// End-to-end tests of `goose import-srpm`, checked with git, rpmbuild, rpm and rpm2archive.
 final class ImportCLITests: XCTestCase {
-    private func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "goose-cli-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
-    }
-
     @discardableResult
     private func shell(_ command: String, in directory: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> String {
         let result = try GooseBinary.runProgram("/bin/sh", ["-c", command], in: directory)

@@ -15,13 +15,6 @@ final class LookasideCLITests: XCTestCase {
 
     // MARK: - Helpers
 
-    private func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "goose-lookaside-cli-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
-    }
-
     private func goose(_ arguments: [String], in directory: String? = nil) throws -> GooseBinary.Output {
         try GooseBinary.run(arguments, in: directory)
     }
@@ -106,7 +99,7 @@ final class LookasideCLITests: XCTestCase {
     // MARK: - Tests
 
     func testUploadCGIProtocolWithCurl() throws {
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(prefix: "goose-lookaside-cli-")
         let workspace = try makeWorkspace(directory)
         let url = try startServer(workspace: workspace, tokenFile: directory + "/token")
         let upload = url + "/repo/pkgs/upload.cgi"
@@ -177,7 +170,7 @@ final class LookasideCLITests: XCTestCase {
     }
 
     func testFetchVerifiesAndRefusesCorruptObjects() throws {
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(prefix: "goose-lookaside-cli-")
         let workspace = try makeWorkspace(directory)
         let url = try startServer(workspace: workspace, tokenFile: directory + "/token")
         let checkout = directory + "/checkout/foo"
@@ -225,7 +218,7 @@ final class LookasideCLITests: XCTestCase {
     }
 
     func testImportSendsArchivesToTheHTTPLookaside() throws {
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(prefix: "goose-lookaside-cli-")
         // The server knows gbp-test (its dist-git repository exists there), not hello.
         let server = try makeWorkspace(directory, packages: ["gbp-test"])
         let url = try startServer(workspace: server, tokenFile: directory + "/token")
@@ -258,7 +251,7 @@ final class LookasideCLITests: XCTestCase {
     }
 
     func testUploadCommandToServerAndToLocalStore() throws {
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(prefix: "goose-lookaside-cli-")
         let workspace = try makeWorkspace(directory, packages: ["foo"])
         let url = try startServer(workspace: workspace, tokenFile: directory + "/token")
         let client = directory + "/client"
@@ -301,7 +294,7 @@ final class LookasideCLITests: XCTestCase {
     }
 
     func testServeNeedsAToken() throws {
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(prefix: "goose-lookaside-cli-")
         let workspace = try makeWorkspace(directory)
         let result = try goose(["lookaside", "serve", "--workspace", workspace, "--listen", "127.0.0.1:0"])
         XCTAssertEqual(result.status, 2)

@@ -4,13 +4,6 @@ import XCTest
 /// End-to-end tests of `goose builds`, `goose tag` and `goose mash`, checked with dnf, createrepo_c, rpmbuild,
 /// rpmsign and gpg.
 final class MashCLITests: XCTestCase {
-    private func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "goose-mash-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
-    }
-
     @discardableResult
     private func shell(_ command: String, environment: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> String {
         let result = try GooseBinary.runProgram("/bin/sh", ["-c", command], environment: environment)
@@ -24,10 +17,6 @@ final class MashCLITests: XCTestCase {
         let result = try GooseBinary.run(arguments + ["--workspace", workspace], environment: environment)
         XCTAssertEqual(result.status, status, "goose \(arguments.joined(separator: " ")): \(result.stderr)", file: file, line: line)
         return result
-    }
-
-    private func requireTools(_ names: [String]) throws {
-        for name in names where GooseBinary.toolPath(named: name) == nil { throw XCTSkip("\(name) is not installed") }
     }
 
     private var libdnfRPMs: [String] {
@@ -64,7 +53,7 @@ final class MashCLITests: XCTestCase {
 
     func testImportTagAndMashCheckedWithDnfAndCreaterepo() throws {
         try requireTools(["dnf", "createrepo_c", "zcat"])
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(prefix: "goose-mash-")
         let workspace = try libdnfWorkspace(directory)
         let list = try goose(["builds", "list", "--json"], workspace: workspace).stdout.split(separator: "\n")
         XCTAssertEqual(list.count, 5)
@@ -112,7 +101,7 @@ final class MashCLITests: XCTestCase {
 
     func testBrokenDependencyIsReportedAndStrictRefusesToPublish() throws {
         try requireTools(["dnf"])
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(prefix: "goose-mash-")
         let workspace = try libdnfWorkspace(directory)
         let comps = GooseBinary.fixtures + "/repodata/comps/createrepo_c-comps-f19.xml"
         let first = try goose(["mash", "el9", "--arches", "x86_64", "--multilib", "none", "--comps", comps], workspace: workspace)
@@ -162,7 +151,7 @@ final class MashCLITests: XCTestCase {
 
     func testRequireKeyAcceptsSignedAndNamesTheUnsignedPackage() throws {
         try requireTools(["rpmbuild", "rpmsign", "gpg"])
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(prefix: "goose-mash-")
         let home = directory + "/gnupg"
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let environment = ["GNUPGHOME": home]
@@ -203,7 +192,7 @@ final class MashCLITests: XCTestCase {
 
     func testKillDuringMashLeavesLatestPointingAtACompleteRepository() throws {
         try requireTools(["dnf"])
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(prefix: "goose-mash-")
         let workspace = try libdnfWorkspace(directory)
         try goose(["mash", "el9", "--arches", "x86_64", "--multilib", "all"], workspace: workspace)
         for attempt in 0..<8 {
@@ -225,7 +214,7 @@ final class MashCLITests: XCTestCase {
     }
 
     func testUnknownBuildAndTagAreErrors() throws {
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(prefix: "goose-mash-")
         let workspace = try libdnfWorkspace(directory)
         let unknown = try goose(["tag", "add", "el9", "nosuch-1-1"], workspace: workspace, expect: 3)
         XCTAssertTrue(unknown.stderr.contains("no build nosuch-1-1"), unknown.stderr)
@@ -235,7 +224,7 @@ final class MashCLITests: XCTestCase {
     }
 
     func testImportSplitOverTwoRunsExtendsTheBuild() throws {
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(prefix: "goose-mash-")
         let workspace = directory + "/ws"
         XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
         let bash = libdnfRPMs.filter { ($0 as NSString).lastPathComponent.hasPrefix("bash") }
@@ -251,7 +240,7 @@ final class MashCLITests: XCTestCase {
 
     func testFileRequirementsResolveThroughFilelists() throws {
         try requireTools(["rpmbuild"])
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(prefix: "goose-mash-")
         let provider = try buildRPM(directory, name: "fileprov")
         let user = try buildRPM(directory, name: "fileuser", requires: ["/usr/share/fileprov/file", "/usr/share/nowhere/file"])
         let workspace = directory + "/ws"
