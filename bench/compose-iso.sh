@@ -4,8 +4,12 @@
 # and cached in $GOOSE_BENCH_CACHE (default /var/tmp/goose-bench-compose-iso).
 # Prints wall times, the speed ratio (target ≥ 0.8× xorriso) and peak memory from /usr/bin/time -v
 # (target < 200 MB). Size with GOOSE_BENCH_ISO_MB (default 1024 = 1 GiB). File data is streamed, so goose's
-# memory grows with the number of files (libarchive keeps one entry per file until it writes the directories
-# at close, ~4 KB each), not with their size; the fixture RPMs are small, so 1 GiB is ~46,000 files.
+# memory grows with the number of files (libarchive keeps every entry until it writes the directories at
+# close, ~3.4 KB each with Rock Ridge + Joliet), not with their size; the fixture RPMs are small, so 1 GiB is
+# ~46,000 files. To show where goose's peak comes from, it also prints the floor under it: libarchive's own
+# bsdtar writing the same tree with the same ISO options (libarchive's per-entry state with a small C
+# program around it, when libarchive-tools is installed), and goose's start-up RSS (`goose --version`:
+# the Swift runtime, Foundation and the linked C libraries, mostly shared clean pages).
 # Usage: bench/compose-iso.sh [ROUNDS]
 set -eu
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -66,5 +70,16 @@ for round in $(seq 1 "$rounds"); do
     size="$(stat -c %s "$work/goose.iso")"
     rm -f "$work/goose.iso"
     ratio="$(echo "scale=2; $xorriso_time / $goose_time" | bc)"
-    echo "round $round: xorriso ${xorriso_time}s (peak $((xorriso_peak / 1024)) MB), goose write-iso ${goose_time}s (peak $((goose_peak / 1024)) MB, ISO $((size / 1048576)) MiB); goose speed = ${ratio}× xorriso's (target ≥ 0.8×)"
+    echo "round $round: xorriso ${xorriso_time}s (peak $((xorriso_peak / 1024)) MB), goose write-iso ${goose_time}s (peak $((goose_peak / 1024)) MB, ISO $((size / 1048576)) MiB); goose speed = ${ratio}× xorriso's (target ≥ 0.8×, peak < 200 MB)"
 done
+
+# The floor under goose's peak: libarchive's own state for this tree, plus goose's process start-up.
+read -r _ startup_peak < <(measure startup "$goose" --version)
+if command -v bsdtar >/dev/null; then
+    read -r bsdtar_time bsdtar_peak < <(TMPDIR="$work" measure bsdtar bsdtar -cf "$work/bsdtar.iso" --format iso9660 \
+        --options 'iso9660:rockridge=strict,iso9660:joliet=1,iso9660:iso-level=3,iso9660:volume-id=BENCH' -C "$tree" .)
+    rm -f "$work/bsdtar.iso"
+    echo "floor: libarchive's bsdtar, same tree and options, ${bsdtar_time}s (peak $((bsdtar_peak / 1024)) MB); goose start-up peak $((startup_peak / 1024)) MB"
+else
+    echo "floor: goose start-up peak $((startup_peak / 1024)) MB (install libarchive-tools to measure libarchive alone with bsdtar)"
+fi
