@@ -38,8 +38,10 @@ struct ComposeISOCommand: ParsableCommand {
         becomes a BIOS El Torito entry (no emulation, boot-info-table) written by libarchive; when \
         images/efiboot.img exists, xorriso -as mkisofs builds the hybrid BIOS+EFI image with lorax's flags \
         instead (the output names the writer). The MD5 is implanted with implantisomd5 (isomd5sum). \
-        Images over 4.7 GB are refused unless --dual-layer. CHECKSUM is in pungi's form; signing it \
-        comes with goose sign.
+        Images over 4.7 GB are refused unless --dual-layer. CHECKSUM is in pungi's form, clear-signed \
+        with --sign-key or goose.toml's signing.key (the key and passphrase are checked before any work; the \
+        passphrase comes from gpg-agent or --passphrase-file/--passphrase-fd, never the command line), and \
+        that key is shipped in each tree as RPM-GPG-KEY-<short>.
 
         Reproducible: every date is SOURCE_DATE_EPOCH (default: the newest build time of the gathered \
         packages), so two composes of the same inputs give byte-identical ISOs and metadata. The default \
@@ -48,7 +50,8 @@ struct ComposeISOCommand: ParsableCommand {
         switched by a symlink rename, so a killed compose leaves the previous state.
 
         Exit codes: 0 composed; 2 bad arguments; 3 unresolvable packages, existing id, oversized image, \
-        bad comps; 4 a package not signed by --require-key; 7 another compose is running.
+        bad comps; 4 a package not signed by --require-key; 7 another compose is running; 8 unusable signing key or \
+        passphrase.
 
         Examples:
           goose compose-iso --tag el9 --variant BaseOS --arch x86_64 --release-name "Goose Linux" \\
@@ -105,6 +108,18 @@ struct ComposeISOCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Require every gathered package to be signed by this key (fingerprint or key file).", valueName: "key"))
     var requireKey: String?
 
+    @Option(name: .long, help: ArgumentHelp("Clear-sign each CHECKSUM with this key and ship it as RPM-GPG-KEY-<short> (default: goose.toml's signing.key, if set).", valueName: "fingerprint"))
+    var signKey: String?
+
+    @Flag(name: .long, help: "Do not sign CHECKSUM even when goose.toml names a signing key.")
+    var noSign = false
+
+    @Option(name: .long, help: ArgumentHelp("Read the signing key's passphrase from the first line of this file.", valueName: "file"))
+    var passphraseFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("Read the signing key's passphrase from this open file descriptor.", valueName: "fd"))
+    var passphraseFd: Int32?
+
     @Option(name: .long, help: ArgumentHelp("Compose id (default <SHORT>-<version>-<YYYYMMDD>.<n>).", valueName: "id"))
     var id: String?
 
@@ -123,6 +138,8 @@ struct ComposeISOCommand: ParsableCommand {
         if let label, label.count > 32 { throw ValidationError("--label must be at most 32 characters") }
         if repo != nil && arches.count > 1 { throw ValidationError("--repo composes one arch; use --tag for several") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if passphraseFile != nil && passphraseFd != nil { throw ValidationError("give --passphrase-file or --passphrase-fd, not both") }
+        if noSign && signKey != nil { throw ValidationError("give --sign-key or --no-sign, not both") }
     }
 
     var arches: [String] { arch.flatMap { $0.split(separator: ",").map(String.init) } }
@@ -146,6 +163,15 @@ struct ComposeISOCommand: ParsableCommand {
         options.bootDirectory = boot.map(FileSystem.absolute)
         options.label = label
         options.requireKey = requireKey.map { FileSystem.isRegularFile($0) ? FileSystem.absolute($0) : $0 }
+        let configuration = workspace.configuration
+        if !noSign, let key = signKey ?? (configuration.signingKey.isEmpty ? nil : configuration.signingKey) {
+            options.signKey = key
+            if !configuration.signingGnupgHome.isEmpty {
+                options.gnupgHome = configuration.signingGnupgHome.hasPrefix("/") ? configuration.signingGnupgHome : workspace.root + "/" + configuration.signingGnupgHome
+            }
+            if let passphraseFile { options.passphrase = try Passphrase.read(file: passphraseFile) }
+            if let passphraseFd { options.passphrase = try Passphrase.read(descriptor: passphraseFd) }
+        }
         options.id = id
         options.dualLayer = dualLayer
         options.jobs = jobs

@@ -169,6 +169,111 @@ final class ComposeISOCLITests: XCTestCase {
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: workspace + "/composes/latest-GL-9.4"), secondId)
     }
 
+    func testChecksumIsClearSignedWithTheConfiguredKeyCheckedByGpg() throws {
+        try requireTools(["rpmbuild", "createrepo_c", "xorriso", "gpg", "gpgconf", "rpmkeys"])
+        let directory = try temporaryDirectory(prefix: "goose-compose-")
+        try buildRPM(directory, name: "shell", padding: 600_000)
+        try shell("createrepo_c -q \(directory)/src")
+        let home = directory + "/gnupg"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        addTeardownBlock { _ = try? GooseBinary.runProgram("/usr/bin/gpgconf", ["--kill", "all"], environment: ["GNUPGHOME": home]) }
+        let gpg = "GNUPGHOME=\(home) gpg --batch"
+        try shell("\(gpg) --pinentry-mode loopback --passphrase 'compose pass' --quick-gen-key 'Goose Release <release@example.org>' ed25519 sign never 2>/dev/null")
+        let fingerprint = try shell("\(gpg) --with-colons --list-keys | awk -F: '/^fpr/ {print $10; exit}'").trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(fingerprint.count, 40)
+        try "wrong\n".write(toFile: directory + "/wrong", atomically: true, encoding: .utf8)
+        try "compose pass\n".write(toFile: directory + "/right", atomically: true, encoding: .utf8)
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        let arguments = ["compose-iso", "--repo", directory + "/src", "--variant", "BaseOS", "--arch", "x86_64", "--release-name", "Goose Linux",
+                         "--release-short", "GL", "--release-version", "9.4", "--json"]
+        let environment = ["GNUPGHOME": home]
+
+        // A missing key or a wrong passphrase stops the compose before any work; nothing is left behind.
+        let missing = try goose(arguments + ["--sign-key", String(repeating: "A", count: 40)], workspace: workspace, environment: environment, expect: 8)
+        XCTAssertTrue(missing.stderr.contains("AAAAAAAA"), missing.stderr)
+        let wrong = try goose(arguments + ["--sign-key", fingerprint, "--passphrase-file", directory + "/wrong"], workspace: workspace,
+                              environment: environment, expect: 8)
+        XCTAssertTrue(wrong.stderr.contains("passphrase"), wrong.stderr)
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: workspace + "/composes")) ?? [], [])
+
+        // The package signed with the same key passes --require-key (librpm); the key ships once.
+        let signing = try GooseBinary.run(["sign", "rpm", "--key", fingerprint, "--passphrase-file", directory + "/right",
+                                           directory + "/src/shell-1.0-1.noarch.rpm"], environment: environment)
+        XCTAssertEqual(signing.status, 0, signing.stderr)
+        try shell("createrepo_c -q --update \(directory)/src")
+
+        // goose.toml's [signing] key is the default; the passphrase comes from a file.
+        try shell("sed -i 's|^key = \"\"|key = \"\(fingerprint)\"|' \(workspace)/goose.toml")
+        let report = try json(goose(arguments + ["--passphrase-file", directory + "/right", "--require-key", fingerprint], workspace: workspace,
+                                    environment: environment).stdout)
+        let id = try XCTUnwrap(report["id"] as? String)
+        let isoDirectory = "\(workspace)/composes/\(id)/compose/BaseOS/x86_64/iso"
+        let checksum = isoDirectory + "/CHECKSUM"
+        let text = try String(contentsOfFile: checksum, encoding: .utf8)
+        XCTAssertTrue(text.hasPrefix("-----BEGIN PGP SIGNED MESSAGE-----"), text)
+        let verified = try shell("\(gpg) --status-fd 1 --verify \(checksum) 2>/dev/null")
+        XCTAssertTrue(verified.contains("[GNUPG:] VALIDSIG \(fingerprint)"), verified)
+        // The signed text is pungi's CHECKSUM of the ISO as sha256sum sees it.
+        let expected = try shell("cd \(isoDirectory) && sha256sum --tag *.iso").trimmingCharacters(in: .whitespacesAndNewlines)
+        let signedText = try shell("\(gpg) --decrypt \(checksum) 2>/dev/null")
+        XCTAssertTrue(signedText.hasPrefix("# GL-9.4-BaseOS-x86_64-dvd1.iso: "), signedText)
+        XCTAssertTrue(signedText.contains(expected + "\n"), "\(signedText) vs \(expected)")
+        // One flipped byte in the signed text and gpg refuses it.
+        try shell("sed 's/^SHA256 (\\(.*\\)) = \\(.\\)/SHA256 (\\1) = X/' \(checksum) > \(directory)/tampered && ! cmp -s \(checksum) \(directory)/tampered")
+        let tampered = try GooseBinary.runProgram("/usr/bin/gpg", ["--batch", "--verify", directory + "/tampered"], environment: environment)
+        XCTAssertNotEqual(tampered.status, 0, tampered.stderr)
+
+        // The signing key ships in the tree and on the ISO, and rpm accepts it as a key.
+        let keyFile = "\(workspace)/composes/\(id)/compose/BaseOS/x86_64/os/RPM-GPG-KEY-gl"
+        let shown = try shell("\(gpg) --with-colons --show-keys \(keyFile)")
+        XCTAssertTrue(shown.contains("fpr:::::::::\(fingerprint):"), shown)
+        try shell("rpmkeys --dbpath \(directory)/rpmdb --import \(keyFile)")
+        XCTAssertTrue(try shell("rpmkeys --dbpath \(directory)/rpmdb --checksig \(directory)/src/shell-1.0-1.noarch.rpm").contains("signatures OK"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: keyFile + "-packages"), "the required key is the signing key: shipped once")
+        let iso = try XCTUnwrap((report["trees"] as? [[String: Any]])?.first?["iso"] as? String)
+        XCTAssertTrue(try shell("xorriso -indev \(iso) -find / -type f 2>/dev/null").contains("'/RPM-GPG-KEY-gl'"))
+
+        // --no-sign leaves CHECKSUM plain even with a configured key.
+        let plain = try json(goose(arguments + ["--no-sign"], workspace: workspace, environment: environment).stdout)
+        let plainId = try XCTUnwrap(plain["id"] as? String)
+        XCTAssertTrue(try String(contentsOfFile: "\(workspace)/composes/\(plainId)/compose/BaseOS/x86_64/iso/CHECKSUM", encoding: .utf8).hasPrefix("# GL-9.4-"))
+    }
+
+    /// Include levels end to end, two variants in one compose, read back by productmd (rpms.json, composeinfo.json,
+    /// each variant's .treeinfo).
+    func testIncludeLevelsAndTwoVariantsReadByProductmd() throws {
+        try requireTools(["rpmbuild", "createrepo_c", "xorriso", "python3"])
+        guard (try? shell("python3 -c 'import productmd'")) != nil else { throw XCTSkip("productmd is not installed (pip install productmd)") }
+        let directory = try temporaryDirectory(prefix: "goose-compose-")
+        try sourceRepository(directory)
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        func gathered(_ level: String) throws -> String {
+            let report = try json(goose(["compose-iso", "--repo", directory + "/src", "--variant", "BaseOS", "--variant", "AppStream:core",
+                                         "--arch", "x86_64", "--release-name", "Goose Linux", "--release-short", "GL", "--release-version", "9.4",
+                                         "--comps", directory + "/comps.xml", "--groups", "core", "--include-level", level, "--json"],
+                                        workspace: workspace).stdout)
+            let metadata = "\(workspace)/composes/\(try XCTUnwrap(report["id"] as? String))/compose"
+            return try shell("""
+            python3 -c "
+            import productmd.rpms as R, productmd.composeinfo as C, productmd.treeinfo as T
+            c = C.ComposeInfo(); c.load('\(metadata)/metadata/composeinfo.json'); print(','.join(sorted(c.variants.variants)))
+            r = R.Rpms(); r.load('\(metadata)/metadata/rpms.json')
+            for variant in ('AppStream', 'BaseOS'):
+                t = T.TreeInfo(); t.load('\(metadata)/%s/x86_64/os/.treeinfo' % variant)
+                names = sorted(n.rsplit('-', 2)[0] for srpm in r.rpms[variant]['x86_64'].values() for n in srpm)
+                print(t.variants[variant].uid, ' '.join(names))
+            "
+            """)
+        }
+        // required: mandatory plus the conditional package whose condition (shell) is in.
+        XCTAssertEqual(try gathered("required"), "AppStream,BaseOS\nAppStream base-files shell shell-docs\nBaseOS base-files shell shell-docs\n")
+        // all: + default (tools, with exim for its mta) + optional (extra); never unrelated-docs.
+        XCTAssertEqual(try gathered("all"),
+                       "AppStream,BaseOS\nAppStream base-files exim extra shell shell-docs tools\nBaseOS base-files exim extra shell shell-docs tools\n")
+    }
+
     func testUnresolvableRequestsAreOneErrorAndNothingIsPublished() throws {
         try requireTools(["rpmbuild", "createrepo_c"])
         let directory = try temporaryDirectory(prefix: "goose-compose-")
@@ -189,6 +294,26 @@ final class ComposeISOCLITests: XCTestCase {
         let usage = try goose(["compose-iso", "--variant", "BaseOS", "--arch", "x86_64", "--release-name", "G", "--release-short", "G",
                                "--release-version", "1"], workspace: workspace, expect: 64)
         XCTAssertTrue(usage.stderr.contains("exactly one of --tag and --repo"), usage.stderr)
+    }
+
+    func testTreeOverADVDIsRefusedBeforeTheImageIsWritten() throws {
+        try requireTools(["rpmbuild", "createrepo_c"])
+        let directory = try temporaryDirectory(prefix: "goose-compose-")
+        try buildRPM(directory, name: "small")
+        try shell("createrepo_c -q \(directory)/src")
+        // A sparse 4.7 GB install image: the tree is over the single-layer limit without using the disk.
+        try shell("mkdir -p \(directory)/boot/images && truncate -s 4700000000 \(directory)/boot/images/install.img")
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        let arguments = ["compose-iso", "--repo", directory + "/src", "--variant", "BaseOS", "--arch", "x86_64", "--release-name", "G",
+                         "--release-short", "G", "--release-version", "1", "--boot", directory + "/boot"]
+        let started = Date()
+        let refused = try goose(arguments, workspace: workspace, expect: 3)
+        XCTAssertTrue(refused.stderr.contains("BaseOS/x86_64/os needs 4700"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("more than a single-layer DVD holds (4700000000); use --dual-layer"), refused.stderr)
+        XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, "one line")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 20, "refused before 4.7 GB were hashed or written")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: workspace + "/composes"), [], "no compose, no staging tree left")
     }
 
     func testBIOSBootEntryWithLibarchive() throws {

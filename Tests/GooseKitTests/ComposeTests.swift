@@ -150,6 +150,69 @@ final class ComposeTests: XCTestCase {
         XCTAssertEqual(ISOWriter.directoryRecordDate(1_700_000_000), [123, 11, 14, 22, 13, 20, 0])
     }
 
+    func testMediaSizeLimits() throws {
+        XCTAssertNoThrow(try Compose.checkMediaSize(4_700_000_000, of: "t", dualLayer: false))
+        XCTAssertThrowsError(try Compose.checkMediaSize(4_700_000_001, of: "BaseOS/x86_64/os", dualLayer: false)) { error in
+            XCTAssertEqual((error as? GooseError)?.exitCode, 3)
+            XCTAssertTrue("\(error)".contains("BaseOS/x86_64/os needs 4700000001 bytes, more than a single-layer DVD holds (4700000000); use --dual-layer"), "\(error)")
+        }
+        XCTAssertNoThrow(try Compose.checkMediaSize(8_000_000_000, of: "t", dualLayer: true))
+        XCTAssertThrowsError(try Compose.checkMediaSize(8_500_000_001, of: "t", dualLayer: true))
+    }
+
+    /// Enough files that the directory records span several of restamp's 64 KiB pieces: two images of the same tree
+    /// written a second apart are byte-identical, every date is the timestamp (isoinfo), and the walk streams in
+    /// the order the old array walk gave.
+    func testImagesOfManyFilesAreReproducibleAcrossRestampPieces() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let tree = directory + "/tree"
+        for index in 0..<1_500 {
+            let folder = "\(tree)/Packages/\(["a", "b", "c"][index % 3])"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try Data("file \(index)\n".utf8).write(to: URL(fileURLWithPath: "\(folder)/package-with-a-long-name-\(index)-1.0-1.el9.x86_64.rpm"))
+        }
+        try FileManager.default.createDirectory(atPath: tree + "/repodata", withIntermediateDirectories: true)
+        try Data("<repomd/>\n".utf8).write(to: URL(fileURLWithPath: tree + "/repodata/repomd.xml"))
+        var visited: [String] = []
+        try ISOWriter.walk(tree) { relative, _ in visited.append(relative) }
+        XCTAssertEqual(visited.count, 1_500 + 6, "Packages, its three letters, repodata and the files")
+        XCTAssertEqual(Array(visited.prefix(3)), ["Packages", "Packages/a", "Packages/a/package-with-a-long-name-0-1.0-1.el9.x86_64.rpm"])
+        XCTAssertEqual(visited.last, "repodata/repomd.xml")
+        XCTAssertEqual(visited, try ISOWriter.walk(tree))
+
+        func image(_ name: String) throws -> String {
+            let output = directory + "/" + name
+            let writer = try ISOWriter(output: output, options: ISOOptions(volumeId: "GL-9.4-x86_64-dvd", timestamp: 1_700_000_000))
+            try writer.add(tree: tree, timestamp: 1_700_000_000)
+            try writer.finish(volumeId: "GL-9.4-x86_64-dvd", timestamp: 1_700_000_000)
+            return output
+        }
+        let first = try image("first.iso")
+        Thread.sleep(forTimeInterval: 1.1)
+        let second = try image("second.iso")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: first)), try Data(contentsOf: URL(fileURLWithPath: second)))
+        // The metadata area is bigger than one piece, so patterns were rewritten in several.
+        let metadataSectors = try ISOWriter.firstFileSector(read: { start, count in
+            let handle = try! FileHandle(forReadingFrom: URL(fileURLWithPath: first))
+            try! handle.seek(toOffset: UInt64(start * 2048))
+            return [UInt8](try! handle.read(upToCount: count * 2048) ?? Data())
+        }, path: first)
+        XCTAssertGreaterThan(metadataSectors - 16, 64, "the directory records span several 32-sector pieces")
+        // xorriso reads the volume dates and id back; isoinfo every record's date (the clock second at close is gone).
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/xorriso") && TimeZone.current.secondsFromGMT() == 0 {
+            let info = try TestSupport.shell("xorriso -indev \(first) -pvd_info 2>/dev/null")
+            XCTAssertTrue(info.contains("Volume Id    : GL-9.4-x86_64-dvd"), info)
+            XCTAssertTrue(info.contains("Creation Time: 2023111422132000"), info)
+            XCTAssertTrue(info.contains("Modif. Time  : 2023111422132000"), info)
+        }
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/isoinfo") && TimeZone.current.secondsFromGMT() == 0 {
+            let records = try TestSupport.shell("isoinfo -R -l -i \(first) | grep -E '^[-d]r' | grep -vc ' Nov 14 2023 ' || true")
+            XCTAssertEqual(records.trimmingCharacters(in: .whitespacesAndNewlines), "0", "records not dated SOURCE_DATE_EPOCH")
+            let files = try TestSupport.shell("isoinfo -R -l -i \(first) | grep -c '^-r'")
+            XCTAssertEqual(files.trimmingCharacters(in: .whitespacesAndNewlines), "1501")
+        }
+    }
+
     func testSourceNevraAndJSONRenderers() throws {
         let package = GatheredPackage(name: "bash-doc", epoch: "1", version: "4.4.12", release: "2", arch: "noarch",
                                       location: "Packages/bash-doc-4.4.12-2.noarch.rpm", buildTime: 1, sourceRPM: "bash-4.4.12-2.src.rpm")

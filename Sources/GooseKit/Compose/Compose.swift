@@ -35,6 +35,12 @@ public struct ComposeOptions: Sendable {
     public var bootDirectory: String?
     public var label: String?
     public var requireKey: String?
+    /// Fingerprint of the key that clear-signs each CHECKSUM and is shipped as RPM-GPG-KEY-<short>; nil: unsigned.
+    public var signKey: String?
+    /// GnuPG home holding `signKey` (nil: $GNUPGHOME or ~/.gnupg).
+    public var gnupgHome: String?
+    /// The signing key's passphrase (nil: gpg-agent asks or has it cached).
+    public var passphrase: Passphrase?
     public var id: String?
     /// SOURCE_DATE_EPOCH; nil: the newest build time of the gathered packages.
     public var sourceDateEpoch: Int?
@@ -83,6 +89,13 @@ public struct Compose {
 
     /// Runs the compose; `progress` hears one line per step.
     public func run(_ options: ComposeOptions, progress: (String) -> Void = { _ in }) throws -> ComposeReport {
+        // An unusable key or passphrase is an error before any work: a test signature checks both.
+        let signer = try options.signKey.map { fingerprint -> (context: GPGContext, key: SigningKey) in
+            let context = try GPGContext(homeDirectory: options.gnupgHome, passphrase: options.passphrase)
+            let key = try context.signingKey(fingerprint: fingerprint)
+            _ = try context.sign(Data("goose signing check".utf8), key: key.fingerprint, clear: true)
+            return (context, key)
+        }
         try FileSystem.createDirectory(root)
         let lock = try FileLock(path: workspace.lockPath("compose"), wait: false)
         defer { lock.unlock() }
@@ -125,6 +138,19 @@ public struct Compose {
             }
         }
 
+        // Each tree's size is checked before anything is written (no 5 GB tree hashed and imaged only to be refused),
+        // and each image again once written.
+        let bootSize = try options.bootDirectory.map { boot -> Int in
+            guard FileSystem.isDirectory(boot) else { throw GooseError.io(path: boot, reason: "boot directory not found") }
+            return try Self.treeSize(boot)
+        } ?? 0
+        for variant in options.variants {
+            for arch in options.arches {
+                let files = gathered[variant.id]![arch]!.map { options.repositories[arch]! + "/" + $0.location }
+                try Self.checkMediaSize(try Self.filesSize(files) + bootSize, of: "\(variant.id)/\(arch)/os", dualLayer: options.dualLayer)
+            }
+        }
+
         let allPackages = gathered.values.flatMap { $0.values.flatMap { $0 } }
         let timestamp = options.sourceDateEpoch ?? allPackages.map(\.buildTime).max() ?? 0
         let existing = Set((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
@@ -146,7 +172,7 @@ public struct Compose {
 
         var trees: [ComposeReport.Tree] = []
         var images: [ComposeImage] = []
-        let key = try options.requireKey.map { try Self.publicKey($0) }
+        let keys = try Self.shippedKeys(requireKey: options.requireKey, signer: signer, release: options.release)
         for variant in options.variants {
             for arch in options.arches {
                 let packages = gathered[variant.id]![arch]!
@@ -171,7 +197,7 @@ public struct Compose {
                     try Self.linkTree(boot, into: tree)
                     (bootImages, stage2) = Self.bootImages(in: tree, arch: arch)
                 }
-                if let key { try AtomicFileWriter.write(key, to: "\(tree)/RPM-GPG-KEY-\(options.release.short.lowercased())") }
+                for (name, key) in keys { try AtomicFileWriter.write(key, to: tree + "/" + name) }
                 var checksums = ["repodata/repomd.xml": try ContentDigest.hexDigest(ofFile: tree + "/repodata/repomd.xml", algorithm: .sha256)]
                 for path in bootImages.values.sorted() + (stage2.map { [$0] } ?? []) {
                     checksums[path] = try ContentDigest.hexDigest(ofFile: tree + "/" + path, algorithm: .sha256)
@@ -186,11 +212,6 @@ public struct Compose {
                 let isoName = ComposeLayout.isoName(release: options.release, variant: variant.id, arch: arch)
                 let iso = isoDirectory + "/" + isoName
                 let volumeId = options.label.map { String($0.prefix(32)) } ?? ComposeLayout.volumeId(release: options.release, arch: arch)
-                let estimate = try Self.treeSize(tree)
-                let limit = options.dualLayer ? Self.dualLayerLimit : Self.singleLayerLimit
-                guard estimate < limit else {
-                    throw GooseError.workspace("\(relativeTree) holds \(estimate) bytes, more than a \(options.dualLayer ? "dual" : "single")-layer DVD (\(limit)); use --dual-layer or fewer packages")
-                }
                 progress("\(relativeTree): writing \(isoName)")
                 let writer = try ISOBuilder.build(tree: tree, output: iso, volumeId: volumeId, timestamp: timestamp,
                                                   scratch: workspace.temporaryDirectory)
@@ -198,8 +219,13 @@ public struct Compose {
                 var status = stat()
                 guard stat(iso, &status) == 0 else { throw GooseError.errno(iso, "cannot stat") }
                 let size = Int(status.st_size)
+                try Self.checkMediaSize(size, of: isoName, dualLayer: options.dualLayer)
                 let sha256 = try ContentDigest.hexDigest(ofFile: iso, algorithm: .sha256)
                 try AtomicFileWriter.write(ComposeMetadata.checksumFile([isoName: (size, sha256)]), to: isoDirectory + "/CHECKSUM")
+                if let signer {
+                    // FileSigner checks the clear signature before it replaces the file.
+                    _ = try FileSigner.sign([isoDirectory + "/CHECKSUM"], key: signer.key, context: signer.context, clear: true)
+                }
                 let bootable = writer != "libarchive"
                 images.append(ComposeImage(path: "\(variant.id)/\(arch)/iso/\(isoName)", size: size, mtime: timestamp, sha256: sha256,
                                            implantedMD5: md5, volumeId: volumeId, bootable: bootable, variant: variant.id, arch: arch))
@@ -231,17 +257,28 @@ public struct Compose {
         return ComposeReport(id: identity.id, directory: final, latest: root + "/" + latest, sourceDateEpoch: timestamp, trees: trees)
     }
 
-    /// The armored public key to ship as RPM-GPG-KEY-*: a key file as is, else exported from gpg by fingerprint.
-    static func publicKey(_ key: String) throws -> Data {
-        if FileSystem.isRegularFile(key) { return try FileSystem.contents(of: key) }
-        return try RequiredKey.exportPublicKey(fingerprint: key)
+    /// The armored public keys each tree ships, by file name: the signing key as RPM-GPG-KEY-<short>, and the
+    /// packages' key (--require-key) as RPM-GPG-KEY-<short> when there is no signing key, or as
+    /// RPM-GPG-KEY-<short>-packages when it is another key.
+    static func shippedKeys(requireKey: String?, signer: (context: GPGContext, key: SigningKey)?, release: ComposeRelease) throws -> [(String, Data)] {
+        let name = "RPM-GPG-KEY-" + release.short.lowercased()
+        var keys: [(String, Data)] = []
+        if let signer { keys.append((name, try signer.context.exportPublicKey(fingerprint: signer.key.fingerprint))) }
+        if let requireKey {
+            let isSigningKey = signer.map { !FileSystem.isRegularFile(requireKey) && $0.key.owns(keyID: String(requireKey.replacingOccurrences(of: " ", with: "").suffix(16))) } ?? false
+            if !isSigningKey {
+                let armored = FileSystem.isRegularFile(requireKey) ? try FileSystem.contents(of: requireKey) : try RequiredKey.exportPublicKey(fingerprint: requireKey)
+                if keys.first?.1 != armored { keys.append((keys.isEmpty ? name : name + "-packages", armored)) }
+            }
+        }
+        return keys
     }
 
     /// Hardlinks (or copies) every file of `source` into `destination`, keeping the relative layout.
     static func linkTree(_ source: String, into destination: String) throws {
         guard FileSystem.isDirectory(source) else { throw GooseError.io(path: source, reason: "boot directory not found") }
-        for relative in try ISOWriter.walk(source) where !FileSystem.isDirectory(source + "/" + relative) {
-            try BuildImporter.linkOrCopy(source + "/" + relative, to: destination + "/" + relative)
+        try ISOWriter.walk(source) { relative, isDirectory in
+            if !isDirectory { try BuildImporter.linkOrCopy(source + "/" + relative, to: destination + "/" + relative) }
         }
     }
 
@@ -254,11 +291,32 @@ public struct Compose {
         return (present, stage2)
     }
 
+    /// Refuses a tree or image bigger than a single-layer DVD (4.7 GB), or a dual-layer one (8.5 GB) with `dualLayer`.
+    static func checkMediaSize(_ size: Int, of subject: String, dualLayer: Bool) throws {
+        let limit = dualLayer ? dualLayerLimit : singleLayerLimit
+        guard size <= limit else {
+            throw GooseError.workspace("\(subject) needs \(size) bytes, more than a \(dualLayer ? "dual" : "single")-layer DVD holds (\(limit))"
+                + (dualLayer ? "; gather fewer packages" : "; use --dual-layer or gather fewer packages"))
+        }
+    }
+
+    /// The bytes these files take on an image: each file starts on a 2048-byte sector.
+    static func filesSize(_ files: [String]) throws -> Int {
+        var total = 0
+        for file in files {
+            var status = stat()
+            guard stat(file, &status) == 0 else { throw GooseError.errno(file, "cannot stat") }
+            total += (Int(status.st_size) + 2047) / 2048 * 2048
+        }
+        return total
+    }
+
+    /// The bytes the tree's files take on the image: each file starts on a 2048-byte sector.
     static func treeSize(_ tree: String) throws -> Int {
         var total = 0
-        for relative in try ISOWriter.walk(tree) {
+        try ISOWriter.walk(tree) { relative, isDirectory in
             var status = stat()
-            if stat(tree + "/" + relative, &status) == 0 { total += Int(status.st_size) }
+            if !isDirectory, stat(tree + "/" + relative, &status) == 0 { total += (Int(status.st_size) + 2047) / 2048 * 2048 }
         }
         return total
     }
