@@ -231,6 +231,17 @@ final class ComposeISOCLITests: XCTestCase {
         try shell("rpmkeys --dbpath \(directory)/rpmdb --import \(keyFile)")
         XCTAssertTrue(try shell("rpmkeys --dbpath \(directory)/rpmdb --checksig \(directory)/src/shell-1.0-1.noarch.rpm").contains("signatures OK"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: keyFile + "-packages"), "the required key is the signing key: shipped once")
+        // productmd reads the package's sigkey: the short ID of the key that signed it.
+        if try GooseBinary.runProgram("/bin/sh", ["-c", "python3 -c 'import productmd'"]).status == 0 {
+            let sigkey = try shell("""
+            python3 -c "
+            import productmd.rpms as R
+            r = R.Rpms(); r.load('\(workspace)/composes/\(id)/compose/metadata/rpms.json')
+            print([v['sigkey'] for s in r.rpms['BaseOS']['x86_64'].values() for v in s.values()])
+            "
+            """)
+            XCTAssertEqual(sigkey, "['\(fingerprint.suffix(8).lowercased())']\n")
+        }
         let iso = try XCTUnwrap((report["trees"] as? [[String: Any]])?.first?["iso"] as? String)
         XCTAssertTrue(try shell("xorriso -indev \(iso) -find / -type f 2>/dev/null").contains("'/RPM-GPG-KEY-gl'"))
 

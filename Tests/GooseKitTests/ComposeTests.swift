@@ -225,6 +225,10 @@ final class ComposeTests: XCTestCase {
         let record = try XCTUnwrap(((((payload["rpms"] as? [String: Any])?["BaseOS"] as? [String: Any])?["x86_64"] as? [String: Any])?["bash-1:4.4.12-2.src"] as? [String: Any])?["bash-doc-1:4.4.12-2.noarch"] as? [String: Any])
         XCTAssertEqual(record["path"] as? String, "BaseOS/x86_64/os/Packages/b/bash-doc-4.4.12-2.noarch.rpm")
         XCTAssertTrue(record["sigkey"] is NSNull)
+        var signed = package
+        signed.sigkey = "d6d4b7f1"
+        let signedRecord = try ComposeMetadata.rpms(identity: identity, packages: ["BaseOS": ["x86_64": [signed]]])
+        XCTAssertTrue(signedRecord.contains("\"sigkey\" : \"d6d4b7f1\""), signedRecord)
         // Same input, same bytes.
         XCTAssertEqual(try ComposeMetadata.composeinfo(release: release, identity: identity, variants: ["B": ["x86_64"], "A": ["x86_64"]]),
                        try ComposeMetadata.composeinfo(release: release, identity: identity, variants: ["A": ["x86_64"], "B": ["x86_64"]]))

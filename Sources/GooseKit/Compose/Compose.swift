@@ -138,6 +138,18 @@ public struct Compose {
             }
         }
 
+        // rpms.json names the key each package is signed with, as pungi records it.
+        var sigkeys: [String: String?] = [:]
+        for variant in options.variants {
+            for arch in options.arches {
+                for index in gathered[variant.id]![arch]!.indices {
+                    let file = options.repositories[arch]! + "/" + gathered[variant.id]![arch]![index].location
+                    if sigkeys[file] == nil { sigkeys[file] = try Self.sigkey(of: file) }
+                    gathered[variant.id]![arch]![index].sigkey = sigkeys[file]!
+                }
+            }
+        }
+
         // Each tree's size is checked before anything is written (no 5 GB tree hashed and imaged only to be refused),
         // and each image again once written.
         let bootSize = try options.bootDirectory.map { boot -> Int in
@@ -289,6 +301,12 @@ public struct Compose {
         let present = known.filter { FileSystem.isRegularFile(tree + "/" + $0.value) }
         let stage2 = FileSystem.isRegularFile(tree + "/images/install.img") ? "images/install.img" : nil
         return (present, stage2)
+    }
+
+    /// The short key ID of an RPM's header signature, as productmd's sigkey; nil when unsigned.
+    static func sigkey(of file: String) throws -> String? {
+        guard case let .signed(keyID) = try RPMPackageReader.read(file).signature, let keyID else { return nil }
+        return String(keyID.suffix(8)).lowercased()
     }
 
     /// Refuses a tree or image bigger than a single-layer DVD (4.7 GB), or a dual-layer one (8.5 GB) with `dualLayer`.

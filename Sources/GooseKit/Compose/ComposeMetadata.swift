@@ -137,7 +137,7 @@ public enum ComposeMetadata {
                     sources[package.sourceNevra, default: [:]][package.nevra] = [
                         "category": MashPlan.isDebug(package.name) ? "debug" : "binary",
                         "path": "\(variant)/\(arch)/os/\(ComposeLayout.packagePath(package.fileName))",
-                        "sigkey": NSNull(),
+                        "sigkey": package.sigkey.map { $0 as Any } ?? NSNull(),
                     ] as [String: Any]
                 }
                 arches[arch] = sources

@@ -13,6 +13,8 @@ public struct GatheredPackage: Codable, Equatable, Hashable, Sendable {
     public var buildTime: Int
     /// The SOURCERPM header (`bash-4.4.12-2.src.rpm`), empty when missing.
     public var sourceRPM: String
+    /// productmd's sigkey: the short key ID (8 hex digits, lower case) of the header signature; nil when unsigned.
+    public var sigkey: String? = nil
 
     public var fileName: String { (location as NSString).lastPathComponent }
     /// productmd's NEVRA form with an explicit epoch (`bash-0:4.4.12-2.x86_64`).
