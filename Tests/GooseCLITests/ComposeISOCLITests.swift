@@ -111,6 +111,8 @@ final class ComposeISOCLITests: XCTestCase {
         let files = try shell("cd \(os) && find . -type f | cut -c3-").split(separator: "\n").map(String.init).sorted()
         XCTAssertEqual(listed, files)
         XCTAssertTrue(files.contains("Packages/s/shell-1.0-1.noarch.rpm"), "\(files)")
+        // Packages are hardlinks of the source repository's files (same inode), not copies.
+        XCTAssertEqual(try shell("stat -c %i \(os)/Packages/s/shell-1.0-1.noarch.rpm"), try shell("stat -c %i \(directory)/src/shell-1.0-1.noarch.rpm"))
         XCTAssertTrue(files.contains(".treeinfo") && files.contains(".discinfo") && files.contains("media.repo"))
 
         let info = try shell("isoinfo -d -i \(iso)")
