@@ -23,6 +23,13 @@ struct BuildOrderCommand: AsyncParsableCommand {
         edges that break them (exact for small cycles, greedy for large ones), marking those that \
         disappear when the spec is parsed --with bootstrap.
 
+        --repo takes a repository directory or an http://, https:// or file:// URL; URLs are fetched \
+        with libcurl (repomd.xml, then the primary metadata it names, checked against its checksum) \
+        and kept in the cache by checksum. Specs with %generate_buildrequires get more BuildRequires \
+        only when built: goose orders them by their static BuildRequires, notes them (the \
+        "dynamicBuildRequires" field in JSON), and takes the full list from `rpmbuild -br` SRPMs \
+        (NAME-V-R.buildreqs.nosrc.rpm) given with --dynamic-buildrequires.
+
         Exit status: 0; 4 when some spec failed to parse (the others are still ordered); 1 on I/O errors.
 
         Examples:
@@ -32,6 +39,8 @@ struct BuildOrderCommand: AsyncParsableCommand {
           goose build-order --subset bash readline --include-between ~/specs
           goose build-order --rdeps openssl ~/specs
           goose build-order --repo /srv/repos/el9/latest/x86_64 --externals ~/specs
+          goose build-order --repo https://mirror.example.org/el9/BaseOS/x86_64/os ~/specs
+          goose build-order --dynamic-buildrequires ~/buildreqs ~/specs
         """)
 
     @Option(name: .long, help: ArgumentHelp("The goose workspace (for --branch and the cache).", valueName: "dir"))
@@ -55,8 +64,11 @@ struct BuildOrderCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Load a macro file (repeatable).", valueName: "file"))
     var macros: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Repository of built binaries (repodata) for provides that exist only after a build.", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Repository of built binaries (a repodata directory or an http(s)/file URL) for provides that exist only after a build.", valueName: "dir|url"))
     var repo: [String] = []
+
+    @Option(name: .customLong("dynamic-buildrequires"), help: ArgumentHelp("`rpmbuild -br` SRPMs (*.buildreqs.nosrc.rpm, or a directory of them) with the BuildRequires that %generate_buildrequires specs generate.", valueName: "file|dir"))
+    var dynamicBuildRequires: [String] = []
 
     @Option(name: .long, help: "Output format: waves, chain, list, dot or json.")
     var format: BuildOrderFormat = .waves
@@ -102,7 +114,9 @@ struct BuildOrderCommand: AsyncParsableCommand {
         let cacheDirectory = SpecParseCache.defaultDirectory(workspaceRoot: openedWorkspace?.root)
         let collector = SpecCollector(options: options, cache: SpecParseCache(directory: cacheDirectory, reading: !noCache),
                                       workerExecutable: Self.executablePath(), jobs: jobs)
-        let planner = BuildOrderPlanner(collector: collector, repositories: repo, directOnly: directOnly)
+        let fetcher = RepositoryMetadataFetcher(cacheDirectory: RepositoryMetadataFetcher.defaultDirectory(workspaceRoot: openedWorkspace?.root))
+        let planner = BuildOrderPlanner(collector: collector, repositories: repo, repositoryFetcher: fetcher, directOnly: directOnly,
+                                        dynamicBuildRequires: dynamicBuildRequires.map(FileSystem.absolute))
         let bar = ProgressBar(total: sources.count, label: "parsing specs", enabled: !quiet && isatty(STDERR_FILENO) != 0)
         let plan = try await planner.plan(sources) { done, _ in bar.advance(current: "\(done) parsed") }
         bar.finish()
@@ -130,6 +144,7 @@ struct BuildOrderCommand: AsyncParsableCommand {
             if !result.pulledIn.isEmpty && !includeBetween {
                 Console.error("note: ordered through packages not listed: \(result.pulledIn.joined(separator: " ")) (--include-between lists them)")
             }
+            for note in BuildOrderFormatter.dynamicBuildRequiresNotes(result) { Console.error(note) }
             let report = BuildOrderFormatter.cycleReport(result)
             if !report.isEmpty { Console.writeError(Data(report.utf8)) }
         }

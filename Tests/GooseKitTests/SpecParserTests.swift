@@ -82,16 +82,39 @@ final class SpecParserTests: XCTestCase {
     }
 
     func testRepositoryProvidesFromRepodataMatchPrimary() throws {
-        let directory = TestSupport.fixture("repodata/createrepo_c/repo_01")
-        let binaries = try RepositoryProvides.load(directory: directory)
+        let directory = TestSupport.fixture("repodata/createrepo_c/repo_02")
+        let fetcher = RepositoryMetadataFetcher(cacheDirectory: try TestSupport.temporaryDirectory(self))
+        let binaries = try RepositoryProvides.load(location: directory, fetcher: fetcher)
         XCTAssertFalse(binaries.isEmpty)
-        // Compare with the primary XML read by zcat and grep, not by libsolv (dnf refuses this fixture: its
-        // primary's checksum does not match repomd.xml, which libsolv does not check here).
+        // Compare with the primary XML read by zcat and grep, not by libsolv.
         let names = try TestSupport.shell("zcat \(directory)/repodata/*-primary.xml.gz | grep -o '<name>[^<]*</name>' | sed 's/<[^>]*>//g'")
         XCTAssertEqual(binaries.map(\.name).sorted(), names.split(separator: "\n").map(String.init).sorted())
         let kernel = try XCTUnwrap(binaries.first { $0.name == "super_kernel" })
         XCTAssertEqual(kernel.sourceName, "super_kernel")
         XCTAssertTrue(kernel.provides.contains(Dependency(name: "/usr/bin/super_kernel")), "file provides")
         XCTAssertTrue(kernel.provides.contains(Dependency(name: "super_kernel", flags: .equal, version: "6.0.1-2")))
+    }
+
+    /// repo_01's primary does not match the checksum its repomd.xml gives (dnf refuses it too): goose names the file.
+    func testRepositoryWithWrongPrimaryChecksumIsRefused() throws {
+        let directory = TestSupport.fixture("repodata/createrepo_c/repo_01")
+        let fetcher = RepositoryMetadataFetcher(cacheDirectory: try TestSupport.temporaryDirectory(self))
+        XCTAssertThrowsError(try RepositoryProvides.load(location: directory, fetcher: fetcher)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("-primary.xml.gz: hash mismatch"), text)
+            XCTAssertTrue(text.contains("6c662d665c24de9a0f62c17d8fa50622307739d7376f0d19097ca96c6d7f5e3e (repomd.xml)"), text)
+        }
+        // The metadata itself is readable: libsolv takes the file when asked directly.
+        let primary = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: directory + "/repodata").first { $0.hasSuffix("-primary.xml.gz") })
+        XCTAssertTrue(try RepositoryProvides.load(primaryPath: directory + "/repodata/" + primary).contains { $0.name == "super_kernel" })
+    }
+
+    func testRepomdChecksumNames() {
+        XCTAssertEqual(RepositoryMetadataFetcher.algorithm(named: "sha"), .sha1)
+        XCTAssertEqual(RepositoryMetadataFetcher.algorithm(named: "SHA256"), .sha256)
+        XCTAssertNil(RepositoryMetadataFetcher.algorithm(named: "md5"))
+        XCTAssertTrue(RepositoryMetadataFetcher.isURL("https://example.org/repo"))
+        XCTAssertTrue(RepositoryMetadataFetcher.isURL("file:///srv/repo"))
+        XCTAssertFalse(RepositoryMetadataFetcher.isURL("/srv/repo"))
     }
 }

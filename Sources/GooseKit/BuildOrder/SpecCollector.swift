@@ -42,9 +42,13 @@ public struct SpecParseCache: Sendable {
         return (environment["HOME"] ?? NSTemporaryDirectory()) + "/.cache/goose/build-order"
     }
 
-    /// SHA-256 over the spec text, the options, the macro files' contents and librpm's version.
+    /// Changes whenever `ParsedSpec` gains a field, so old entries are parsed again rather than read with a default.
+    static let formatVersion = "parsed-spec-2"
+
+    /// SHA-256 over the spec text, the options, the macro files' contents, librpm's version and the cache format.
     public static func key(content: Data, options: SpecMacroOptions) -> String {
         let digest = ContentDigest(.sha256)
+        digest.update(Data(formatVersion.utf8))
         digest.update(content)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

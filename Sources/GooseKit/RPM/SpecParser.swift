@@ -44,12 +44,16 @@ public struct ParsedSpec: Hashable, Sendable, Codable {
     public var evr: EVR
     public var buildRequires: [Dependency]
     public var packages: [SpecBinaryPackage]
+    /// Whether the spec has a `%generate_buildrequires` section: more BuildRequires appear only when it runs
+    /// (`rpmbuild -br`), so `buildRequires` holds the static ones alone.
+    public var generatesBuildRequires: Bool
 
-    public init(name: String, evr: EVR, buildRequires: [Dependency], packages: [SpecBinaryPackage]) {
+    public init(name: String, evr: EVR, buildRequires: [Dependency], packages: [SpecBinaryPackage], generatesBuildRequires: Bool = false) {
         self.name = name
         self.evr = evr
         self.buildRequires = buildRequires
         self.packages = packages
+        self.generatesBuildRequires = generatesBuildRequires
     }
 }
 
@@ -114,7 +118,19 @@ public enum SpecParser {
             let requires = header.dependencies(RPMTAG_REQUIRENAME).filter { !$0.name.hasPrefix("rpmlib(") }
             packages.append(SpecBinaryPackage(name: packageName, provides: provides, requires: requires))
         }
-        return ParsedSpec(name: name, evr: evr, buildRequires: buildRequires, packages: packages)
+        // rpm 4.18 has no getter for this section; the preprocessed spec (conditionals applied) shows its header.
+        let parsedText = rpmSpecGetSection(spec, Int32(RPMBUILD_NONE.rawValue)).map { String(cString: $0) } ?? ""
+        return ParsedSpec(name: name, evr: evr, buildRequires: buildRequires, packages: packages,
+                          generatesBuildRequires: declaresGeneratedBuildRequires(parsedText))
+    }
+
+    /// Whether a preprocessed spec opens a `%generate_buildrequires` section (rpm starts sections at line start).
+    static func declaresGeneratedBuildRequires(_ parsedText: String) -> Bool {
+        parsedText.split(separator: "\n", omittingEmptySubsequences: true).contains { line in
+            guard line.hasPrefix("%generate_buildrequires") else { return false }
+            let rest = line.dropFirst("%generate_buildrequires".count)
+            return rest.isEmpty || rest.first == " " || rest.first == "\t"
+        }
     }
 
     private static func evrText(_ header: RPMHeader) -> String {
