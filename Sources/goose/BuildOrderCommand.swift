@@ -160,7 +160,7 @@ struct BuildOrderCommand: AsyncParsableCommand {
     }
 }
 
-/// The worker behind `goose build-order`: parses the specs named on standard input, one JSON line per spec.
+/// The worker behind `goose build-order`: parses the specs named on standard input (after a line of options), one JSON line per spec.
 /// librpm's macros are process-wide, so parallel parsing needs processes, not threads.
 struct ParseSpecsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -169,8 +169,7 @@ struct ParseSpecsCommand: ParsableCommand {
         shouldDisplay: false)
 
     func run() throws {
-        let input = FileHandle.standardInput.readDataToEndOfFile()
-        try SpecParseWorker.serve(request: input) { line in Console.write(line) }
+        try SpecParseWorker.serve(input: STDIN_FILENO) { line in Console.write(line) }
     }
 }
 
