@@ -117,4 +117,38 @@ final class SpecParserTests: XCTestCase {
         XCTAssertTrue(RepositoryMetadataFetcher.isURL("file:///srv/repo"))
         XCTAssertFalse(RepositoryMetadataFetcher.isURL("/srv/repo"))
     }
+
+    /// %generate_buildrequires is seen after rpm applied the conditionals: inside a false %if it does not count.
+    func testGeneratedBuildRequiresSectionDetected() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        func spec(_ condition: String) throws -> ParsedSpec {
+            let path = directory + "/dyn.spec"
+            try """
+            Name: dyn
+            Version: 1
+            Release: 1
+            Summary: s
+            License: MIT
+            BuildRequires: gcc
+            %description
+            d
+            %prep
+            %setup -q -c -T
+            %if \(condition)
+            %generate_buildrequires
+            echo 'pkgconfig(zlib)'
+            %endif
+            %build
+            %files
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            return try SpecParser.parse(path: path, options: SpecMacroOptions())
+        }
+        let dynamic = try spec("1")
+        XCTAssertTrue(dynamic.generatesBuildRequires)
+        XCTAssertEqual(dynamic.buildRequires.map(\.description), ["gcc"])
+        XCTAssertFalse(try spec("0").generatesBuildRequires)
+        XCTAssertNotNil(SpecParser.markingGeneratedBuildRequires(in: Data("Name: x\n%generate_buildrequires\necho a\n".utf8)))
+        XCTAssertNil(SpecParser.markingGeneratedBuildRequires(in: Data("echo %generate_buildrequires\n%generate_buildrequiresx\n".utf8)))
+    }
 }
+
