@@ -206,3 +206,39 @@ struct BuildOrderSyntheticBenchCommand: ParsableCommand {
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }
+
+/// For bench/build-order.sh: the floor under any first run, librpm's spec parser alone, spec after spec in one process.
+struct ParseSpecsFloorBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "_bench-parse-specs",
+        abstract: "Internal: time librpm's spec parser alone over specs, in this one process.",
+        shouldDisplay: false)
+
+    @Option(name: .shortAndLong, help: "Define a macro, as rpmbuild --define.")
+    var define: [String] = []
+
+    @Argument(help: "Spec files, package directories or trees of them.")
+    var inputs: [String]
+
+    func run() throws {
+        let options = SpecMacroOptions(definitions: define)
+        let paths = try SpecSource.discover(inputs).compactMap { source -> String? in
+            if case let .file(path) = source { return path }
+            return nil
+        }
+        let start = DispatchTime.now()
+        var parsed = 0
+        for path in paths where (try? SpecParser.parse(path: path, options: options)) != nil { parsed += 1 }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        var own = rusage(), children = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &own)
+        getrusage(RUSAGE_CHILDREN.rawValue, &children)
+        func cpu(_ usage: rusage) -> Double {
+            Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
+        // Children are the spec's and rpm's own %(...) shell-outs.
+        Console.line(String(format: "%d of %d specs parsed in %.2f s (CPU: %.2f s in librpm and goose, %.2f s in %%(...) shell-outs)",
+                            parsed, paths.count, seconds, cpu(own), cpu(children)))
+    }
+}
+
