@@ -376,4 +376,26 @@ final class BuildOrderCLITests: XCTestCase {
         XCTAssertEqual(notSource.status, 4)
         XCTAssertTrue(notSource.stderr.contains("hello-2.0-1.x86_64.rpm: not a source RPM"), notSource.stderr)
     }
+
+    /// A spec that kills its parser process (here through a shell-out, as a librpm crash would) costs that spec
+    /// an error naming it; a fresh worker parses the rest, and the failure is not cached.
+    func testWorkerKilledBySpecCostsOnlyThatSpec() throws {
+        let work = try temporaryDirectory()
+        let specs = work + "/specs", cache = work + "/cache"
+        for name in ["one", "two", "three", "four", "five"] {
+            try writeSpec(specs, name: name, buildRequires: name == "five" ? ["one"] : [], build: ":", files: "")
+        }
+        try FileManager.default.createDirectory(atPath: specs + "/boom", withIntermediateDirectories: true)
+        // %(...) runs under the parser process: killing the parent of the shell kills the parser.
+        try "Name: boom\nVersion: 1\nRelease: 1\nSummary: s\nLicense: MIT\n%global crash %(kill -9 $PPID)\n%{crash}\n%description\nd\n%files\n"
+            .write(toFile: specs + "/boom/boom.spec", atomically: true, encoding: .utf8)
+        for _ in 0..<2 {
+            let output = try goose(["build-order", "--jobs", "2", "--format", "chain", specs], cache: cache)
+            XCTAssertEqual(output.status, 4, output.stderr)
+            XCTAssertEqual(output.stdout, "four one three two : five\n")
+            XCTAssertTrue(output.stderr.contains("\(specs)/boom/boom.spec: spec parser process died on this spec (exit status 9)"), output.stderr)
+            XCTAssertTrue(output.stderr.contains("1 of 6 specs failed to parse"), output.stderr)
+        }
+    }
 }
+

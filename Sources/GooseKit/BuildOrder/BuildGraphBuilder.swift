@@ -100,6 +100,8 @@ public struct BuildGraphBuilder {
         var rich: [Dependency: RichDependency?] = [:]
         var closures: [Int: [(source: Int, via: String)]] = [:]
         var requires: [Int: [(binary: Int, requirement: String)]] = [:]
+        /// Strings of the librpm dependency sets compared (the builder runs on one thread).
+        let strings = RPMStringPool()
     }
 
     public init(sources: [SourcePackage], repository: [RepositoryBinary] = [], directOnly: Bool = false) {
@@ -135,7 +137,7 @@ public struct BuildGraphBuilder {
     private func candidates(_ dependency: Dependency) -> [Int] {
         if let known = memo.candidates[dependency] { return known }
         var result: [Int] = []
-        for entry in providers[dependency.name] ?? [] where dependency.isSatisfied(by: entry.provide) {
+        for entry in providers[dependency.name] ?? [] where dependency.isSatisfied(by: entry.provide, strings: memo.strings) {
             if !result.contains(entry.binary) { result.append(entry.binary) }
         }
         memo.candidates[dependency] = result

@@ -179,7 +179,8 @@ public struct SpecCollector: Sendable {
     func parse(_ paths: [String], store: @escaping @Sendable (Int, SpecParseOutcome) -> Void,
                progress: (@Sendable (Int, Int) -> Void)?) async throws -> [SpecParseOutcome] {
         guard !paths.isEmpty else { return [] }
-        guard let workerExecutable, paths.count > 1 else {
+        // Even one spec goes to a worker: a spec's shell-outs and a librpm crash must not take goose down with them.
+        guard let workerExecutable else {
             var outcomes: [SpecParseOutcome] = []
             for (number, path) in paths.enumerated() {
                 let outcome = SpecParseOutcome.parsing(path, options: options)
@@ -227,15 +228,20 @@ public struct SpecCollector: Sendable {
                     alive = false
                     break
                 }
-                let outcome = (try? decoder.decode(SpecParseOutcome.self, from: Data(line.utf8))) ?? SpecParseOutcome(error: "unreadable reply from the spec parser")
-                store(index, outcome)
-                queue.finish(index, outcome)
+                if let outcome = try? decoder.decode(SpecParseOutcome.self, from: Data(line.utf8)) {
+                    store(index, outcome)
+                    queue.finish(index, outcome)
+                } else {
+                    // Not cached: the next run tries again.
+                    queue.finish(index, SpecParseOutcome(error: "unreadable reply from the spec parser"))
+                }
                 pending = queue.next()
             }
             try? input.fileHandleForWriting.close()
             process.waitUntilExit()
             try? output.fileHandleForReading.close()
             if !alive, let (index, _) = pending {
+                // Not cached either: a crash may be the machine's (out of memory), not the spec's.
                 queue.finish(index, SpecParseOutcome(error: "spec parser process died on this spec (exit status \(process.terminationStatus))"))
                 pending = queue.next()
             }
