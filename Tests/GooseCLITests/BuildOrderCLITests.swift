@@ -397,5 +397,35 @@ final class BuildOrderCLITests: XCTestCase {
             XCTAssertTrue(output.stderr.contains("1 of 6 specs failed to parse"), output.stderr)
         }
     }
+
+    /// An SRPM whose spec %includes one of its sources: goose parses it beside that file, as rpmbuild did when it
+    /// wrote the SRPM (whose Requires, read by rpm, are the BuildRequires rpmbuild saw).
+    func testSourceRPMSpecIncludingItsSourceFile() throws {
+        try requireTools(["rpmbuild", "rpm"])
+        let work = try temporaryDirectory()
+        let sources = work + "/sources", top = work + "/top", cache = work + "/cache"
+        try FileManager.default.createDirectory(atPath: sources, withIntermediateDirectories: true)
+        try "BuildRequires: included-devel >= 2\n".write(toFile: sources + "/common.inc", atomically: true, encoding: .utf8)
+        try """
+        Name: includer
+        Version: 1
+        Release: 1
+        Summary: s
+        License: MIT
+        BuildArch: noarch
+        Source1: common.inc
+        %include %{SOURCE1}
+        %description
+        d
+        %files
+
+        """.write(toFile: sources + "/includer.spec", atomically: true, encoding: .utf8)
+        try shell("rpmbuild -bs --define '_topdir \(top)' --define '_sourcedir \(sources)' \(sources)/includer.spec")
+        let srpm = top + "/SRPMS/includer-1-1.src.rpm"
+        XCTAssertTrue(try shell("rpm -qp --requires \(srpm)").stdout.contains("included-devel >= 2"))
+        let output = try goose(["build-order", "--externals", srpm], cache: cache)
+        XCTAssertEqual(output.status, 0, output.stderr)
+        XCTAssertEqual(output.stdout, "included-devel >= 2\tincluder\n")
+    }
 }
 

@@ -137,7 +137,7 @@ public struct SpecCollector: Sendable {
         let scratch = try FileSystem.makeTemporaryDirectory(in: NSTemporaryDirectory(), prefix: "goose-specs-")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         for source in sources {
-            let loaded: (content: Data, sourceDirectory: String?)
+            let loaded: (content: Data, companions: [String: Data])
             do {
                 loaded = try source.load()
             } catch {
@@ -154,11 +154,15 @@ public struct SpecCollector: Sendable {
             if case let .file(filePath) = source {
                 path = filePath
             } else {
-                // Specs from git or SRPMs get a file of their own: rpmSpecParse reads only files.
+                // Specs from git or SRPMs get a file of their own, beside the small files they came with (rpm's
+                // %_sourcedir is the spec's directory, so %include %{SOURCE1} works): rpmSpecParse reads only files.
                 let directory = "\(scratch)/\(collected.count)"
                 try FileSystem.createDirectory(directory)
+                for (name, data) in loaded.companions where !name.contains("/") && name != "." && name != ".." {
+                    try Self.writeScratch(data, to: directory + "/" + name)
+                }
                 path = directory + "/" + ((source.origin as NSString).lastPathComponent.replacingOccurrences(of: "@", with: "-")) + ".spec"
-                try AtomicFileWriter.write(loaded.content, to: path)
+                try Self.writeScratch(loaded.content, to: path)
             }
             misses.append((collected.count, key, path))
             collected.append(Collected(source: source, content: loaded.content, outcome: SpecParseOutcome(error: "not parsed")))
@@ -172,6 +176,13 @@ public struct SpecCollector: Sendable {
         let outcomes = try await parse(misses.map(\.path), store: { number, outcome in cache.store(keys[number], outcome) }, progress: progress)
         for (miss, outcome) in zip(misses, outcomes) { collected[miss.index].outcome = outcome }
         return (collected, statistics)
+    }
+
+    /// Writes a scratch file, which lives only for this run: no fsync.
+    private static func writeScratch(_ data: Data, to path: String) throws {
+        let writer = try AtomicFileWriter(destination: path)
+        try writer.write(data)
+        try writer.commit(durable: false)
     }
 
     /// Parses `paths` in `jobs` long-lived worker processes (in this process when there is no executable), keeping
