@@ -201,8 +201,15 @@ final class BuildOrderCLITests: XCTestCase {
             let checkout = work + "/" + name
             try writeSpec(work, name: name, buildRequires: needs.isEmpty ? [] : [needs],
                           subpackage: (name + "-devel", []), build: ":", files: "")
+            if name == "beta" {
+                // A file committed beside the spec and %included by it, as dist-git repos keep macro files.
+                try "BuildRequires: gamma-tools\n".write(toFile: checkout + "/extra.inc", atomically: true, encoding: .utf8)
+                let spec = checkout + "/beta.spec"
+                try (try String(contentsOfFile: spec, encoding: .utf8).replacingOccurrences(of: "License: MIT\n", with: "License: MIT\nSource1: extra.inc\n%include %{SOURCE1}\n"))
+                    .write(toFile: spec, atomically: true, encoding: .utf8)
+            }
             try shell("""
-                git init -q -b c9 \(checkout) && cd \(checkout) && git add \(name).spec && \
+                git init -q -b c9 \(checkout) && cd \(checkout) && git add . && \
                 git -c user.name=t -c user.email=t@e commit -qm spec && \
                 git init -q --bare \(workspace)/git/\(name).git && git push -q \(workspace)/git/\(name).git c9
                 """)
@@ -210,6 +217,8 @@ final class BuildOrderCLITests: XCTestCase {
         let output = try goose(["build-order", "--workspace", workspace, "--branch", "c9", "--format", "chain"], cache: work + "/cache")
         XCTAssertEqual(output.status, 0, output.stderr)
         XCTAssertEqual(output.stdout, "beta : alpha\n")
+        let externals = try goose(["build-order", "--workspace", workspace, "--branch", "c9", "--externals"], cache: work + "/cache")
+        XCTAssertEqual(externals.stdout, "gamma-tools\tbeta\n", externals.stderr)
         let missing = try goose(["build-order", "--workspace", workspace, "--branch", "c10"], cache: work + "/cache")
         XCTAssertEqual(missing.status, 4)
         XCTAssertTrue(missing.stderr.contains("no branch 'c10'"), missing.stderr)
