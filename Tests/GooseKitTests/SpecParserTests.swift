@@ -150,5 +150,15 @@ final class SpecParserTests: XCTestCase {
         XCTAssertNotNil(SpecParser.markingGeneratedBuildRequires(in: Data("Name: x\n%generate_buildrequires\necho a\n".utf8)))
         XCTAssertNil(SpecParser.markingGeneratedBuildRequires(in: Data("echo %generate_buildrequires\n%generate_buildrequiresx\n".utf8)))
     }
+
+    /// A fetch a killed run left behind is removed once it is an hour old; a younger one may still be running.
+    func testAbandonedRepositoryFetchesAreRemoved() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        try FileManager.default.createDirectory(atPath: directory + "/.fetch-old", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory + "/.fetch-new", withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -7200)], ofItemAtPath: directory + "/.fetch-old")
+        RepositoryMetadataFetcher.removeAbandonedFetches(in: directory)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory).sorted(), [".fetch-new"])
+    }
 }
 

@@ -62,6 +62,7 @@ public struct RepositoryMetadataFetcher: Sendable {
         let session = try HTTPSession()
         session.allowedProtocols = "http,https,file"
         try FileSystem.createDirectory(cacheDirectory)
+        Self.removeAbandonedFetches(in: cacheDirectory)
         let scratch = try FileSystem.makeTemporaryDirectory(in: cacheDirectory, prefix: ".fetch-")
         defer { FileSystem.remove(scratch) }
         let repomdPath = scratch + "/repomd.xml"
@@ -105,6 +106,17 @@ public struct RepositoryMetadataFetcher: Sendable {
                 }
             }
             try writer.commit()
+        }
+    }
+
+    /// Fetch directories a killed run left behind; an hour old is long past any fetch still running.
+    static func removeAbandonedFetches(in directory: String, now: Date = Date()) {
+        let manager = FileManager.default
+        for entry in (try? manager.contentsOfDirectory(atPath: directory)) ?? [] where entry.hasPrefix(".fetch-") {
+            let path = directory + "/" + entry
+            if let modified = (try? manager.attributesOfItem(atPath: path))?[.modificationDate] as? Date, now.timeIntervalSince(modified) > 3600 {
+                FileSystem.remove(path)
+            }
         }
     }
 
