@@ -30,7 +30,9 @@ struct BuildOrderCommand: AsyncParsableCommand {
         "dynamicBuildRequires" field in JSON), and takes the full list from `rpmbuild -br` SRPMs \
         (NAME-V-R.buildreqs.nosrc.rpm) given with --dynamic-buildrequires.
 
-        Exit status: 0; 4 when some spec failed to parse (the others are still ordered); 1 on I/O errors.
+        Exit status: 0; 4 when some spec failed to parse (the others are still ordered) or an input is not \
+        what it claims; 5 when a --repo primary does not match repomd.xml's checksum; 6 when a --repo URL \
+        cannot be fetched; 2 on usage errors; 1 on I/O errors.
 
         Examples:
           goose build-order ~/specs
