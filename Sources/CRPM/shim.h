@@ -5,6 +5,7 @@
 #include <rpm/rpmts.h>
 #include <rpm/rpmdb.h>
 #include <rpm/rpmds.h>
+#include <rpm/rpmstrpool.h>
 #include <rpm/rpmfi.h>
 #include <rpm/rpmfiles.h>
 #include <rpm/rpmarchive.h>

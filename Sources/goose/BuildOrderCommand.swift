@@ -23,7 +23,16 @@ struct BuildOrderCommand: AsyncParsableCommand {
         edges that break them (exact for small cycles, greedy for large ones), marking those that \
         disappear when the spec is parsed --with bootstrap.
 
-        Exit status: 0; 4 when some spec failed to parse (the others are still ordered); 1 on I/O errors.
+        --repo takes a repository directory or an http://, https:// or file:// URL; URLs are fetched \
+        with libcurl (repomd.xml, then the primary metadata it names, checked against its checksum) \
+        and kept in the cache by checksum. Specs with %generate_buildrequires get more BuildRequires \
+        only when built: goose orders them by their static BuildRequires, notes them (the \
+        "dynamicBuildRequires" field in JSON), and takes the full list from `rpmbuild -br` SRPMs \
+        (NAME-V-R.buildreqs.nosrc.rpm) given with --dynamic-buildrequires.
+
+        Exit status: 0; 4 when some spec failed to parse (the others are still ordered) or an input is not \
+        what it claims; 5 when a --repo primary does not match repomd.xml's checksum; 6 when a --repo URL \
+        cannot be fetched; 2 on usage errors; 1 on I/O errors.
 
         Examples:
           goose build-order ~/specs
@@ -32,6 +41,8 @@ struct BuildOrderCommand: AsyncParsableCommand {
           goose build-order --subset bash readline --include-between ~/specs
           goose build-order --rdeps openssl ~/specs
           goose build-order --repo /srv/repos/el9/latest/x86_64 --externals ~/specs
+          goose build-order --repo https://mirror.example.org/el9/BaseOS/x86_64/os ~/specs
+          goose build-order --dynamic-buildrequires ~/buildreqs ~/specs
         """)
 
     @Option(name: .long, help: ArgumentHelp("The goose workspace (for --branch and the cache).", valueName: "dir"))
@@ -55,8 +66,11 @@ struct BuildOrderCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Load a macro file (repeatable).", valueName: "file"))
     var macros: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Repository of built binaries (repodata) for provides that exist only after a build.", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Repository of built binaries (a repodata directory or an http(s)/file URL) for provides that exist only after a build.", valueName: "dir|url"))
     var repo: [String] = []
+
+    @Option(name: .customLong("dynamic-buildrequires"), help: ArgumentHelp("`rpmbuild -br` SRPMs (*.buildreqs.nosrc.rpm, or a directory of them) with the BuildRequires that %generate_buildrequires specs generate.", valueName: "file|dir"))
+    var dynamicBuildRequires: [String] = []
 
     @Option(name: .long, help: "Output format: waves, chain, list, dot or json.")
     var format: BuildOrderFormat = .waves
@@ -102,7 +116,9 @@ struct BuildOrderCommand: AsyncParsableCommand {
         let cacheDirectory = SpecParseCache.defaultDirectory(workspaceRoot: openedWorkspace?.root)
         let collector = SpecCollector(options: options, cache: SpecParseCache(directory: cacheDirectory, reading: !noCache),
                                       workerExecutable: Self.executablePath(), jobs: jobs)
-        let planner = BuildOrderPlanner(collector: collector, repositories: repo, directOnly: directOnly)
+        let fetcher = RepositoryMetadataFetcher(cacheDirectory: RepositoryMetadataFetcher.defaultDirectory(workspaceRoot: openedWorkspace?.root))
+        let planner = BuildOrderPlanner(collector: collector, repositories: repo, repositoryFetcher: fetcher, directOnly: directOnly,
+                                        dynamicBuildRequires: dynamicBuildRequires.map(FileSystem.absolute))
         let bar = ProgressBar(total: sources.count, label: "parsing specs", enabled: !quiet && isatty(STDERR_FILENO) != 0)
         let plan = try await planner.plan(sources) { done, _ in bar.advance(current: "\(done) parsed") }
         bar.finish()
@@ -130,6 +146,7 @@ struct BuildOrderCommand: AsyncParsableCommand {
             if !result.pulledIn.isEmpty && !includeBetween {
                 Console.error("note: ordered through packages not listed: \(result.pulledIn.joined(separator: " ")) (--include-between lists them)")
             }
+            for note in BuildOrderFormatter.dynamicBuildRequiresNotes(result) { Console.error(note) }
             let report = BuildOrderFormatter.cycleReport(result)
             if !report.isEmpty { Console.writeError(Data(report.utf8)) }
         }
@@ -145,7 +162,7 @@ struct BuildOrderCommand: AsyncParsableCommand {
     }
 }
 
-/// The worker behind `goose build-order`: parses the specs named on standard input, one JSON line per spec.
+/// The worker behind `goose build-order`: parses the specs named on standard input (after a line of options), one JSON line per spec.
 /// librpm's macros are process-wide, so parallel parsing needs processes, not threads.
 struct ParseSpecsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -154,8 +171,7 @@ struct ParseSpecsCommand: ParsableCommand {
         shouldDisplay: false)
 
     func run() throws {
-        let input = FileHandle.standardInput.readDataToEndOfFile()
-        try SpecParseWorker.serve(request: input) { line in Console.write(line) }
+        try SpecParseWorker.serve(input: STDIN_FILENO) { line in Console.write(line) }
     }
 }
 
@@ -192,3 +208,39 @@ struct BuildOrderSyntheticBenchCommand: ParsableCommand {
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }
+
+/// For bench/build-order.sh: the floor under any first run, librpm's spec parser alone, spec after spec in one process.
+struct ParseSpecsFloorBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "_bench-parse-specs",
+        abstract: "Internal: time librpm's spec parser alone over specs, in this one process.",
+        shouldDisplay: false)
+
+    @Option(name: .shortAndLong, help: "Define a macro, as rpmbuild --define.")
+    var define: [String] = []
+
+    @Argument(help: "Spec files, package directories or trees of them.")
+    var inputs: [String]
+
+    func run() throws {
+        let options = SpecMacroOptions(definitions: define)
+        let paths = try SpecSource.discover(inputs).compactMap { source -> String? in
+            if case let .file(path) = source { return path }
+            return nil
+        }
+        let start = DispatchTime.now()
+        var parsed = 0
+        for path in paths where (try? SpecParser.parse(path: path, options: options)) != nil { parsed += 1 }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        var own = rusage(), children = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &own)
+        getrusage(RUSAGE_CHILDREN.rawValue, &children)
+        func cpu(_ usage: rusage) -> Double {
+            Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
+        // Children are the spec's and rpm's own %(...) shell-outs.
+        Console.line(String(format: "%d of %d specs parsed in %.2f s (CPU: %.2f s in librpm and goose, %.2f s in %%(...) shell-outs)",
+                            parsed, paths.count, seconds, cpu(own), cpu(children)))
+    }
+}
+

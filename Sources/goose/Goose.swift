@@ -25,6 +25,7 @@ struct Goose: AsyncParsableCommand {
             BuildOrderCommand.self,
             ParseSpecsCommand.self,
             BuildOrderSyntheticBenchCommand.self,
+            ParseSpecsFloorBenchCommand.self,
             MockBuildCommand.self,
             SignCommand.self,
             SignWorkerCommand.self,

@@ -201,8 +201,15 @@ final class BuildOrderCLITests: XCTestCase {
             let checkout = work + "/" + name
             try writeSpec(work, name: name, buildRequires: needs.isEmpty ? [] : [needs],
                           subpackage: (name + "-devel", []), build: ":", files: "")
+            if name == "beta" {
+                // A file committed beside the spec and %included by it, as dist-git repos keep macro files.
+                try "BuildRequires: gamma-tools\n".write(toFile: checkout + "/extra.inc", atomically: true, encoding: .utf8)
+                let spec = checkout + "/beta.spec"
+                try (try String(contentsOfFile: spec, encoding: .utf8).replacingOccurrences(of: "License: MIT\n", with: "License: MIT\nSource1: extra.inc\n%include %{SOURCE1}\n"))
+                    .write(toFile: spec, atomically: true, encoding: .utf8)
+            }
             try shell("""
-                git init -q -b c9 \(checkout) && cd \(checkout) && git add \(name).spec && \
+                git init -q -b c9 \(checkout) && cd \(checkout) && git add . && \
                 git -c user.name=t -c user.email=t@e commit -qm spec && \
                 git init -q --bare \(workspace)/git/\(name).git && git push -q \(workspace)/git/\(name).git c9
                 """)
@@ -210,18 +217,21 @@ final class BuildOrderCLITests: XCTestCase {
         let output = try goose(["build-order", "--workspace", workspace, "--branch", "c9", "--format", "chain"], cache: work + "/cache")
         XCTAssertEqual(output.status, 0, output.stderr)
         XCTAssertEqual(output.stdout, "beta : alpha\n")
+        let externals = try goose(["build-order", "--workspace", workspace, "--branch", "c9", "--externals"], cache: work + "/cache")
+        XCTAssertEqual(externals.stdout, "gamma-tools\tbeta\n", externals.stderr)
         let missing = try goose(["build-order", "--workspace", workspace, "--branch", "c10"], cache: work + "/cache")
         XCTAssertEqual(missing.status, 4)
         XCTAssertTrue(missing.stderr.contains("no branch 'c10'"), missing.stderr)
     }
 
-    /// A file dependency only the repository's primary metadata knows (read with libsolv) becomes an edge.
+    /// A file dependency only the repository's primary metadata knows (read with libsolv) becomes an edge;
+    /// the primary must match the checksum repomd.xml gives.
     func testRepositoryResolvesFileDependencies() throws {
         let work = try temporaryDirectory()
         let specs = work + "/specs"
         try writeSpec(specs, name: "super_kernel", version: "6.0.1", build: ":", files: "")
         try writeSpec(specs, name: "consumer", buildRequires: ["/usr/bin/super_kernel", "bzip2-devel"], build: ":", files: "")
-        let repository = GooseBinary.fixtures + "/repodata/createrepo_c/repo_01"
+        let repository = GooseBinary.fixtures + "/repodata/createrepo_c/repo_02"
         let without = try goose(["build-order", "--format", "chain", specs], cache: work + "/cache")
         XCTAssertEqual(without.stdout, "consumer super_kernel\n")
         let externals = try goose(["build-order", "--externals", specs], cache: work + "/cache")
@@ -231,6 +241,10 @@ final class BuildOrderCLITests: XCTestCase {
         let result = try json(with)
         XCTAssertEqual(result["waves"] as? [[String]], [["super_kernel"], ["consumer"]])
         XCTAssertEqual(result["edges"] as? [[String: String]], [["from": "consumer", "to": "super_kernel", "dependency": "/usr/bin/super_kernel"]])
+        // repo_01's primary does not match its repomd.xml (dnf refuses it too): refused, naming the file.
+        let mismatched = try goose(["build-order", "--repo", GooseBinary.fixtures + "/repodata/createrepo_c/repo_01", specs], cache: work + "/cache")
+        XCTAssertEqual(mismatched.status, 5, mismatched.stderr)
+        XCTAssertTrue(mismatched.stderr.contains("-primary.xml.gz: hash mismatch"), mismatched.stderr)
         let missing = try goose(["build-order", "--repo", work, specs], cache: work + "/cache")
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("repodata/repomd.xml"), missing.stderr)
@@ -262,4 +276,165 @@ final class BuildOrderCLITests: XCTestCase {
         let bootstrapped = try goose(["build-order", "--with", "bootstrap", "--format", "chain", specs], cache: work + "/cache")
         XCTAssertEqual(bootstrapped.stdout, "beta : alpha\n")
     }
+
+    /// Starts `python3 -m http.server` on a free loopback port serving `directory`; returns its base URL.
+    private func startHTTPServer(_ directory: String) throws -> (url: String, server: RunningProcess) {
+        guard let python = GooseBinary.toolPath(named: "python3") else { throw XCTSkip("python3 not installed") }
+        let portText = try shell("\(python) -c 'import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])'").stdout
+        let port = try XCTUnwrap(Int(portText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let server = try RunningProcess("/bin/sh", ["-c", "exec \(python) -m http.server \(port) --bind 127.0.0.1 --directory '\(directory)'"],
+                                        in: nil, environment: [:], standardInput: nil)
+        for _ in 0..<100 {
+            if (try? GooseBinary.runProgram("/usr/bin/curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"], timeout: 5))?.status == 0 {
+                return ("http://127.0.0.1:\(port)", server)
+            }
+            usleep(100_000)
+        }
+        server.kill()
+        throw GooseBinary.Failure(description: "http.server did not start on port \(port)")
+    }
+
+    /// --repo as an http:// and a file:// URL: a binary built by rpmbuild, indexed by createrepo_c and served by
+    /// python's http.server provides a file only the repository knows; the primary is verified and cached by checksum.
+    func testRepositoryURLFetchedVerifiedAndCached() throws {
+        try requireTools(["rpmbuild", "createrepo_c", "curl", "sha256sum"])
+        let work = try temporaryDirectory()
+        let specs = work + "/specs", top = work + "/top", repository = work + "/repo"
+        try writeSpec(specs, name: "repotool", build: ":", files: "")
+        // The binary ships /usr/bin/repotool; the spec's parse does not say so, only the built package's primary does.
+        let toolSpec = specs + "/repotool/repotool.spec"
+        try (try String(contentsOfFile: toolSpec, encoding: .utf8)
+            .replacingOccurrences(of: "%files\n", with: "%files\n/usr/bin/repotool\n")
+            .replacingOccurrences(of: "echo repotool > %{buildroot}/usr/share/repotool/marker", with: "echo repotool > %{buildroot}/usr/share/repotool/marker\nmkdir -p %{buildroot}/usr/bin && echo '#!/bin/sh' > %{buildroot}/usr/bin/repotool && chmod 755 %{buildroot}/usr/bin/repotool"))
+            .write(toFile: toolSpec, atomically: true, encoding: .utf8)
+        try writeSpec(specs, name: "consumer", buildRequires: ["/usr/bin/repotool"], build: ":", files: "")
+        try shell("rpmbuild -bb --nodeps --define '_topdir \(top)' \(toolSpec) && mkdir -p \(repository) && cp \(top)/RPMS/noarch/repotool-1.0-1.noarch.rpm \(repository)/ && createrepo_c -q \(repository)")
+        let (url, server) = try startHTTPServer(repository)
+        defer { server.kill(); _ = server.wait(timeout: 10) }
+        let cache = work + "/cache"
+
+        let without = try goose(["build-order", "--format", "chain", specs], cache: cache)
+        XCTAssertEqual(without.stdout, "consumer repotool\n")
+        let remote = try goose(["build-order", "--repo", url + "/", "--format", "json", specs], cache: cache)
+        XCTAssertEqual(remote.status, 0, remote.stderr)
+        let result = try json(remote)
+        XCTAssertEqual(result["waves"] as? [[String]], [["repotool"], ["consumer"]])
+        XCTAssertEqual(result["edges"] as? [[String: String]], [["from": "consumer", "to": "repotool", "dependency": "/usr/bin/repotool"]])
+        // Cached under the checksum repomd.xml gives, and that checksum is the file's (per sha256sum).
+        let repomd = try String(contentsOfFile: repository + "/repodata/repomd.xml", encoding: .utf8)
+        let primaryChecksum = try XCTUnwrap(repomd.components(separatedBy: "<data type=\"primary\">").dropFirst().first?
+            .components(separatedBy: "<checksum type=\"sha256\">").dropFirst().first?.components(separatedBy: "<").first)
+        let cached = try FileManager.default.contentsOfDirectory(atPath: cache + "/goose/repodata").filter { !$0.hasPrefix(".") }
+        XCTAssertEqual(cached, ["\(primaryChecksum)-\(primaryChecksum)-primary.xml.gz"])
+        XCTAssertEqual(try shell("sha256sum < \(cache)/goose/repodata/\(cached[0]) | cut -d' ' -f1").stdout, primaryChecksum + "\n")
+
+        // file:// goes through libcurl too and gives the same order.
+        let local = try goose(["build-order", "--repo", "file://" + repository, "--format", "chain", specs], cache: cache)
+        XCTAssertEqual(local.stdout, "repotool : consumer\n", local.stderr)
+
+        // A primary that does not match repomd.xml is refused with the URL, and nothing bad enters the cache.
+        try shell("rm -rf \(cache)/goose/repodata && cd \(repository)/repodata && f=$(ls *-primary.xml.gz) && zcat $f | sed 's/repotool/repotoox/g' | gzip > x && mv x $f")
+        let tampered = try goose(["build-order", "--repo", url, specs], cache: cache)
+        XCTAssertEqual(tampered.status, 5, tampered.stderr)
+        XCTAssertTrue(tampered.stderr.contains("\(url)/repodata/\(primaryChecksum)-primary.xml.gz: hash mismatch"), tampered.stderr)
+        XCTAssertEqual(tampered.stderr.split(separator: "\n").count, 1, tampered.stderr)
+        XCTAssertEqual(((try? FileManager.default.contentsOfDirectory(atPath: cache + "/goose/repodata")) ?? []).filter { !$0.hasPrefix(".") }, [])
+        let unreachable = try goose(["build-order", "--repo", url + "/missing", specs], cache: cache)
+        XCTAssertEqual(unreachable.status, 6, unreachable.stderr)
+        XCTAssertTrue(unreachable.stderr.contains("\(url)/missing/repodata/repomd.xml: HTTP 404"), unreachable.stderr)
+    }
+
+    /// A spec with %generate_buildrequires: goose orders it by its static BuildRequires and says so; given the
+    /// SRPM `rpmbuild -br` writes, it orders it by the generated ones too.
+    func testGeneratedBuildRequiresMarkedAndTakenFromBuildreqsSRPM() throws {
+        try requireTools(["rpmbuild", "rpm"])
+        let work = try temporaryDirectory()
+        let specs = work + "/specs", top = work + "/top", cache = work + "/cache"
+        try writeSpec(specs, name: "base", subpackage: ("base-devel", []), build: ":", files: "")
+        try writeSpec(specs, name: "gen", buildRequires: ["base-devel"], subpackage: ("gen-devel", []), build: ":", files: "")
+        try writeSpec(specs, name: "dynpkg", buildRequires: ["base-devel >= 1"], build: ":", files: "")
+        let dynamicSpec = specs + "/dynpkg/dynpkg.spec"
+        try (try String(contentsOfFile: dynamicSpec, encoding: .utf8)
+            .replacingOccurrences(of: "%build\n", with: "%generate_buildrequires\necho 'gen-devel >= 1.0'\n\n%build\n"))
+            .write(toFile: dynamicSpec, atomically: true, encoding: .utf8)
+
+        let plain = try goose(["build-order", specs], cache: cache)
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertEqual(plain.stdout, "wave 1: base\nwave 2: dynpkg gen\n")
+        XCTAssertTrue(plain.stderr.contains("note: dynpkg generates BuildRequires at build time (%generate_buildrequires)"), plain.stderr)
+        let plainJSON = try json(try goose(["build-order", "--json", specs], cache: cache))
+        XCTAssertEqual(plainJSON["dynamicBuildRequires"] as? [[String: String]], [["package": "dynpkg"]])
+
+        // rpmbuild -br runs the section and writes the full BuildRequires into a .buildreqs.nosrc.rpm (exit 11).
+        let generated = try GooseBinary.runProgram("/bin/sh", ["-c", "rpmbuild -br --nodeps --define '_topdir \(top)' \(dynamicSpec)"])
+        XCTAssertEqual(generated.status, 11, generated.stderr)
+        let buildreqs = top + "/SRPMS/dynpkg-1.0-1.buildreqs.nosrc.rpm"
+        let requires = try shell("rpm -qp --requires \(buildreqs)").stdout
+        XCTAssertTrue(requires.contains("gen-devel >= 1.0"), requires)
+        let full = try goose(["build-order", "--dynamic-buildrequires", top + "/SRPMS", "--format", "json", specs], cache: cache)
+        XCTAssertEqual(full.status, 0, full.stderr)
+        let fullJSON = try json(full)
+        XCTAssertEqual(fullJSON["waves"] as? [[String]], [["base"], ["gen"], ["dynpkg"]])
+        XCTAssertEqual(fullJSON["dynamicBuildRequires"] as? [[String: String]], [["package": "dynpkg", "buildRequiresFrom": buildreqs]])
+        let edges = try XCTUnwrap(fullJSON["edges"] as? [[String: String]])
+        XCTAssertTrue(edges.contains(["from": "dynpkg", "to": "gen", "dependency": "gen-devel >= 1.0"]), "\(edges)")
+        let text = try goose(["build-order", "--dynamic-buildrequires", buildreqs, specs], cache: cache)
+        XCTAssertEqual(text.stdout, "wave 1: base\nwave 2: gen\nwave 3: dynpkg\n")
+        XCTAssertTrue(text.stderr.contains("note: dynpkg: generated BuildRequires from \(buildreqs)"), text.stderr)
+        let notSource = try goose(["build-order", "--dynamic-buildrequires", GooseBinary.fixtures + "/rpms/rpm-tests/hello-2.0-1.x86_64.rpm", specs], cache: cache)
+        XCTAssertEqual(notSource.status, 4)
+        XCTAssertTrue(notSource.stderr.contains("hello-2.0-1.x86_64.rpm: not a source RPM"), notSource.stderr)
+    }
+
+    /// A spec that kills its parser process (here through a shell-out, as a librpm crash would) costs that spec
+    /// an error naming it; a fresh worker parses the rest, and the failure is not cached.
+    func testWorkerKilledBySpecCostsOnlyThatSpec() throws {
+        let work = try temporaryDirectory()
+        let specs = work + "/specs", cache = work + "/cache"
+        for name in ["one", "two", "three", "four", "five"] {
+            try writeSpec(specs, name: name, buildRequires: name == "five" ? ["one"] : [], build: ":", files: "")
+        }
+        try FileManager.default.createDirectory(atPath: specs + "/boom", withIntermediateDirectories: true)
+        // %(...) runs under the parser process: killing the parent of the shell kills the parser.
+        try "Name: boom\nVersion: 1\nRelease: 1\nSummary: s\nLicense: MIT\n%global crash %(kill -9 $PPID)\n%{crash}\n%description\nd\n%files\n"
+            .write(toFile: specs + "/boom/boom.spec", atomically: true, encoding: .utf8)
+        for _ in 0..<2 {
+            let output = try goose(["build-order", "--jobs", "2", "--format", "chain", specs], cache: cache)
+            XCTAssertEqual(output.status, 4, output.stderr)
+            XCTAssertEqual(output.stdout, "four one three two : five\n")
+            XCTAssertTrue(output.stderr.contains("\(specs)/boom/boom.spec: spec parser process died on this spec (exit status 9)"), output.stderr)
+            XCTAssertTrue(output.stderr.contains("1 of 6 specs failed to parse"), output.stderr)
+        }
+    }
+
+    /// An SRPM whose spec %includes one of its sources: goose parses it beside that file, as rpmbuild did when it
+    /// wrote the SRPM (whose Requires, read by rpm, are the BuildRequires rpmbuild saw).
+    func testSourceRPMSpecIncludingItsSourceFile() throws {
+        try requireTools(["rpmbuild", "rpm"])
+        let work = try temporaryDirectory()
+        let sources = work + "/sources", top = work + "/top", cache = work + "/cache"
+        try FileManager.default.createDirectory(atPath: sources, withIntermediateDirectories: true)
+        try "BuildRequires: included-devel >= 2\n".write(toFile: sources + "/common.inc", atomically: true, encoding: .utf8)
+        try """
+        Name: includer
+        Version: 1
+        Release: 1
+        Summary: s
+        License: MIT
+        BuildArch: noarch
+        Source1: common.inc
+        %include %{SOURCE1}
+        %description
+        d
+        %files
+
+        """.write(toFile: sources + "/includer.spec", atomically: true, encoding: .utf8)
+        try shell("rpmbuild -bs --define '_topdir \(top)' --define '_sourcedir \(sources)' \(sources)/includer.spec")
+        let srpm = top + "/SRPMS/includer-1-1.src.rpm"
+        XCTAssertTrue(try shell("rpm -qp --requires \(srpm)").stdout.contains("included-devel >= 2"))
+        let output = try goose(["build-order", "--externals", srpm], cache: cache)
+        XCTAssertEqual(output.status, 0, output.stderr)
+        XCTAssertEqual(output.stdout, "included-devel >= 2\tincluder\n")
+    }
 }
+

@@ -82,11 +82,11 @@ final class SpecParserTests: XCTestCase {
     }
 
     func testRepositoryProvidesFromRepodataMatchPrimary() throws {
-        let directory = TestSupport.fixture("repodata/createrepo_c/repo_01")
-        let binaries = try RepositoryProvides.load(directory: directory)
+        let directory = TestSupport.fixture("repodata/createrepo_c/repo_02")
+        let fetcher = RepositoryMetadataFetcher(cacheDirectory: try TestSupport.temporaryDirectory(self))
+        let binaries = try RepositoryProvides.load(location: directory, fetcher: fetcher)
         XCTAssertFalse(binaries.isEmpty)
-        // Compare with the primary XML read by zcat and grep, not by libsolv (dnf refuses this fixture: its
-        // primary's checksum does not match repomd.xml, which libsolv does not check here).
+        // Compare with the primary XML read by zcat and grep, not by libsolv.
         let names = try TestSupport.shell("zcat \(directory)/repodata/*-primary.xml.gz | grep -o '<name>[^<]*</name>' | sed 's/<[^>]*>//g'")
         XCTAssertEqual(binaries.map(\.name).sorted(), names.split(separator: "\n").map(String.init).sorted())
         let kernel = try XCTUnwrap(binaries.first { $0.name == "super_kernel" })
@@ -94,4 +94,71 @@ final class SpecParserTests: XCTestCase {
         XCTAssertTrue(kernel.provides.contains(Dependency(name: "/usr/bin/super_kernel")), "file provides")
         XCTAssertTrue(kernel.provides.contains(Dependency(name: "super_kernel", flags: .equal, version: "6.0.1-2")))
     }
+
+    /// repo_01's primary does not match the checksum its repomd.xml gives (dnf refuses it too): goose names the file.
+    func testRepositoryWithWrongPrimaryChecksumIsRefused() throws {
+        let directory = TestSupport.fixture("repodata/createrepo_c/repo_01")
+        let fetcher = RepositoryMetadataFetcher(cacheDirectory: try TestSupport.temporaryDirectory(self))
+        XCTAssertThrowsError(try RepositoryProvides.load(location: directory, fetcher: fetcher)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("-primary.xml.gz: hash mismatch"), text)
+            XCTAssertTrue(text.contains("6c662d665c24de9a0f62c17d8fa50622307739d7376f0d19097ca96c6d7f5e3e (repomd.xml)"), text)
+        }
+        // The metadata itself is readable: libsolv takes the file when asked directly.
+        let primary = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: directory + "/repodata").first { $0.hasSuffix("-primary.xml.gz") })
+        XCTAssertTrue(try RepositoryProvides.load(primaryPath: directory + "/repodata/" + primary).contains { $0.name == "super_kernel" })
+    }
+
+    func testRepomdChecksumNames() {
+        XCTAssertEqual(RepositoryMetadataFetcher.algorithm(named: "sha"), .sha1)
+        XCTAssertEqual(RepositoryMetadataFetcher.algorithm(named: "SHA256"), .sha256)
+        XCTAssertNil(RepositoryMetadataFetcher.algorithm(named: "md5"))
+        XCTAssertTrue(RepositoryMetadataFetcher.isURL("https://example.org/repo"))
+        XCTAssertTrue(RepositoryMetadataFetcher.isURL("file:///srv/repo"))
+        XCTAssertFalse(RepositoryMetadataFetcher.isURL("/srv/repo"))
+    }
+
+    /// %generate_buildrequires is seen after rpm applied the conditionals: inside a false %if it does not count.
+    func testGeneratedBuildRequiresSectionDetected() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        func spec(_ condition: String) throws -> ParsedSpec {
+            let path = directory + "/dyn.spec"
+            try """
+            Name: dyn
+            Version: 1
+            Release: 1
+            Summary: s
+            License: MIT
+            BuildRequires: gcc
+            %description
+            d
+            %prep
+            %setup -q -c -T
+            %if \(condition)
+            %generate_buildrequires
+            echo 'pkgconfig(zlib)'
+            %endif
+            %build
+            %files
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            return try SpecParser.parse(path: path, options: SpecMacroOptions())
+        }
+        let dynamic = try spec("1")
+        XCTAssertTrue(dynamic.generatesBuildRequires)
+        XCTAssertEqual(dynamic.buildRequires.map(\.description), ["gcc"])
+        XCTAssertFalse(try spec("0").generatesBuildRequires)
+        XCTAssertNotNil(SpecParser.markingGeneratedBuildRequires(in: Data("Name: x\n%generate_buildrequires\necho a\n".utf8)))
+        XCTAssertNil(SpecParser.markingGeneratedBuildRequires(in: Data("echo %generate_buildrequires\n%generate_buildrequiresx\n".utf8)))
+    }
+
+    /// A fetch a killed run left behind is removed once it is an hour old; a younger one may still be running.
+    func testAbandonedRepositoryFetchesAreRemoved() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        try FileManager.default.createDirectory(atPath: directory + "/.fetch-old", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory + "/.fetch-new", withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -7200)], ofItemAtPath: directory + "/.fetch-old")
+        RepositoryMetadataFetcher.removeAbandonedFetches(in: directory)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory).sorted(), [".fetch-new"])
+    }
 }
+

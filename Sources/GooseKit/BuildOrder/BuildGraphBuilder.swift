@@ -6,13 +6,16 @@ public struct SourcePackage: Hashable, Sendable, Codable {
     public var spec: ParsedSpec
     /// BuildRequires with `--with bootstrap`, when the spec has that conditional and the package sits in a cycle.
     public var bootstrapBuildRequires: [Dependency]?
+    /// The `rpmbuild -br` SRPM whose Requires were merged into `spec.buildRequires` (for `%generate_buildrequires`).
+    public var dynamicBuildRequiresOrigin: String?
 
     public var name: String { spec.name }
 
-    public init(origin: String, spec: ParsedSpec, bootstrapBuildRequires: [Dependency]? = nil) {
+    public init(origin: String, spec: ParsedSpec, bootstrapBuildRequires: [Dependency]? = nil, dynamicBuildRequiresOrigin: String? = nil) {
         self.origin = origin
         self.spec = spec
         self.bootstrapBuildRequires = bootstrapBuildRequires
+        self.dynamicBuildRequiresOrigin = dynamicBuildRequiresOrigin
     }
 }
 
@@ -29,6 +32,13 @@ public struct RepositoryBinary: Hashable, Sendable, Codable {
         self.provides = provides
         self.requires = requires
     }
+}
+
+/// A package whose spec generates BuildRequires at build time (`%generate_buildrequires`).
+public struct DynamicBuildRequiresNote: Hashable, Sendable, Codable {
+    public var package: String
+    /// The `rpmbuild -br` SRPM its generated BuildRequires came from; nil when only the static ones are known.
+    public var buildRequiresFrom: String?
 }
 
 /// A BuildRequires no source package provides: the base buildroot must.
@@ -60,6 +70,8 @@ public struct BuildOrderAnalysis: Sendable {
     public var externals: [ExternalDependency]
     /// Why one provider was chosen among several (shown with --verbose).
     public var providerChoices: [String]
+    /// Packages with `%generate_buildrequires`, or whose BuildRequires came from an `rpmbuild -br` SRPM.
+    public var dynamicBuildRequires: [DynamicBuildRequiresNote] = []
 }
 
 /// Resolves BuildRequires against the binaries that the given sources (and a repository) provide.
@@ -88,6 +100,8 @@ public struct BuildGraphBuilder {
         var rich: [Dependency: RichDependency?] = [:]
         var closures: [Int: [(source: Int, via: String)]] = [:]
         var requires: [Int: [(binary: Int, requirement: String)]] = [:]
+        /// Strings of the librpm dependency sets compared (the builder runs on one thread).
+        let strings = RPMStringPool()
     }
 
     public init(sources: [SourcePackage], repository: [RepositoryBinary] = [], directOnly: Bool = false) {
@@ -123,7 +137,7 @@ public struct BuildGraphBuilder {
     private func candidates(_ dependency: Dependency) -> [Int] {
         if let known = memo.candidates[dependency] { return known }
         var result: [Int] = []
-        for entry in providers[dependency.name] ?? [] where dependency.isSatisfied(by: entry.provide) {
+        for entry in providers[dependency.name] ?? [] where dependency.isSatisfied(by: entry.provide, strings: memo.strings) {
             if !result.contains(entry.binary) { result.append(entry.binary) }
         }
         memo.candidates[dependency] = result
@@ -227,8 +241,10 @@ public struct BuildGraphBuilder {
         let cycles = components.enumerated().filter { $0.element.count > 1 }.map { number, component in
             cycleReport(component, inner: innerEdges[number] ?? [], roots: roots)
         }
+        let dynamic = sources.filter { $0.spec.generatesBuildRequires || $0.dynamicBuildRequiresOrigin != nil }
+            .map { DynamicBuildRequiresNote(package: $0.name, buildRequiresFrom: $0.dynamicBuildRequiresOrigin) }
         return BuildOrderAnalysis(graph: graph, components: components, waveOfNode: waves, cycles: cycles,
-                                  externals: externals, providerChoices: choices)
+                                  externals: externals, providerChoices: choices, dynamicBuildRequires: dynamic)
     }
 
     private func buildEdges(componentOf: [Int]?) -> ([(Int, Int, BuildEdge)], [ExternalDependency], [Int: Dependency], [String], Bool) {

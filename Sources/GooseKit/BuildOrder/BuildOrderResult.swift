@@ -12,6 +12,9 @@ public struct BuildOrderResult: Sendable, Codable, Equatable {
     public var cycles: [CycleReport]
     /// Packages not asked for that sit between asked-for ones (shown with --include-between).
     public var pulledIn: [String]
+    /// Shown packages whose spec generates BuildRequires at build time: ordered by their static BuildRequires only,
+    /// unless `buildRequiresFrom` names the `rpmbuild -br` SRPM that supplied the generated ones.
+    public var dynamicBuildRequires: [DynamicBuildRequiresNote] = []
 }
 
 /// Which packages to show: all, a subset ordered through the whole graph, or what must be rebuilt after a change.
@@ -67,7 +70,9 @@ public struct BuildOrderSelection: Sendable {
             return copy.neededBy.isEmpty ? nil : copy
         }
         return BuildOrderResult(packages: waves.flatMap { $0 }, edges: edges, sccs: sccs, waves: waves,
-                                externals: externals, cycles: cycles, pulledIn: pulledIn.map { graph.names[$0] })
+                                externals: externals, cycles: cycles, pulledIn: pulledIn.map { graph.names[$0] },
+                                dynamicBuildRequires: analysis.dynamicBuildRequires.filter { shownNames.contains($0.package) }
+                                    .sorted { $0.package < $1.package })
     }
 }
 
@@ -110,6 +115,20 @@ public enum BuildOrderFormatter {
         return lines.map { $0 + "\n" }.joined()
     }
 
+    /// Notes for stderr about `%generate_buildrequires` packages: which are ordered by static BuildRequires only.
+    public static func dynamicBuildRequiresNotes(_ result: BuildOrderResult) -> [String] {
+        var notes: [String] = []
+        let unresolved = result.dynamicBuildRequires.filter { $0.buildRequiresFrom == nil }.map(\.package)
+        if !unresolved.isEmpty {
+            notes.append("note: \(unresolved.joined(separator: " ")) generate\(unresolved.count == 1 ? "s" : "") BuildRequires at build time (%generate_buildrequires); "
+                         + "ordered by the static BuildRequires only (give `rpmbuild -br` SRPMs with --dynamic-buildrequires)")
+        }
+        for note in result.dynamicBuildRequires {
+            if let origin = note.buildRequiresFrom { notes.append("note: \(note.package): generated BuildRequires from \(origin)") }
+        }
+        return notes
+    }
+
     /// Human-readable cycle details: the edges, the edges to break, and which go away with `--with bootstrap`.
     public static func cycleReport(_ result: BuildOrderResult) -> String {
         var text = ""
@@ -131,10 +150,17 @@ public enum BuildOrderFormatter {
             "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
         let inCycle = Set(result.cycles.flatMap(\.members))
+        // Dashed: the package generates BuildRequires the graph does not know.
+        let partlyKnown = Set(result.dynamicBuildRequires.filter { $0.buildRequiresFrom == nil }.map(\.package))
         var text = "digraph build_order {\n  rankdir=BT;\n  node [shape=box];\n"
         for (number, wave) in result.waves.enumerated() {
             text += "  { rank=same; // wave \(number + 1)\n"
-            for name in wave { text += "    \(quoted(name))\(inCycle.contains(name) ? " [color=red]" : "");\n" }
+            for name in wave {
+                var attributes: [String] = []
+                if inCycle.contains(name) { attributes.append("color=red") }
+                if partlyKnown.contains(name) { attributes.append("style=dashed") }
+                text += "    \(quoted(name))\(attributes.isEmpty ? "" : " [\(attributes.joined(separator: ", "))]");\n"
+            }
             text += "  }\n"
         }
         for edge in result.edges {

@@ -4,19 +4,13 @@ import Foundation
 /// Reads the binaries of a repository (repodata of already-built packages) with libsolv, for the provides that only
 /// exist after a build: files (`/usr/bin/perl`), `pkgconfig(...)`, generated sonames.
 public enum RepositoryProvides {
-    /// Loads `directory`'s primary metadata (the one repomd.xml names).
-    public static func load(directory: String) throws -> [RepositoryBinary] {
-        if directory.hasPrefix("http://") || directory.hasPrefix("https://") {
-            throw GooseError.usage("--repo \(directory): only local repository directories are supported; fetch the repodata first")
-        }
-        let repomdPath = directory + "/repodata/repomd.xml"
-        guard let repomd = try? FileSystem.contents(of: repomdPath) else {
-            throw GooseError.io(path: repomdPath, reason: "no repodata here (expected repodata/repomd.xml)")
-        }
-        guard let primary = primaryLocation(in: String(decoding: repomd, as: UTF8.self)) else {
-            throw GooseError.invalidPackage(file: repomdPath, reason: "repomd.xml lists no primary metadata")
-        }
-        let primaryPath = directory + "/" + primary
+    /// Loads the binaries of a repository: a directory, or an http(s):// or file:// URL fetched through `fetcher`.
+    public static func load(location: String, fetcher: RepositoryMetadataFetcher) throws -> [RepositoryBinary] {
+        try load(primaryPath: try fetcher.primaryPath(of: location))
+    }
+
+    /// Loads a primary metadata file (compressed as its suffix says).
+    public static func load(primaryPath: String) throws -> [RepositoryBinary] {
         guard let pool = pool_create() else { throw GooseError.io(path: primaryPath, reason: "libsolv: cannot create a pool") }
         defer { pool_free(pool) }
         pool_setdisttype(pool, Int32(DISTTYPE_RPM))
@@ -85,15 +79,5 @@ public enum RepositoryProvides {
         var parts = file.replacingOccurrences(of: ".src.rpm", with: "").replacingOccurrences(of: ".nosrc.rpm", with: "").split(separator: "-", omittingEmptySubsequences: false)
         if parts.count > 2 { parts.removeLast(2) }
         return parts.joined(separator: "-")
-    }
-
-    /// The `href` of `<data type="primary">` in repomd.xml.
-    static func primaryLocation(in repomd: String) -> String? {
-        guard let data = repomd.range(of: "<data type=\"primary\">") else { return nil }
-        let rest = repomd[data.upperBound...]
-        guard let location = rest.range(of: "<location href=\"") else { return nil }
-        let tail = rest[location.upperBound...]
-        guard let end = tail.firstIndex(of: "\"") else { return nil }
-        return String(tail[..<end])
     }
 }

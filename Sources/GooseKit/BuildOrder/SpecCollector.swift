@@ -42,9 +42,13 @@ public struct SpecParseCache: Sendable {
         return (environment["HOME"] ?? NSTemporaryDirectory()) + "/.cache/goose/build-order"
     }
 
-    /// SHA-256 over the spec text, the options, the macro files' contents and librpm's version.
+    /// Changes whenever `ParsedSpec` gains a field, so old entries are parsed again rather than read with a default.
+    static let formatVersion = "parsed-spec-2"
+
+    /// SHA-256 over the spec text, the options, the macro files' contents, librpm's version and the cache format.
     public static func key(content: Data, options: SpecMacroOptions) -> String {
         let digest = ContentDigest(.sha256)
+        digest.update(Data(formatVersion.utf8))
         digest.update(content)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -63,34 +67,37 @@ public struct SpecParseCache: Sendable {
         return try? JSONDecoder().decode(SpecParseOutcome.self, from: data)
     }
 
+    /// Stores one result without fsync: an entry lost in a crash is only parsed again, and a torn one cannot be
+    /// read back (it fails to decode), while 1,000 fsyncs cost a first run more than the parsing itself.
     public func store(_ key: String, _ outcome: SpecParseOutcome) {
         guard reading, let path = path(key), let data = try? JSONEncoder().encode(outcome) else { return }
-        try? FileSystem.createDirectory((path as NSString).deletingLastPathComponent)
-        try? AtomicFileWriter.write(data, to: path)
+        let directory = (path as NSString).deletingLastPathComponent
+        if !FileSystem.isDirectory(directory) { try? FileSystem.createDirectory(directory) }
+        guard let writer = try? AtomicFileWriter(destination: path) else { return }
+        do {
+            try writer.write(data)
+            try writer.commit(durable: false)
+        } catch {
+            writer.abandon()
+        }
     }
 }
 
-/// What the parent sends a `goose _parse-specs` worker on standard input.
-public struct SpecParseRequest: Codable, Sendable {
-    public var options: SpecMacroOptions
-    public var paths: [String]
-}
-
-/// One line a worker prints per spec.
-public struct SpecParseReply: Codable, Sendable {
-    public var index: Int
-    public var outcome: SpecParseOutcome
-}
-
-/// The worker side: parses each requested spec in turn and prints one JSON line per spec as it finishes.
+/// The worker side of `goose _parse-specs`: the first input line is the `SpecMacroOptions` as JSON, then one spec
+/// path per line; for each path it prints the `SpecParseOutcome` as one JSON line, as soon as it is parsed.
+///
+/// A worker lives for the whole run and parses spec after spec, so librpm and the goose binary are loaded once
+/// per core rather than once per spec or chunk; the parent hands out the next spec when a worker answers.
 public enum SpecParseWorker {
-    public static func serve(request data: Data, write: (Data) -> Void) throws {
-        let request = try JSONDecoder().decode(SpecParseRequest.self, from: data)
+    public static func serve(input: Int32, write: (Data) -> Void) throws {
+        // The same line reader as the signing workers' (Signing/RPMSigningRun.swift).
+        let reader = LineReader(input)
+        guard let header = reader.next() else { return }
+        let options = try JSONDecoder().decode(SpecMacroOptions.self, from: Data(header.utf8))
         let encoder = JSONEncoder()
-        for (index, path) in request.paths.enumerated() {
-            let outcome: SpecParseOutcome
-            outcome = SpecParseOutcome.parsing(path, options: request.options)
-            write(((try? encoder.encode(SpecParseReply(index: index, outcome: outcome))) ?? Data()) + Data("\n".utf8))
+        while let path = reader.next() {
+            let outcome = SpecParseOutcome.parsing(path, options: options)
+            write(((try? encoder.encode(outcome)) ?? Data("{\"error\":\"cannot encode the result\"}".utf8)) + Data("\n".utf8))
         }
     }
 }
@@ -130,7 +137,7 @@ public struct SpecCollector: Sendable {
         let scratch = try FileSystem.makeTemporaryDirectory(in: NSTemporaryDirectory(), prefix: "goose-specs-")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         for source in sources {
-            let loaded: (content: Data, sourceDirectory: String?)
+            let loaded: (content: Data, companions: [String: Data])
             do {
                 loaded = try source.load()
             } catch {
@@ -147,11 +154,15 @@ public struct SpecCollector: Sendable {
             if case let .file(filePath) = source {
                 path = filePath
             } else {
-                // Specs from git or SRPMs get a file of their own: rpmSpecParse reads only files.
+                // Specs from git or SRPMs get a file of their own, beside the small files they came with (rpm's
+                // %_sourcedir is the spec's directory, so %include %{SOURCE1} works): rpmSpecParse reads only files.
                 let directory = "\(scratch)/\(collected.count)"
                 try FileSystem.createDirectory(directory)
+                for (name, data) in loaded.companions where !name.contains("/") && name != "." && name != ".." {
+                    try Self.writeScratch(data, to: directory + "/" + name)
+                }
                 path = directory + "/" + ((source.origin as NSString).lastPathComponent.replacingOccurrences(of: "@", with: "-")) + ".spec"
-                try AtomicFileWriter.write(loaded.content, to: path)
+                try Self.writeScratch(loaded.content, to: path)
             }
             misses.append((collected.count, key, path))
             collected.append(Collected(source: source, content: loaded.content, outcome: SpecParseOutcome(error: "not parsed")))
@@ -160,84 +171,136 @@ public struct SpecCollector: Sendable {
         // Longest specs first: the slow ones start early and the short ones fill the gaps at the end,
         // so no worker is left alone with a big spec while the others idle.
         misses.sort { collected[$0.index].content.count > collected[$1.index].content.count }
-        let outcomes = try await parse(misses.map(\.path), progress: progress)
-        for (miss, outcome) in zip(misses, outcomes) {
-            collected[miss.index].outcome = outcome
-            cache.store(miss.key, outcome)
-        }
+        let cache = self.cache
+        let keys = misses.map(\.key)
+        let outcomes = try await parse(misses.map(\.path), store: { number, outcome in cache.store(keys[number], outcome) }, progress: progress)
+        for (miss, outcome) in zip(misses, outcomes) { collected[miss.index].outcome = outcome }
         return (collected, statistics)
     }
 
-    /// Parses `paths`, in worker processes when there is an executable to run, keeping the input order.
-    func parse(_ paths: [String], progress: (@Sendable (Int, Int) -> Void)?) async throws -> [SpecParseOutcome] {
+    /// Writes a scratch file, which lives only for this run: no fsync.
+    private static func writeScratch(_ data: Data, to path: String) throws {
+        let writer = try AtomicFileWriter(destination: path)
+        try writer.write(data)
+        try writer.commit(durable: false)
+    }
+
+    /// Parses `paths` in `jobs` long-lived worker processes (in this process when there is no executable), keeping
+    /// the input order; each result is handed to `store` as it arrives, so the cache fills while parsing goes on.
+    func parse(_ paths: [String], store: @escaping @Sendable (Int, SpecParseOutcome) -> Void,
+               progress: (@Sendable (Int, Int) -> Void)?) async throws -> [SpecParseOutcome] {
         guard !paths.isEmpty else { return [] }
-        guard let workerExecutable, jobs > 1 || paths.count > 1 else {
+        // Even one spec goes to a worker: a spec's shell-outs and a librpm crash must not take goose down with them.
+        guard let workerExecutable else {
             var outcomes: [SpecParseOutcome] = []
             for (number, path) in paths.enumerated() {
-                outcomes.append(SpecParseOutcome.parsing(path, options: options))
+                let outcome = SpecParseOutcome.parsing(path, options: options)
+                store(number, outcome)
+                outcomes.append(outcome)
                 progress?(number + 1, paths.count)
             }
             return outcomes
         }
-        // Chunks small enough to balance the load and show progress, big enough to amortise starting a process.
-        let chunkSize = max(1, min(64, paths.count / (jobs * 4)))
-        let chunks = stride(from: 0, to: paths.count, by: chunkSize).map { $0..<min($0 + chunkSize, paths.count) }
-        var outcomes = Array(repeating: SpecParseOutcome(error: "not parsed"), count: paths.count)
-        var done = 0
+        let queue = SpecWorkQueue(paths: paths, progress: progress)
         let options = self.options
-        try await withThrowingTaskGroup(of: (Range<Int>, [SpecParseOutcome]).self) { group in
-            var next = 0
-            func launch() {
-                let chunk = chunks[next]
-                next += 1
-                let chunkPaths = Array(paths[chunk])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<min(jobs, paths.count) {
                 group.addTask {
-                    (chunk, try await Self.runWorker(workerExecutable, SpecParseRequest(options: options, paths: chunkPaths)))
+                    try await BlockingWork.run { try Self.runWorker(workerExecutable, options: options, queue: queue, store: store) }
                 }
             }
-            while next < min(jobs, chunks.count) { launch() }
-            while let (chunk, results) = try await group.next() {
-                for (offset, outcome) in results.enumerated() { outcomes[chunk.lowerBound + offset] = outcome }
-                done += chunk.count
-                progress?(done, paths.count)
-                if next < chunks.count { launch() }
-            }
+            try await group.waitForAll()
         }
-        return outcomes
+        return queue.results()
     }
 
-    /// Runs one worker to completion; specs it did not answer (it crashed) get an error naming the exit.
-    static func runWorker(_ executable: String, _ request: SpecParseRequest) async throws -> [SpecParseOutcome] {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                do { continuation.resume(returning: try runWorkerBlocking(executable, request)) }
-                catch { continuation.resume(throwing: error) }
-            }
-        }
-    }
-
-    private static func runWorkerBlocking(_ executable: String, _ request: SpecParseRequest) throws -> [SpecParseOutcome] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["_parse-specs"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        // Specs run shell snippets (%(...)) whose complaints would drown the real errors; rpm's own errors come back in the replies.
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { throw GooseError.io(path: executable, reason: "cannot start a spec parser: \(error)") }
-        // The worker reads all of its input before it writes anything, so this order cannot deadlock.
-        try? input.fileHandleForWriting.write(contentsOf: try JSONEncoder().encode(request))
-        try? input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        var outcomes = Array(repeating: SpecParseOutcome(error: "spec parser process exited with status \(process.terminationStatus) before reaching this spec"), count: request.paths.count)
+    /// Feeds one worker process spec after spec until the queue is empty; a worker that dies (a spec crashed
+    /// librpm) costs that spec an error, and a fresh worker takes over the rest.
+    private static func runWorker(_ executable: String, options: SpecMacroOptions, queue: SpecWorkQueue,
+                                  store: @Sendable (Int, SpecParseOutcome) -> Void) throws {
+        let header = try JSONEncoder().encode(options) + Data("\n".utf8)
         let decoder = JSONDecoder()
-        for line in data.split(separator: UInt8(ascii: "\n")) {
-            if let reply = try? decoder.decode(SpecParseReply.self, from: Data(line)), reply.index < outcomes.count {
-                outcomes[reply.index] = reply.outcome
+        var pending = queue.next()
+        while pending != nil {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = ["_parse-specs"]
+            let input = Pipe(), output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            // Specs run shell snippets (%(...)) whose complaints would drown the real errors; rpm's own errors come back in the replies.
+            process.standardError = FileHandle.nullDevice
+            do { try process.run() } catch { throw GooseError.io(path: executable, reason: "cannot start a spec parser: \(error)") }
+            let requests = input.fileHandleForWriting.fileDescriptor
+            let replies = LineReader(output.fileHandleForReading.fileDescriptor)
+            var alive = Self.send(header, to: requests)
+            while alive, let (index, path) = pending {
+                guard Self.send(Data((path + "\n").utf8), to: requests), let line = replies.next() else {
+                    alive = false
+                    break
+                }
+                if let outcome = try? decoder.decode(SpecParseOutcome.self, from: Data(line.utf8)) {
+                    store(index, outcome)
+                    queue.finish(index, outcome)
+                } else {
+                    // Not cached: the next run tries again.
+                    queue.finish(index, SpecParseOutcome(error: "unreadable reply from the spec parser"))
+                }
+                pending = queue.next()
+            }
+            try? input.fileHandleForWriting.close()
+            process.waitUntilExit()
+            try? output.fileHandleForReading.close()
+            if !alive, let (index, _) = pending {
+                // Not cached either: a crash may be the machine's (out of memory), not the spec's.
+                queue.finish(index, SpecParseOutcome(error: "spec parser process died on this spec (exit status \(process.terminationStatus))"))
+                pending = queue.next()
             }
         }
-        return outcomes
+    }
+
+    /// Writes a whole request to a worker; false when the worker is gone.
+    private static func send(_ data: Data, to descriptor: Int32) -> Bool {
+        data.withUnsafeBytes { buffer in (try? FileSystem.writeAll(buffer, to: descriptor, path: "spec parser")) != nil }
+    }
+}
+
+/// The specs still to parse and the results so far, shared by the threads that feed the workers.
+final class SpecWorkQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private let paths: [String]
+    private var nextIndex = 0
+    private var outcomes: [SpecParseOutcome?]
+    private var done = 0
+    private let progress: (@Sendable (Int, Int) -> Void)?
+
+    init(paths: [String], progress: (@Sendable (Int, Int) -> Void)?) {
+        self.paths = paths
+        self.outcomes = Array(repeating: nil, count: paths.count)
+        self.progress = progress
+    }
+
+    /// The next spec to hand out, or nil when all are handed out.
+    func next() -> (Int, String)? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard nextIndex < paths.count else { return nil }
+        nextIndex += 1
+        return (nextIndex - 1, paths[nextIndex - 1])
+    }
+
+    func finish(_ index: Int, _ outcome: SpecParseOutcome) {
+        lock.lock()
+        outcomes[index] = outcome
+        done += 1
+        let count = done
+        lock.unlock()
+        progress?(count, paths.count)
+    }
+
+    func results() -> [SpecParseOutcome] {
+        lock.lock()
+        defer { lock.unlock() }
+        return outcomes.map { $0 ?? SpecParseOutcome(error: "not parsed") }
     }
 }

@@ -57,13 +57,18 @@ public enum SpecSource: Hashable, Sendable {
         return entries.filter { $0.hasSuffix(".git") }.sorted().map { .distGit(repository: workspace.gitDirectory + "/" + $0, branch: branch) }
     }
 
-    /// The spec's text and the directory its sources live in (nil when it has none on disk).
-    public func load() throws -> (content: Data, sourceDirectory: String?) {
+    /// Files beside the spec up to this size are handed to rpm with it (for `%include %{SOURCE1}` and the like);
+    /// bigger ones are source archives, which parsing never reads.
+    static let companionSizeLimit = 1 << 20
+
+    /// The spec's text, and for SRPMs and dist-git the small files that sit beside it (by file name), which a spec
+    /// may `%include`; a spec file on disk has its directory already.
+    public func load() throws -> (content: Data, companions: [String: Data]) {
         switch self {
         case let .file(path):
-            return (try FileSystem.contents(of: path), (path as NSString).deletingLastPathComponent)
+            return (try FileSystem.contents(of: path), [:])
         case let .sourceRPM(path):
-            return (try Self.specInside(sourceRPM: path), nil)
+            return try Self.specInside(sourceRPM: path)
         case let .distGit(repository, branch):
             let git = try GitRepository.open(repository)
             guard let commit = try git.resolve("refs/heads/" + branch) else {
@@ -75,25 +80,39 @@ public enum SpecSource: Hashable, Sendable {
             guard let specPath, let file = files[specPath] else {
                 throw GooseError.git(context: "\(repository)@\(branch)", reason: "no spec file at the top of the tree")
             }
-            return (try git.blob(file.id), nil)
+            var companions: [String: Data] = [:]
+            for (path, entry) in files where path != specPath && !path.contains("/") && !path.hasPrefix(".") {
+                // dist-git keeps archives in the lookaside; what is in git is small (patches, macro files, sources).
+                let data = try git.blob(entry.id)
+                if data.count <= Self.companionSizeLimit { companions[path] = data }
+            }
+            return (try git.blob(file.id), companions)
         }
     }
 
-    /// Reads the spec file (the entry rpm flags as the spec) out of a source RPM's payload.
-    static func specInside(sourceRPM path: String) throws -> Data {
+    /// Reads the spec file (the entry rpm flags as the spec) and the small files beside it out of a source RPM's payload.
+    static func specInside(sourceRPM path: String) throws -> (content: Data, companions: [String: Data]) {
         let package = try RPMPackageReader.read(path)
         guard package.isSource, let spec = package.specFile else {
             throw GooseError.invalidPackage(file: path, reason: "not a source RPM with a spec file")
         }
+        let specName = (spec.path as NSString).lastPathComponent
         let reader = try RPMArchiveReader(path: path)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
         defer { buffer.deallocate() }
+        var content: Data?
+        var companions: [String: Data] = [:]
         while let entry = try reader.nextEntry() {
-            guard (entry.path as NSString).lastPathComponent == (spec.path as NSString).lastPathComponent, entry.kind == .regular else { continue }
+            let name = (entry.path as NSString).lastPathComponent
+            guard entry.kind == .regular, name == specName || entry.size <= Int64(companionSizeLimit),
+                  !name.isEmpty, !name.hasPrefix(".") else { continue }
             var data = Data()
             try reader.readData(into: buffer) { data.append(contentsOf: $0) }
-            return data
+            if name == specName { content = data } else { companions[name] = data }
         }
-        throw GooseError.invalidPackage(file: path, reason: "spec file \(spec.path) missing from the payload")
+        guard let content else {
+            throw GooseError.invalidPackage(file: path, reason: "spec file \(spec.path) missing from the payload")
+        }
+        return (content, companions)
     }
 }

@@ -4,11 +4,17 @@ import Foundation
 extension Dependency {
     /// Whether `provide` satisfies this requirement, by librpm's `rpmdsCompare` (epoch, version, release, sense flags).
     public func isSatisfied(by provide: Dependency) -> Bool {
+        isSatisfied(by: provide, strings: nil)
+    }
+
+    /// The same, with the dependency sets' strings in `strings` rather than in a new string pool per set (librpm
+    /// builds and freezes a pool for each `rpmdsSingle`, which dominated ordering 3,000 packages).
+    public func isSatisfied(by provide: Dependency, strings: RPMStringPool?) -> Bool {
         guard provide.name == name else { return false }
         // An unversioned requirement or provide overlaps everything; librpm agrees, this only skips its allocations.
         if flags.comparison.isEmpty || version.isEmpty || provide.flags.comparison.isEmpty || provide.version.isEmpty { return true }
-        guard let required = rpmdsSingle(rpmTagVal(RPMTAG_REQUIRENAME.rawValue), name, version, rpmsenseFlags(flags.rawValue)),
-              let provided = rpmdsSingle(rpmTagVal(RPMTAG_PROVIDENAME.rawValue), provide.name, provide.version, rpmsenseFlags(provide.flags.rawValue))
+        guard let required = rpmdsSinglePool(strings?.pool, rpmTagVal(RPMTAG_REQUIRENAME.rawValue), name, version, rpmsenseFlags(flags.rawValue)),
+              let provided = rpmdsSinglePool(strings?.pool, rpmTagVal(RPMTAG_PROVIDENAME.rawValue), provide.name, provide.version, rpmsenseFlags(provide.flags.rawValue))
         else { return false }
         defer {
             rpmdsFree(required)
@@ -18,6 +24,19 @@ extension Dependency {
         _ = rpmdsSetIx(required, 0)
         _ = rpmdsSetIx(provided, 0)
         return rpmdsCompare(provided, required) != 0
+    }
+}
+
+/// A librpm string pool shared by many dependency comparisons; one thread at a time.
+public final class RPMStringPool {
+    let pool: rpmstrPool
+
+    public init() {
+        pool = rpmstrPoolCreate()
+    }
+
+    deinit {
+        rpmstrPoolFree(pool)
     }
 }
 

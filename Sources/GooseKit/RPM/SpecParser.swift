@@ -44,12 +44,16 @@ public struct ParsedSpec: Hashable, Sendable, Codable {
     public var evr: EVR
     public var buildRequires: [Dependency]
     public var packages: [SpecBinaryPackage]
+    /// Whether the spec has a `%generate_buildrequires` section: more BuildRequires appear only when it runs
+    /// (`rpmbuild -br`), so `buildRequires` holds the static ones alone.
+    public var generatesBuildRequires: Bool
 
-    public init(name: String, evr: EVR, buildRequires: [Dependency], packages: [SpecBinaryPackage]) {
+    public init(name: String, evr: EVR, buildRequires: [Dependency], packages: [SpecBinaryPackage], generatesBuildRequires: Bool = false) {
         self.name = name
         self.evr = evr
         self.buildRequires = buildRequires
         self.packages = packages
+        self.generatesBuildRequires = generatesBuildRequires
     }
 }
 
@@ -66,14 +70,27 @@ public enum SpecParser {
         RPMLibrary.ensureInitialized()
         lock.lock()
         defer { lock.unlock() }
+        // rpm 4.18 cannot tell whether a parsed spec has a %generate_buildrequires section (no getter, and the
+        // preprocessed text loses the header after %prep). A copy whose header line opens a marker subpackage
+        // instead lets rpm itself say whether the section survives the spec's conditionals.
+        var parsedPath = path
+        var markedCopy: String?
+        if let text = try? FileSystem.contents(of: path), let marked = markingGeneratedBuildRequires(in: text) {
+            let directory = try FileSystem.makeTemporaryDirectory(in: NSTemporaryDirectory(), prefix: "goose-spec-")
+            let copy = directory + "/" + (path as NSString).lastPathComponent
+            try AtomicFileWriter.write(marked, to: copy)
+            parsedPath = copy
+            markedCopy = directory
+        }
+        defer { if let markedCopy { FileSystem.remove(markedCopy) } }
         let (result, messages) = RPMLibrary.capturingLog { () -> ParsedSpec? in
             resetMacros(options: options, specDirectory: (path as NSString).deletingLastPathComponent)
-            guard let spec = rpmSpecParse(path, rpmSpecFlags(RPMSPEC_ANYARCH.rawValue | RPMSPEC_FORCE.rawValue), nil) else { return nil }
+            guard let spec = rpmSpecParse(parsedPath, rpmSpecFlags(RPMSPEC_ANYARCH.rawValue | RPMSPEC_FORCE.rawValue), nil) else { return nil }
             defer { rpmSpecFree(spec) }
             return read(spec)
         }
         guard let result else {
-            let errors = messages.filter { !$0.isEmpty }
+            let errors = messages.filter { !$0.isEmpty }.map { $0.replacingOccurrences(of: parsedPath, with: path) }
             let reason = errors.isEmpty ? "rpm could not parse the spec" : errors.suffix(3).joined(separator: "; ")
             throw GooseError.invalidPackage(file: path, reason: reason.replacingOccurrences(of: "\n", with: " "))
         }
@@ -114,7 +131,28 @@ public enum SpecParser {
             let requires = header.dependencies(RPMTAG_REQUIRENAME).filter { !$0.name.hasPrefix("rpmlib(") }
             packages.append(SpecBinaryPackage(name: packageName, provides: provides, requires: requires))
         }
-        return ParsedSpec(name: name, evr: evr, buildRequires: buildRequires, packages: packages)
+        let generates = packages.contains { $0.name == generatedBuildRequiresMarker }
+        packages.removeAll { $0.name == generatedBuildRequiresMarker }
+        return ParsedSpec(name: name, evr: evr, buildRequires: buildRequires, packages: packages, generatesBuildRequires: generates)
+    }
+
+    /// The subpackage that stands in for a `%generate_buildrequires` section in the marked copy.
+    static let generatedBuildRequiresMarker = "goose-generate-buildrequires-marker"
+
+    /// The spec with each `%generate_buildrequires` header replaced by a marker subpackage whose description takes the
+    /// section's lines (so they are not run); nil when the spec has no such header. rpm starts sections at line start.
+    static func markingGeneratedBuildRequires(in text: Data) -> Data? {
+        let header = "%generate_buildrequires"
+        guard let string = String(data: text, encoding: .utf8), string.contains(header) else { return nil }
+        var found = false
+        let lines = string.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            guard line.hasPrefix(header) else { return String(line) }
+            let rest = line.dropFirst(header.count)
+            guard rest.isEmpty || rest.first == " " || rest.first == "\t" || rest.first == "\r" else { return String(line) }
+            found = true
+            return "%package -n \(generatedBuildRequiresMarker)\nSummary: marker\n%description -n \(generatedBuildRequiresMarker)"
+        }
+        return found ? Data(lines.joined(separator: "\n").utf8) : nil
     }
 
     private static func evrText(_ header: RPMHeader) -> String {

@@ -39,11 +39,12 @@ public final class AtomicFileWriter {
         futimens(descriptor, &times)
     }
 
-    /// Flushes and renames the file into place.
-    public func commit() throws {
+    /// Flushes and renames the file into place. `durable: false` skips the fsyncs, for caches whose readers check
+    /// what they read: the rename is still atomic, so a reader sees the old file or the whole new one.
+    public func commit(durable: Bool = true) throws {
         guard !finished else { return }
         finished = true
-        if fsync(descriptor) != 0 {
+        if durable && fsync(descriptor) != 0 {
             let code = errno
             close(descriptor); unlink(temporaryPath)
             throw GooseError.errno(temporaryPath, "fsync failed", code)
@@ -54,7 +55,7 @@ public final class AtomicFileWriter {
             unlink(temporaryPath)
             throw GooseError.errno(destination, "rename failed", code)
         }
-        FileSystem.syncDirectory(of: destination)
+        if durable { FileSystem.syncDirectory(of: destination) }
     }
 
     /// Removes the temporary file; the destination is untouched.
