@@ -30,11 +30,24 @@ public struct RPMSignResult: Codable, Sendable, Equatable {
     }
 }
 
+/// How each package's OpenPGP signature is made.
+public enum RPMSigningMethod: String, Codable, Sendable, CaseIterable {
+    /// gpg-agent signs the digest through goose (goose-signature-relay stands in for gpg) when the key allows it, else gpg.
+    case auto
+    /// Always through gpg-agent directly; an error when the key's algorithm or the relay program rules it out.
+    case agent
+    /// One gpg process per package, as rpmsign runs it.
+    case gpg
+}
+
 /// What a signing run needs to know; sent to worker processes as JSON (the passphrase travels on their stdin only).
 public struct RPMSigningSettings: Codable, Sendable {
     public var fingerprint: String
     public var homeDirectory: String?
     public var resign: Bool
+    public var method: RPMSigningMethod = .auto
+    /// The goose-signature-relay program (installed beside goose), for the agent method.
+    public var relayExecutable: String?
     /// Set by the parent for its workers: the key and passphrase were already checked, and this armored
     /// public-key file holds the key to verify signed copies with.
     var checkedPublicKeyFile: String?
@@ -75,6 +88,10 @@ public final class RPMSigner {
     let passphrase: Passphrase?
     let keyring: RPMKeyring
     private let lock = NSLock()
+    /// Present when gpg-agent signs for this signer (the agent method); nil when gpg does.
+    private let relay: SignatureRelay?
+    /// How this signer's signatures are made: `agent` or `gpg`.
+    public var effectiveMethod: RPMSigningMethod { relay == nil ? .gpg : .agent }
 
     /// The armored public key the signed copies are verified with (in a private scratch directory).
     public let publicKeyFile: String
@@ -82,14 +99,15 @@ public final class RPMSigner {
 
     /// Looks the key up and checks it (and the passphrase, by a test signature) before any package is touched.
     public init(settings: RPMSigningSettings, passphrase: Passphrase?) throws {
-        self.settings = settings
+        var settings = settings
         self.passphrase = passphrase
         RPMLibrary.ensureInitialized()
         if let checkedKey = settings.checkedKey, let checked = settings.checkedPublicKeyFile {
-            // A worker: its parent checked the key and the passphrase already, and gpgme's start-up costs.
+            // A worker: its parent checked the key, the passphrase and the agent method already.
             key = checkedKey
             publicKeyFile = checked
             ownsPublicKeyFile = false
+            relay = settings.method == .agent ? try Self.startRelay(settings: settings, key: checkedKey, passphrase: passphrase) : nil
         } else {
             let context = try GPGContext(homeDirectory: settings.homeDirectory, passphrase: passphrase)
             key = try context.signingKey(fingerprint: settings.fingerprint)
@@ -101,11 +119,50 @@ public final class RPMSigner {
                 FileSystem.remove(directory)
                 throw error
             }
+            do {
+                relay = try Self.chooseRelay(settings: settings, key: key, passphrase: passphrase, context: context)
+            } catch {
+                FileSystem.remove(directory)
+                throw error
+            }
+            // Workers use what was chosen here.
+            settings.method = relay == nil ? .gpg : .agent
         }
+        self.settings = settings
         keyring = try RPMKeyring(keyFiles: [publicKeyFile])
     }
 
+    /// The agent method when it is asked for or possible: its first signature, checked by gpg, must be good
+    /// before any package is touched. `auto` falls back to gpg when the key or the installation rules it out.
+    private static func chooseRelay(settings: RPMSigningSettings, key: SigningKey, passphrase: Passphrase?, context: GPGContext) throws -> SignatureRelay? {
+        guard settings.method != .gpg else { return nil }
+        do {
+            let relay = try startRelay(settings: settings, key: key, passphrase: passphrase)
+            let probe = Data("goose agent signing check".utf8)
+            let packet = try probe.withUnsafeBytes { try relay.signer.signaturePacket(over: $0) }
+            guard case .good = try context.verify(signature: Data(packet), data: probe) else {
+                throw GooseError.signing("key \(key.fingerprint): gpg does not accept the signature made through gpg-agent")
+            }
+            return relay
+        } catch {
+            if settings.method == .agent { throw error }
+            return nil
+        }
+    }
+
+    private static func startRelay(settings: RPMSigningSettings, key: SigningKey, passphrase: Passphrase?) throws -> SignatureRelay {
+        guard let agentKey = key.agentKey else {
+            throw GooseError.signing("key \(key.fingerprint): gpg-agent cannot sign for goose with a \(key.algorithm) key (use --signer gpg)")
+        }
+        guard let relayExecutable = settings.relayExecutable, FileManager.default.isExecutableFile(atPath: relayExecutable) else {
+            throw GooseError.signing("goose-signature-relay is not installed beside goose (use --signer gpg)")
+        }
+        let signer = try AgentSigner(key: agentKey, homeDirectory: settings.homeDirectory, passphrase: passphrase)
+        return try SignatureRelay(relayExecutable: relayExecutable, signer: signer)
+    }
+
     deinit {
+        relay?.stop()
         if ownsPublicKeyFile { FileSystem.remove((publicKeyFile as NSString).deletingLastPathComponent) }
     }
 
@@ -222,7 +279,7 @@ public final class RPMSigner {
         defer { lock.unlock() }
         var pipeDescriptors: [Int32] = [-1, -1]
         var extraArguments = "--batch --no-tty --no-auto-check-trustdb --trust-model always"
-        if let passphrase {
+        if let passphrase, relay == nil {
             guard pipe(&pipeDescriptors) == 0 else { throw GooseError.errno(original, "cannot create passphrase pipe") }
             let bytes = passphrase.bytes + [10]
             try bytes.withUnsafeBytes { try FileSystem.writeAll($0, to: pipeDescriptors[1], path: "passphrase pipe") }
@@ -236,7 +293,7 @@ public final class RPMSigner {
             ("_gpg_digest_algo", "sha256"),
             ("_gpg_sign_cmd_extra_args", extraArguments),
             ("_gpg_path", settings.homeDirectory ?? ProcessInfo.processInfo.environment["GNUPGHOME"] ?? NSHomeDirectory() + "/.gnupg"),
-        ]
+        ] + (relay.map { [("__gpg_sign_cmd", $0.signCommand)] } ?? [])
         for (name, value) in macros { rpmPushMacro(nil, name, nil, value, RMIL_GLOBAL) }
         defer { for (name, _) in macros { rpmPopMacro(nil, name) } }
         // rpmPkgSign prints "<file>:" on stdout, which would mix with goose's output (and a worker's answers).
