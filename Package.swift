@@ -42,7 +42,7 @@ let package = Package(
         // What rpmPkgSign runs in place of gpg: passes the bytes to sign to the goose process (C, so that
         // starting it per package costs next to nothing).
         // --as-needed keeps the Swift runtime, which the C code never calls, out of its start-up.
-        .executableTarget(name: "goose-signature-relay", linkerSettings: [.unsafeFlags(["-static-executable"])]),
+        .executableTarget(name: "goose-signature-relay", linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "--gc-sections"])]),
         .testTarget(name: "GooseKitTests", dependencies: ["GooseKit"]),
         .testTarget(name: "GooseCLITests", dependencies: ["GooseKit"]),
     ]

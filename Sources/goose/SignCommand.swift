@@ -120,11 +120,16 @@ struct SignRPMCommand: ParsableCommand {
         commandName: "rpm",
         abstract: "Add a header signature to RPMs, as rpmsign --addsign does, in parallel.",
         discussion: """
-        Each RPM (or every *.rpm under a DIR) is copied beside itself, signed there with librpmsign, \
+        Each RPM (or every *.rpm under a DIR) is copied beside itself, signed there with librpmsign (rpmsign), \
         verified with the key, synced and renamed over the original: an interrupted or failed signing leaves \
         the original byte-identical. A package already signed by the key is skipped; one signed by another \
         key is refused unless --resign. The key (and passphrase) are checked before any file is touched. \
         Exit status 4 when any package failed; the others are signed.
+
+        With --signer agent (auto's choice for RSA and EdDSA keys) gpg-agent signs each header digest for \
+        goose over one Assuan connection per worker, and goose-signature-relay stands in for gpg in rpmsign, \
+        instead of one gpg process per package; the private key never leaves the agent. --signer gpg runs gpg \
+        per package as rpmsign does.
 
         Examples:
           goose sign rpm --key 90CD38B3279F287EB036BAADD6D4B7F1C8B6609A builds/

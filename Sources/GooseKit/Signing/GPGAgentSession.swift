@@ -76,10 +76,16 @@ final class GPGAgentSession {
         return socket.removingPercentEncoding ?? socket
     }
 
+    /// The key the connection signs with; the agent keeps it for the connection until RESET.
+    private var selectedKeygrip: String?
+
     /// Has the agent sign a SHA-256 digest with the key; returns its answer, a `(sig-val …)` S-expression.
+    /// Two round trips per signature (SETHASH, PKSIGN); the key is selected once per connection.
     func signDigest(_ digest: [UInt8], keygrip: String) throws -> [UInt8] {
-        _ = try transact("RESET")
-        _ = try transact("SIGKEY \(keygrip)")
+        if selectedKeygrip != keygrip {
+            _ = try transact("SIGKEY \(keygrip)")
+            selectedKeygrip = keygrip
+        }
         _ = try transact("SETHASH \(OpenPGPSignaturePacket.sha256Algorithm) " + digest.map { String(format: "%02X", $0) }.joined())
         return try transact("PKSIGN")
     }
