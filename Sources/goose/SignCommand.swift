@@ -88,14 +88,22 @@ enum SignOutput {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first.map(FileSystem.absolute)
     }
 
+    /// goose-signature-relay, installed beside this executable.
+    static var relayExecutable: String? {
+        executable.map { ($0 as NSString).deletingLastPathComponent + "/goose-signature-relay" }
+    }
+
     static func signRPMs(_ files: [String], fingerprint: String, home: String?, passphrase: Passphrase?, resign: Bool, jobs: Int,
-                         output: OutputOptions) throws -> [RPMSignResult] {
+                         method: RPMSigningMethod, output: OutputOptions) throws -> [RPMSignResult] {
         // A worker that dies must not kill goose through SIGPIPE; the write error says what happened.
         signal(SIGPIPE, SIG_IGN)
         let progress = ProgressBar(total: files.count, label: "signing", enabled: !output.json && !output.quiet && isatty(STDERR_FILENO) != 0)
         let lock = NSLock()
+        var settings = RPMSigningSettings(fingerprint: fingerprint, homeDirectory: home, resign: resign)
+        settings.method = method
+        settings.relayExecutable = relayExecutable
         let results = try RPMSigningRun.run(
-            files: files, settings: RPMSigningSettings(fingerprint: fingerprint, homeDirectory: home, resign: resign),
+            files: files, settings: settings,
             passphrase: passphrase, jobs: jobs, workerExecutable: executable) { result in
                 lock.lock(); defer { lock.unlock() }
                 progress.finish()
@@ -112,11 +120,16 @@ struct SignRPMCommand: ParsableCommand {
         commandName: "rpm",
         abstract: "Add a header signature to RPMs, as rpmsign --addsign does, in parallel.",
         discussion: """
-        Each RPM (or every *.rpm under a DIR) is copied beside itself, signed there with librpmsign, \
+        Each RPM (or every *.rpm under a DIR) is copied beside itself, signed there with librpmsign (rpmsign), \
         verified with the key, synced and renamed over the original: an interrupted or failed signing leaves \
         the original byte-identical. A package already signed by the key is skipped; one signed by another \
         key is refused unless --resign. The key (and passphrase) are checked before any file is touched. \
         Exit status 4 when any package failed; the others are signed.
+
+        With --signer agent (auto's choice for RSA and EdDSA keys) gpg-agent signs each header digest for \
+        goose over one Assuan connection per worker, and goose-signature-relay stands in for gpg in rpmsign, \
+        instead of one gpg process per package; the private key never leaves the agent. --signer gpg runs gpg \
+        per package as rpmsign does.
 
         Examples:
           goose sign rpm --key 90CD38B3279F287EB036BAADD6D4B7F1C8B6609A builds/
@@ -133,6 +146,9 @@ struct SignRPMCommand: ParsableCommand {
     @Flag(name: .long, help: "Replace a signature made by another key.")
     var resign = false
 
+    @Option(name: .long, help: ArgumentHelp("How signatures are made: agent (gpg-agent signs each header digest for goose, no gpg process per package), gpg (one gpg per package, as rpmsign), auto (agent for RSA and EdDSA keys, else gpg).", valueName: "auto|agent|gpg"))
+    var signer: RPMSigningMethod = .auto
+
     @Argument(help: ArgumentHelp("RPM files or directories holding them.", valueName: "rpm|dir"))
     var paths: [String]
 
@@ -144,7 +160,7 @@ struct SignRPMCommand: ParsableCommand {
         let (fingerprint, home, passphrase, _) = try signing.resolve()
         let files = try RPMSigningRun.collect(paths)
         guard !files.isEmpty else { throw GooseError.usage("no RPM files in \(paths.joined(separator: " "))") }
-        let results = try SignOutput.signRPMs(files, fingerprint: fingerprint, home: home, passphrase: passphrase, resign: resign, jobs: jobs, output: output)
+        let results = try SignOutput.signRPMs(files, fingerprint: fingerprint, home: home, passphrase: passphrase, resign: resign, jobs: jobs, method: signer, output: output)
         try SignOutput.finish(results, output)
     }
 }
@@ -283,6 +299,9 @@ struct SignTagCommand: ParsableCommand {
     @Flag(name: .long, help: "Replace a signature made by another key.")
     var resign = false
 
+    @Option(name: .long, help: ArgumentHelp("How signatures are made: agent (gpg-agent signs each header digest for goose, no gpg process per package), gpg (one gpg per package, as rpmsign), auto (agent for RSA and EdDSA keys, else gpg).", valueName: "auto|agent|gpg"))
+    var signer: RPMSigningMethod = .auto
+
     @Argument(help: "The tag.")
     var tag: String
 
@@ -292,7 +311,7 @@ struct SignTagCommand: ParsableCommand {
         let artifacts = try TagSigning.artifacts(inTag: tag, workspace: workspace)
         guard !artifacts.isEmpty else { throw GooseError.usage("tag '\(tag)' has no RPMs to sign") }
         let results = try SignOutput.signRPMs(artifacts.map(\.path), fingerprint: fingerprint, home: home, passphrase: passphrase,
-                                              resign: resign, jobs: jobs, output: output)
+                                              resign: resign, jobs: jobs, method: signer, output: output)
         let key = try GPGContext(homeDirectory: home, passphrase: passphrase).signingKey(fingerprint: fingerprint)
         try TagSigning.record(results, artifacts: artifacts, key: key, workspace: workspace)
         try SignOutput.finish(results, output)
@@ -307,3 +326,5 @@ struct SignWorkerCommand: ParsableCommand {
         SignWorker.serve()
     }
 }
+
+extension RPMSigningMethod: ExpressibleByArgument {}

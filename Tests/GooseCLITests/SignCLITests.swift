@@ -284,6 +284,37 @@ final class SignCLITests: XCTestCase {
         XCTAssertFalse((signed.stdout + signed.stderr).contains("correct horse"))
     }
 
+    func testAgentAndGpgMethodsAndTheAgentsPassphraseInquiry() throws {
+        let parent = try temporaryDirectory()
+        let keys = try makeHome(parent)
+        // No passphrase cache: every signature the agent makes asks goose for the passphrase (loopback inquiry).
+        try Data("default-cache-ttl 0\nmax-cache-ttl 0\n".utf8).write(to: URL(fileURLWithPath: keys.home + "/gpg-agent.conf"))
+        let locked = try generateKey(keys, name: "inquiry", algorithm: "rsa2048", passphrase: "s3cret words")
+        XCTAssertEqual(try program("/usr/bin/gpgconf", ["--kill", "gpg-agent"], keys).status, 0)
+        try Data("s3cret words\n".utf8).write(to: URL(fileURLWithPath: parent + "/pass"))
+        XCTAssertEqual(try goose(["sign", "export-key", "--output-dir", parent, locked], keys).status, 0)
+        for method in ["agent", "gpg"] {
+            let files = try copyFixtures(to: parent + "/" + method, count: 5)
+            let signed = try goose(["sign", "rpm", "--signer", method, "--jobs", "2", "--key", locked, "--passphrase-file", parent + "/pass"] + files, keys)
+            XCTAssertEqual(signed.status, 0, method + ": " + signed.stderr)
+            let check = try rpmCheck(files, keyFile: parent + "/RPM-GPG-KEY-inquiry", parent)
+            XCTAssertEqual(check.stdout.components(separatedBy: ": digests signatures OK\n").count - 1, files.count, method + ": " + check.stdout)
+        }
+
+        // DSA: the agent method refuses before touching anything; auto falls back to gpg.
+        let dsa = try generateKey(keys, name: "dsa", algorithm: "dsa2048")
+        let files = try copyFixtures(to: parent + "/dsa", count: 2)
+        let before = files.map(contents)
+        let refused = try goose(["sign", "rpm", "--signer", "agent", "--key", dsa] + files, keys)
+        XCTAssertEqual(refused.status, 8, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("use --signer gpg"), refused.stderr)
+        XCTAssertEqual(files.map(contents), before)
+        let fallback = try goose(["sign", "rpm", "--signer", "auto", "--key", dsa] + files, keys)
+        XCTAssertEqual(fallback.status, 0, fallback.stderr)
+        XCTAssertEqual(try goose(["sign", "export-key", "--output-dir", parent, dsa], keys).status, 0)
+        XCTAssertEqual(try rpmCheck(files, keyFile: parent + "/RPM-GPG-KEY-dsa", parent).status, 0)
+    }
+
     func testKillDuringABatchLeavesEveryFileWholeOrUntouched() throws {
         let parent = try temporaryDirectory()
         let keys = try makeHome(parent)

@@ -55,4 +55,58 @@ final class SigningTests: XCTestCase {
         XCTAssertTrue(FileSystem.exists(live))
         XCTAssertFalse(FileSystem.exists(abandoned))
     }
+
+    // MARK: - OpenPGP packets around gpg-agent's signatures
+
+    private let fingerprint = AgentSigningKey.bytes(fromHex: "E315AB4370D02B97CC84A32491AA7485E0FA62B3")
+
+    func testHashedPartAndTrailerFollowRFC4880() {
+        let packet = OpenPGPSignaturePacket(algorithm: .rsa, issuerFingerprint: fingerprint, creationTime: 0x6A0B_1C2D)
+        let hashed = packet.hashedPart
+        // version 4, binary document, RSA, SHA-256, 29 bytes of subpackets: issuer fingerprint (33) then creation time (2).
+        XCTAssertEqual(Array(hashed.prefix(6)), [4, 0x00, 1, 8, 0, 29])
+        XCTAssertEqual(Array(hashed[6..<9]), [22, 33, 4])
+        XCTAssertEqual(Array(hashed[9..<29]), fingerprint)
+        XCTAssertEqual(Array(hashed[29...]), [5, 2, 0x6A, 0x0B, 0x1C, 0x2D])
+        XCTAssertEqual(packet.hashTrailer, hashed + [4, 0xFF, 0, 0, 0, UInt8(hashed.count)])
+        XCTAssertEqual(packet.issuerKeyID, Array(fingerprint.suffix(8)))
+    }
+
+    func testPacketCarriesDigestPrefixIssuerAndMPIs() throws {
+        let packet = OpenPGPSignaturePacket(algorithm: .eddsa, issuerFingerprint: fingerprint, creationTime: 1)
+        let r = [UInt8](repeating: 0, count: 2) + [0x01, 0xFF] + [UInt8](repeating: 7, count: 28)
+        let s = [UInt8](repeating: 0x80, count: 32)
+        let answer = Array("(7:sig-val(5:eddsa(1:r32:".utf8) + r + Array(")(1:s32:".utf8) + s + Array(")))".utf8)
+        let values = try packet.signatureValues(fromAgentAnswer: answer)
+        XCTAssertEqual(values, [r, s])
+        let bytes = packet.packet(digest: [0xAB, 0xCD, 0xEF], values: values)
+        let hashed = packet.hashedPart
+        XCTAssertEqual(bytes[0], 0x89)
+        XCTAssertEqual(Int(bytes[1]) << 8 | Int(bytes[2]), bytes.count - 3)
+        XCTAssertEqual(Array(bytes[3..<(3 + hashed.count)]), hashed)
+        var rest = Array(bytes[(3 + hashed.count)...])
+        XCTAssertEqual(Array(rest.prefix(12)), [0, 10, 9, 16] + Array(fingerprint.suffix(8)))
+        rest.removeFirst(12)
+        XCTAssertEqual(Array(rest.prefix(2)), [0xAB, 0xCD])
+        rest.removeFirst(2)
+        // r loses its two leading zero bytes: 30 bytes whose first is 0x01 → 233 bits; s keeps all 256 bits.
+        XCTAssertEqual(Array(rest.prefix(2)), [0, 233])
+        XCTAssertEqual(Array(rest[2..<32]), Array(r.dropFirst(2)))
+        XCTAssertEqual(Array(rest[32..<34]), [1, 0])
+        XCTAssertEqual(Array(rest[34...]), s)
+    }
+
+    func testAgentAnswersThatDoNotFitAreRefused() {
+        let rsa = OpenPGPSignaturePacket(algorithm: .rsa, issuerFingerprint: fingerprint, creationTime: 1)
+        XCTAssertEqual(try rsa.signatureValues(fromAgentAnswer: Array("(7:sig-val(3:rsa(1:s2:\u{1}\u{2})))".utf8)), [[1, 2]])
+        for answer in ["(7:sig-val(5:eddsa(1:r1:x)(1:s1:y)))", "(7:sig-val(3:rsa(1:s9:short)))", "(7:sig-val(3:rsa))", "garbage", ""] {
+            XCTAssertThrowsError(try rsa.signatureValues(fromAgentAnswer: Array(answer.utf8)), answer)
+        }
+        XCTAssertEqual(OpenPGPSignaturePacket.multiprecisionInteger([]), [0, 0])
+        XCTAssertEqual(OpenPGPSignaturePacket.multiprecisionInteger([0, 0, 1]), [0, 1, 1])
+    }
+
+    func testRelayCommandQuotesPathsForRpmMacrosAndPopt() {
+        XCTAssertEqual(SignatureRelay.quoted("/opt/my goose/100%/x\"y"), "\"/opt/my goose/100%%/x\\\"y\"")
+    }
 }

@@ -79,7 +79,9 @@ public enum RPMPackageReader {
     }
 
     /// Checks every digest (header and payload) as `rpm -K` does; with a keyring, also requires a valid signature.
-    public static func verify(_ path: String, keyring: RPMKeyring? = nil) throws {
+    /// With a keyring, returns the package's header as read after the check.
+    @discardableResult
+    public static func verify(_ path: String, keyring: RPMKeyring? = nil) throws -> RPMPackage? {
         let transactionSet = RPMTransactionSet(keyring: keyring, checkSignatures: keyring != nil)
         // rpmcliVerifySignatures reads the verify flags, not the read flags.
         _ = rpmtsSetVfyFlags(transactionSet.pointer, keyring != nil ? rpmVSFlags(0) : goose_rpm_vsf_mask_nosignatures())
@@ -92,12 +94,12 @@ public enum RPMPackageReader {
         if failures != 0 {
             throw GooseError.invalidPackage(file: path, reason: "digest or signature check failed: " + describeFailure(messages.map { stripping(path, from: $0) }, fallback: "rpm gave no reason"))
         }
-        if keyring != nil {
-            let package = try read(path)
-            if package.signature == .unsigned {
-                throw GooseError.invalidPackage(file: path, reason: "not signed (a signature check was requested)")
-            }
+        guard keyring != nil else { return nil }
+        let package = try read(path)
+        if package.signature == .unsigned {
+            throw GooseError.invalidPackage(file: path, reason: "not signed (a signature check was requested)")
         }
+        return package
     }
 
     /// librpm prefixes messages with the file name, which goose's error already carries.

@@ -43,6 +43,8 @@ public struct SigningKey: Sendable, Equatable, Codable {
     public var userID: String
     /// OpenPGP public-key algorithm of the signing (sub)key: "RSA", "EdDSA", "DSA", ….
     public var algorithm: String
+    /// The (sub)key gpg would sign with, when gpg-agent can sign for goose directly (RSA, EdDSA).
+    public var agentKey: AgentSigningKey?
 
     /// Whether a signature with this key ID was made by this key.
     public func owns(keyID: String) -> Bool {
@@ -68,7 +70,8 @@ public final class GPGContext {
     /// Retained for the passphrase callback; released in deinit.
     private let passphraseBox: Unmanaged<PassphraseBox>?
 
-    private static let initialization: Void = {
+    /// gpgme's one-time initialisation; referenced by everything that makes a gpgme context.
+    static let initialization: Void = {
         _ = goose_gpgme_check_version(nil)
         _ = gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP)
     }()
@@ -121,6 +124,8 @@ public final class GPGContext {
             throw GooseError.usage("--key must be a key fingerprint (40 hex digits), not '\(fingerprint)'")
         }
         var publicKey: gpgme_key_t?
+        // Keygrips name the secret parts for gpg-agent (the agent signing method).
+        gpgme_set_keylist_mode(pointer, gpgme_get_keylist_mode(pointer) | gpgme_keylist_mode_t(GPGME_KEYLIST_MODE_WITH_KEYGRIP))
         let lookup = gpgme_get_key(pointer, wanted, &publicKey, 0)
         guard lookup == 0, let publicKey else {
             throw GooseError.signing("key \(wanted) not found in \(homeDescription)")
@@ -139,6 +144,8 @@ public final class GPGContext {
         if key.invalid != 0 { throw GooseError.signing("key \(primaryFingerprint) is invalid") }
         var keyIDs: [String] = []
         var algorithm: String?
+        // gpg signs with the newest usable signing subkey, and with the primary key only when there is none.
+        var agentCandidate: (key: AgentSigningKey?, isPrimary: Bool, created: Int)?
         var secretSubkeys: Set<String> = []
         var subkey = secretKey.pointee.subkeys
         while let current = subkey {
@@ -152,7 +159,16 @@ public final class GPGContext {
                 let keyID = String(cString: id).lowercased()
                 if secretSubkeys.contains(keyID) {
                     keyIDs.append(keyID)
-                    if algorithm == nil, let name = gpgme_pubkey_algo_name(sub.pubkey_algo) { algorithm = String(cString: name) }
+                    let isPrimary = sub.fpr.map { String(cString: $0) } == primaryFingerprint
+                    let created = Int(sub.timestamp)
+                    if agentCandidate == nil || (agentCandidate!.isPrimary && !isPrimary) || (!isPrimary && created > agentCandidate!.created) {
+                        let agentKey = AgentSigningKey.supportedAlgorithm(sub.pubkey_algo).flatMap { algorithm -> AgentSigningKey? in
+                            guard let grip = sub.keygrip, let fpr = sub.fpr, strlen(fpr) == 40 else { return nil }
+                            return AgentSigningKey(keygrip: String(cString: grip), fingerprint: String(cString: fpr), algorithm: algorithm)
+                        }
+                        agentCandidate = (agentKey, isPrimary, created)
+                        if let name = gpgme_pubkey_algo_name(sub.pubkey_algo) { algorithm = String(cString: name) }
+                    }
                 }
             }
             subkey = sub.next
@@ -166,7 +182,8 @@ public final class GPGContext {
             signingKeyIDs: keyIDs,
             name: uid?.name.map { String(cString: $0) } ?? primaryFingerprint,
             userID: uid?.uid.map { String(cString: $0) } ?? primaryFingerprint,
-            algorithm: algorithm ?? "unknown")
+            algorithm: algorithm ?? "unknown",
+            agentKey: agentCandidate?.key)
     }
 
     /// The public key's fingerprint and first user ID name (no secret part needed), for export-key.

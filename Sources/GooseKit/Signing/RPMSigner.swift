@@ -30,11 +30,24 @@ public struct RPMSignResult: Codable, Sendable, Equatable {
     }
 }
 
+/// How each package's OpenPGP signature is made.
+public enum RPMSigningMethod: String, Codable, Sendable, CaseIterable {
+    /// gpg-agent signs the digest through goose (goose-signature-relay stands in for gpg) when the key allows it, else gpg.
+    case auto
+    /// Always through gpg-agent directly; an error when the key's algorithm or the relay program rules it out.
+    case agent
+    /// One gpg process per package, as rpmsign runs it.
+    case gpg
+}
+
 /// What a signing run needs to know; sent to worker processes as JSON (the passphrase travels on their stdin only).
 public struct RPMSigningSettings: Codable, Sendable {
     public var fingerprint: String
     public var homeDirectory: String?
     public var resign: Bool
+    public var method: RPMSigningMethod = .auto
+    /// The goose-signature-relay program (installed beside goose), for the agent method.
+    public var relayExecutable: String?
     /// Set by the parent for its workers: the key and passphrase were already checked, and this armored
     /// public-key file holds the key to verify signed copies with.
     var checkedPublicKeyFile: String?
@@ -75,6 +88,10 @@ public final class RPMSigner {
     let passphrase: Passphrase?
     let keyring: RPMKeyring
     private let lock = NSLock()
+    /// Present when gpg-agent signs for this signer (the agent method); nil when gpg does.
+    private let relay: SignatureRelay?
+    /// How this signer's signatures are made: `agent` or `gpg`.
+    public var effectiveMethod: RPMSigningMethod { relay == nil ? .gpg : .agent }
 
     /// The armored public key the signed copies are verified with (in a private scratch directory).
     public let publicKeyFile: String
@@ -82,14 +99,15 @@ public final class RPMSigner {
 
     /// Looks the key up and checks it (and the passphrase, by a test signature) before any package is touched.
     public init(settings: RPMSigningSettings, passphrase: Passphrase?) throws {
-        self.settings = settings
+        var settings = settings
         self.passphrase = passphrase
         RPMLibrary.ensureInitialized()
         if let checkedKey = settings.checkedKey, let checked = settings.checkedPublicKeyFile {
-            // A worker: its parent checked the key and the passphrase already, and gpgme's start-up costs.
+            // A worker: its parent checked the key, the passphrase and the agent method already.
             key = checkedKey
             publicKeyFile = checked
             ownsPublicKeyFile = false
+            relay = settings.method == .agent ? try Self.startRelay(settings: settings, key: checkedKey, passphrase: passphrase) : nil
         } else {
             let context = try GPGContext(homeDirectory: settings.homeDirectory, passphrase: passphrase)
             key = try context.signingKey(fingerprint: settings.fingerprint)
@@ -101,11 +119,50 @@ public final class RPMSigner {
                 FileSystem.remove(directory)
                 throw error
             }
+            do {
+                relay = try Self.chooseRelay(settings: settings, key: key, passphrase: passphrase, context: context)
+            } catch {
+                FileSystem.remove(directory)
+                throw error
+            }
+            // Workers use what was chosen here.
+            settings.method = relay == nil ? .gpg : .agent
         }
+        self.settings = settings
         keyring = try RPMKeyring(keyFiles: [publicKeyFile])
     }
 
+    /// The agent method when it is asked for or possible: its first signature, checked by gpg, must be good
+    /// before any package is touched. `auto` falls back to gpg when the key or the installation rules it out.
+    private static func chooseRelay(settings: RPMSigningSettings, key: SigningKey, passphrase: Passphrase?, context: GPGContext) throws -> SignatureRelay? {
+        guard settings.method != .gpg else { return nil }
+        do {
+            let relay = try startRelay(settings: settings, key: key, passphrase: passphrase)
+            let probe = Data("goose agent signing check".utf8)
+            let packet = try probe.withUnsafeBytes { try relay.signer.signaturePacket(over: $0) }
+            guard case .good = try context.verify(signature: Data(packet), data: probe) else {
+                throw GooseError.signing("key \(key.fingerprint): gpg does not accept the signature made through gpg-agent")
+            }
+            return relay
+        } catch {
+            if settings.method == .agent { throw error }
+            return nil
+        }
+    }
+
+    private static func startRelay(settings: RPMSigningSettings, key: SigningKey, passphrase: Passphrase?) throws -> SignatureRelay {
+        guard let agentKey = key.agentKey else {
+            throw GooseError.signing("key \(key.fingerprint): gpg-agent cannot sign for goose with a \(key.algorithm) key (use --signer gpg)")
+        }
+        guard let relayExecutable = settings.relayExecutable, FileManager.default.isExecutableFile(atPath: relayExecutable) else {
+            throw GooseError.signing("goose-signature-relay is not installed beside goose (use --signer gpg)")
+        }
+        let signer = try AgentSigner(key: agentKey, homeDirectory: settings.homeDirectory, passphrase: passphrase)
+        return try SignatureRelay(relayExecutable: relayExecutable, signer: signer)
+    }
+
     deinit {
+        relay?.stop()
         if ownsPublicKeyFile { FileSystem.remove((publicKeyFile as NSString).deletingLastPathComponent) }
     }
 
@@ -123,12 +180,11 @@ public final class RPMSigner {
     }
 
     /// Signs packages; each result says what happened to one. Every signed copy is verified, then the whole
-    /// batch is flushed (fsyncs in a row share one journal commit; one commit per package would cost more than gpg),
-    /// and only then is each
-    /// copy renamed over its original: a kill at any moment leaves every file signed or byte-identical.
+    /// batch is flushed (one syncfs), and only then is each copy renamed over its original: a kill at any
+    /// moment leaves every file signed or byte-identical.
     public func sign(_ paths: [String]) -> [RPMSignResult] {
         var results: [RPMSignResult?] = Array(repeating: nil, count: paths.count)
-        var staged: [(index: Int, copy: String, keyID: String)] = []
+        var copies: [(index: Int, copy: String)] = []
         var stagingDirectories: [String: String] = [:]
         defer { for directory in stagingDirectories.values { FileSystem.remove(directory) } }
         for (index, path) in paths.enumerated() {
@@ -142,24 +198,31 @@ public final class RPMSigner {
                     if stagingDirectories[directory] == nil { stagingDirectories[directory] = try SigningStaging.create(beside: directory) }
                     let copy = stagingDirectories[directory]! + "/\(index)-" + (path as NSString).lastPathComponent
                     try FileSystem.copyFile(path, to: copy, mode: mode)
-                    let keyID = try signCopy(copy, original: path, removeOldSignatures: hasSignature)
-                    staged.append((index, copy, keyID))
+                    // A signature of another key is dropped first (--resign), so that only this key's remains.
+                    if hasSignature { try removeSignatures(copy, original: path) }
+                    copies.append((index, copy))
                 }
             } catch {
                 results[index] = failure(paths[index], error)
             }
         }
-        // Writeback of the whole batch starts first, so that the fsyncs below share journal commits instead of
-        // paying one each (an fsync per package alone costs more than its gpg run).
-        for entry in staged {
-            let descriptor = open(entry.copy, O_RDONLY | O_CLOEXEC)
-            if descriptor >= 0 { FileSystem.startWriteback(descriptor); close(descriptor) }
+        var rpmsignMessages: [String] = []
+        if let relay, !copies.isEmpty {
+            rpmsignMessages = runRpmsign(copies.map(\.copy), relay: relay)
         }
-        staged = staged.filter { entry in
-            do { try FileSystem.syncFile(entry.copy); return true } catch {
-                results[entry.index] = failure(paths[entry.index], error)
-                return false
+        var staged: [(index: Int, copy: String, keyID: String)] = []
+        for (index, copy) in copies {
+            do {
+                if relay == nil { try signInPlace(copy, original: paths[index]) }
+                staged.append((index, copy, try verifySigned(copy, original: paths[index], messages: rpmsignMessages)))
+            } catch {
+                results[index] = failure(paths[index], error)
             }
+        }
+        // One syncfs per file system makes the whole batch durable in one journal commit; an fsync per package
+        // costs more than its signature.
+        for directory in Set(staged.map { ($0.copy as NSString).deletingLastPathComponent }) {
+            FileSystem.syncFileSystem(of: directory)
         }
         var renamedInto = Set<String>()
         for (index, copy, keyID) in staged {
@@ -202,22 +265,62 @@ public final class RPMSigner {
         return .sign(mode: info.st_mode & 0o7777, hasSignature: package.signature != .unsigned)
     }
 
-    /// Signs the copy (rpmPkgSign checks every digest first) and verifies it with the key; returns the key ID.
-    private func signCopy(_ copy: String, original: String, removeOldSignatures: Bool) throws -> String {
-        try signInPlace(copy, original: original, removeOldSignatures: removeOldSignatures)
-        do { try RPMPackageReader.verify(copy, keyring: keyring) } catch let error as GooseError {
+    /// Verifies a signed copy with the key (every digest and the signature); returns the signature's key ID.
+    /// rpmsign's messages about the copy, if any, say why it was not signed.
+    private func verifySigned(_ copy: String, original: String, messages: [String]) throws -> String {
+        let signed: RPMPackage?
+        do { signed = try RPMPackageReader.verify(copy, keyring: keyring) } catch let error as GooseError {
+            let fromRpmsign = messages.filter { $0.contains(copy) }.map { RPMPackageReader.stripping(copy, from: $0) }
+            if !fromRpmsign.isEmpty {
+                throw GooseError.invalidPackage(file: original, reason: "signing failed: " + fromRpmsign.joined(separator: "; "))
+            }
             throw GooseError.invalidPackage(file: original, reason: "the signed copy does not verify: " + error.description.replacingOccurrences(of: copy + ": ", with: ""))
         }
-        let signed = try RPMPackageReader.read(copy)
-        guard case let .signed(keyID) = signed.signature, let keyID, key.owns(keyID: keyID) else {
-            throw GooseError.invalidPackage(file: original, reason: "rpmPkgSign left no signature of key \(key.fingerprint)")
+        guard case let .signed(keyID) = signed?.signature, let keyID, key.owns(keyID: keyID) else {
+            throw GooseError.invalidPackage(file: original, reason: "signing left no signature of key \(key.fingerprint)")
         }
         return keyID
     }
 
+    /// Drops the copy's existing signatures (rpmPkgDelSign; no gpg involved).
+    private func removeSignatures(_ copy: String, original: String) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        let (status, messages) = RPMLibrary.capturingLog { () -> Int32 in
+            var arguments = rpmSignArgs(keyid: nil, hashalgo: pgpHashAlgo(0), signflags: rpmSignFlags(0))
+            return rpmPkgDelSign(copy, &arguments)
+        }
+        guard status == 0 else {
+            let reason = RPMPackageReader.describeFailure(messages.map { RPMPackageReader.stripping(copy, from: $0) }, fallback: "rpmPkgDelSign failed")
+            throw GooseError.invalidPackage(file: original, reason: "cannot remove the old signature: " + reason)
+        }
+    }
+
+    /// Signs copies with one `rpmsign --addsign` run (the field's own librpmsign front end) whose gpg is the relay,
+    /// so that gpg-agent makes each signature for this process. rpmsign forks per package; forking it, a small
+    /// process, costs a fraction of forking goose. Returns rpmsign's messages; each copy is verified afterwards.
+    private func runRpmsign(_ copies: [String], relay: SignatureRelay) -> [String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/rpmsign")
+        process.arguments = [
+            "--define", "_gpg_name \(key.fingerprint)",
+            "--define", "_gpg_digest_algo sha256",
+            "--define", "__gpg_sign_cmd \(relay.signCommand)",
+            "--addsign",
+        ] + copies.map { $0.hasPrefix("-") ? "./" + $0 : $0 }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        do { try process.run() } catch { return ["cannot run /usr/bin/rpmsign: \(error.localizedDescription)"] }
+        let output = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
     /// rpmPkgSign on `copy` with the gpg backend configured through macros; gpg reads the passphrase, if any,
     /// from a pipe it inherits, so the passphrase never appears in argv or the environment.
-    private func signInPlace(_ copy: String, original: String, removeOldSignatures: Bool) throws {
+    private func signInPlace(_ copy: String, original: String) throws {
         lock.lock()
         defer { lock.unlock() }
         var pipeDescriptors: [Int32] = [-1, -1]
@@ -251,11 +354,6 @@ public final class RPMSigner {
         }
         let (status, messages) = RPMLibrary.capturingLog { () -> Int32 in
             var arguments = rpmSignArgs(keyid: nil, hashalgo: pgpHashAlgo(0), signflags: rpmSignFlags(0))
-            if removeOldSignatures {
-                // A signature of another key is dropped first (--resign), so that only this key's remains.
-                let removed = rpmPkgDelSign(copy, &arguments)
-                if removed != 0 { return removed }
-            }
             return rpmPkgSign(copy, &arguments)
         }
         guard status == 0 else {
@@ -304,24 +402,5 @@ extension FileSystem {
             if count == 0 { break }
             try buffer.withUnsafeBytes { try writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<count]), to: output, path: destination) }
         }
-    }
-
-    /// sync_file_range(2), which Glibc's Swift module hides behind _GNU_SOURCE.
-    private static let syncFileRange: (@convention(c) (Int32, Int64, Int64, UInt32) -> Int32)? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int64, Int64, UInt32) -> Int32).self)
-    }()
-
-    /// Starts writing a file's dirty pages to disk without waiting (SYNC_FILE_RANGE_WRITE); a later fsync finishes.
-    static func startWriteback(_ descriptor: Int32) {
-        _ = syncFileRange?(descriptor, 0, 0, 2)
-    }
-
-    /// Flushes a file's data to disk.
-    static func syncFile(_ path: String) throws {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw GooseError.errno(path, "cannot open") }
-        defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else { throw GooseError.errno(path, "fsync failed") }
     }
 }

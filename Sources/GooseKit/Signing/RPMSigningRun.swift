@@ -37,8 +37,10 @@ public enum RPMSigningRun {
                            workerExecutable: String?, report: @escaping @Sendable (RPMSignResult) -> Void) throws -> [RPMSignResult] {
         let signer = try RPMSigner(settings: settings, passphrase: passphrase)
         let workerCount = min(jobs, files.count)
-        // Batches share one flush to disk; small enough that progress moves and every worker gets work.
-        let batchSize = max(1, min(16, files.count / max(1, workerCount * 4)))
+        // Batches share one flush to disk (and, with the agent method, one rpmsign run); small enough that
+        // progress moves and every worker gets work.
+        let largest = signer.effectiveMethod == .agent ? 64 : 16
+        let batchSize = max(1, min(largest, files.count / max(1, workerCount * 4)))
         guard workerCount > 1, let workerExecutable else {
             var results: [RPMSignResult] = []
             for start in stride(from: 0, to: files.count, by: batchSize) {

@@ -108,7 +108,7 @@ public final class SignatureVerifier {
             let message = reason(error, path)
             if message.contains("NOKEY") {
                 // A missing key hides nothing else only if the digests hold.
-                if (try? RPMPackageReader.verify(path)) != nil {
+                if (try? { try RPMPackageReader.verify(path); return true }()) == true {
                     return VerificationResult(file: path, status: .unknownKey, detail: message)
                 }
             }

@@ -1,0 +1,162 @@
+import CGPGME
+import Foundation
+
+/// The key gpg-agent signs with on goose's behalf: the (sub)key gpg would pick for the named fingerprint.
+public struct AgentSigningKey: Sendable, Equatable, Codable {
+    /// The agent's name for the key's secret part (40 hex digits).
+    public var keygrip: String
+    /// The v4 fingerprint of this (sub)key (40 hex digits).
+    public var fingerprint: String
+    public var algorithm: OpenPGPSignaturePacket.PublicKeyAlgorithm
+
+    /// The fingerprint as bytes, for the packet's issuer subpackets.
+    var fingerprintBytes: [UInt8] { Self.bytes(fromHex: fingerprint) }
+
+    static func bytes(fromHex hex: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex), index < hex.endIndex {
+            if let byte = UInt8(hex[index..<next], radix: 16) { bytes.append(byte) }
+            index = next
+        }
+        return bytes
+    }
+
+    /// The OpenPGP algorithm for a gpgme algorithm number, when goose can assemble its signatures
+    /// (RSA and EdDSA; other algorithms are signed by gpg itself).
+    static func supportedAlgorithm(_ algorithm: gpgme_pubkey_algo_t) -> OpenPGPSignaturePacket.PublicKeyAlgorithm? {
+        switch algorithm {
+        case GPGME_PK_RSA, GPGME_PK_RSA_S: .rsa
+        case GPGME_PK_EDDSA: .eddsa
+        default: nil
+        }
+    }
+}
+
+/// A connection to gpg-agent through gpgme's Assuan protocol, which signs digests with keys the agent holds.
+/// Not shared between threads.
+final class GPGAgentSession {
+    private let pointer: gpgme_ctx_t
+    private let passphrase: Passphrase?
+
+    /// Connects to the agent of `homeDirectory` (nil: $GNUPGHOME or ~/.gnupg); the agent must be running
+    /// (gpg starts it, and goose's key check runs gpg first). A passphrase, if given, answers the agent's
+    /// loopback inquiry; it never reaches argv, the environment or a log.
+    init(homeDirectory: String?, passphrase: Passphrase?) throws {
+        _ = GPGContext.initialization
+        let socket = try Self.agentSocket(homeDirectory: homeDirectory)
+        var context: gpgme_ctx_t?
+        try GPGContext.check(gpgme_new(&context), "cannot create gpgme context")
+        guard let context else { throw GooseError.signing("cannot create gpgme context") }
+        pointer = context
+        self.passphrase = passphrase
+        try GPGContext.check(gpgme_set_protocol(context, GPGME_PROTOCOL_ASSUAN), "gpgme has no Assuan protocol")
+        try GPGContext.check(gpgme_ctx_set_engine_info(context, GPGME_PROTOCOL_ASSUAN, socket, homeDirectory), "cannot use gpg-agent socket \(socket)")
+        if passphrase != nil { _ = try transact("OPTION pinentry-mode=loopback") }
+    }
+
+    deinit { gpgme_release(pointer) }
+
+    /// The agent's socket for a GNUPGHOME, as gpgconf reports it.
+    static func agentSocket(homeDirectory: String?) throws -> String {
+        var arguments = ["--list-dirs", "agent-socket"]
+        if let homeDirectory { arguments = ["--homedir", homeDirectory] + arguments }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/gpgconf")
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { throw GooseError.signing("cannot run gpgconf: \(error.localizedDescription)") }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let socket = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard process.terminationStatus == 0, !socket.isEmpty else { throw GooseError.signing("gpgconf does not know gpg-agent's socket") }
+        // gpgconf percent-escapes special characters (e.g. "%3a" for ':').
+        return socket.removingPercentEncoding ?? socket
+    }
+
+    /// The key the connection signs with; the agent keeps it for the connection until RESET.
+    private var selectedKeygrip: String?
+
+    /// Has the agent sign a SHA-256 digest with the key; returns its answer, a `(sig-val …)` S-expression.
+    /// Two round trips per signature (SETHASH, PKSIGN); the key is selected once per connection.
+    func signDigest(_ digest: [UInt8], keygrip: String) throws -> [UInt8] {
+        if selectedKeygrip != keygrip {
+            _ = try transact("SIGKEY \(keygrip)")
+            selectedKeygrip = keygrip
+        }
+        _ = try transact("SETHASH \(OpenPGPSignaturePacket.sha256Algorithm) " + digest.map { String(format: "%02X", $0) }.joined())
+        return try transact("PKSIGN")
+    }
+
+    /// Sends one command; returns the data lines of the answer.
+    func transact(_ command: String) throws -> [UInt8] {
+        let exchange = Unmanaged.passRetained(AgentExchange(passphrase: passphrase))
+        defer { exchange.release() }
+        var operationError: gpgme_error_t = 0
+        let error = gpgme_op_assuan_transact_ext(pointer, command, { opaque, data, length in
+            guard let opaque, let data else { return 0 }
+            Unmanaged<AgentExchange>.fromOpaque(opaque).takeUnretainedValue().received += UnsafeRawBufferPointer(start: data, count: length)
+            return 0
+        }, exchange.toOpaque(), { opaque, name, _, answer in
+            guard let opaque, let answer else { return 0 }
+            guard let name else {
+                // gpgme is done with the data we answered with.
+                if let data = answer.pointee { gpgme_data_release(data); answer.pointee = nil }
+                return 0
+            }
+            let exchange = Unmanaged<AgentExchange>.fromOpaque(opaque).takeUnretainedValue()
+            guard String(cString: name) == "PASSPHRASE" else { return 0 }
+            guard let passphrase = exchange.passphrase, !exchange.passphraseSent else {
+                // Asked again: the passphrase was wrong. Stop instead of looping.
+                return gpgme_err_make(GPG_ERR_SOURCE_USER_1, GPG_ERR_BAD_PASSPHRASE)
+            }
+            exchange.passphraseSent = true
+            var data: gpgme_data_t?
+            let copy = passphrase.bytes.isEmpty ? [UInt8(0)] : passphrase.bytes
+            let status = copy.withUnsafeBytes { gpgme_data_new_from_mem(&data, $0.baseAddress!.assumingMemoryBound(to: CChar.self), passphrase.bytes.count, 1) }
+            answer.pointee = data
+            return status
+        }, exchange.toOpaque(), nil, nil, &operationError)
+        for failure in [error, operationError] where failure != 0 {
+            let code = gpgme_err_code(failure)
+            if code == GPG_ERR_BAD_PASSPHRASE || code == GPG_ERR_NO_PASSPHRASE || code == GPG_ERR_NO_PIN {
+                throw GooseError.signing("gpg-agent: wrong or missing passphrase")
+            }
+            throw GooseError.signing("gpg-agent refused '\(command.split(separator: " ").first ?? "")': \(String(cString: gpgme_strerror(failure)))")
+        }
+        return exchange.takeUnretainedValue().received
+    }
+}
+
+/// What one Assuan command exchanged, as the C callbacks see it.
+private final class AgentExchange {
+    let passphrase: Passphrase?
+    var passphraseSent = false
+    var received: [UInt8] = []
+    init(passphrase: Passphrase?) { self.passphrase = passphrase }
+}
+
+/// Makes OpenPGP signature packets over data, with the digest signed by gpg-agent.
+final class AgentSigner {
+    let key: AgentSigningKey
+    private let session: GPGAgentSession
+
+    init(key: AgentSigningKey, homeDirectory: String?, passphrase: Passphrase?) throws {
+        self.key = key
+        session = try GPGAgentSession(homeDirectory: homeDirectory, passphrase: passphrase)
+    }
+
+    /// A binary detached signature packet over `data`.
+    func signaturePacket(over data: UnsafeRawBufferPointer, at time: Date = Date()) throws -> [UInt8] {
+        let packet = OpenPGPSignaturePacket(algorithm: key.algorithm, issuerFingerprint: key.fingerprintBytes,
+                                            creationTime: UInt32(clamping: Int64(time.timeIntervalSince1970)))
+        let digest = ContentDigest(.sha256)
+        digest.update(data)
+        packet.hashTrailer.withUnsafeBytes { digest.update($0) }
+        let digestBytes = AgentSigningKey.bytes(fromHex: digest.finalizeHex())
+        let answer = try session.signDigest(digestBytes, keygrip: key.keygrip)
+        return packet.packet(digest: digestBytes, values: try packet.signatureValues(fromAgentAnswer: answer))
+    }
+}
