@@ -41,6 +41,23 @@ public struct MashReport: Codable, Equatable, Sendable {
     public var broken: [BrokenDependency]
 }
 
+/// A source package's ExcludeArch and ExclusiveArch, which decide the arch repositories its noarch packages go to.
+public struct ArchRestriction: Equatable, Sendable {
+    public var excluded: Set<String>
+    public var exclusive: Set<String>
+    public init(excluded: [String] = [], exclusive: [String] = []) {
+        self.excluded = Set(excluded)
+        self.exclusive = Set(exclusive)
+    }
+
+    /// mash's rule: not when an arch of the repository is excluded, nor when ExclusiveArch names none of them.
+    public func allows(_ arch: String) -> Bool {
+        let native = MashPlan.nativeArches(for: arch)
+        if !excluded.isDisjoint(with: native) { return false }
+        return exclusive.isEmpty || !exclusive.isDisjoint(with: native)
+    }
+}
+
 /// Which file goes into which repository of a mash, as a pure function of the builds.
 public enum MashPlan {
     /// `-debuginfo` and `-debugsource` packages go to the debug repository.
@@ -58,7 +75,10 @@ public enum MashPlan {
 
     /// Repository path (`<arch>`, `<arch>/debug`, `source/tree`) → build-relative artifacts with their build directory.
     /// `multilibNames[arch]` names the multilib packages the policy chose for that arch.
-    public static func plan(builds: [(record: BuildRecord, directory: String)], arches: [String], multilibNames: [String: Set<String>]) -> [String: [String]] {
+    /// `restrictions[directory]` is the ExcludeArch/ExclusiveArch of that build's source package (noarch packages only;
+    /// arch packages exist only for the arches their build allowed).
+    public static func plan(builds: [(record: BuildRecord, directory: String)], arches: [String], multilibNames: [String: Set<String>],
+                            restrictions: [String: ArchRestriction] = [:]) -> [String: [String]] {
         var plan: [String: Set<String>] = ["source/tree": []]
         for arch in arches {
             plan[arch] = []
@@ -76,6 +96,7 @@ public enum MashPlan {
                     let native = artifact.arch == "noarch" || nativeArches(for: arch).contains(artifact.arch)
                     let multilib = Multilib.multilibArches(for: arch).contains(artifact.arch) && (multilibNames[arch]?.contains(artifact.name) ?? false)
                     guard native || (multilib && !debug) else { continue }
+                    if artifact.arch == "noarch", let restriction = restrictions[directory], !restriction.allows(arch) { continue }
                     plan[debug ? arch + "/debug" : arch]!.insert(file)
                 }
             }
@@ -113,7 +134,16 @@ public struct Mash {
             }
             multilibNames[arch] = Multilib.select(candidates, policy: options.multilib, settings: workspace.configuration.multilib)
         }
-        let plan = MashPlan.plan(builds: builds, arches: options.arches, multilibNames: multilibNames)
+        // rpmbuild keeps ExcludeArch/ExclusiveArch in the source RPM only: read it for builds that made noarch packages.
+        var restrictions: [String: ArchRestriction] = [:]
+        for (record, directory) in builds where record.artifacts.contains(where: { $0.arch == "noarch" }) {
+            guard let source = record.artifacts.first(where: { $0.arch == "src" || $0.arch == "nosrc" }) else { continue }
+            let package = try RPMPackageReader.read(directory + "/" + source.path)
+            if !package.excludeArch.isEmpty || !package.exclusiveArch.isEmpty {
+                restrictions[directory] = ArchRestriction(excluded: package.excludeArch, exclusive: package.exclusiveArch)
+            }
+        }
+        let plan = MashPlan.plan(builds: builds, arches: options.arches, multilibNames: multilibNames, restrictions: restrictions)
 
         if let requireKey = options.requireKey {
             let keyring = try RequiredKey.keyring(for: requireKey, scratch: workspace.temporaryDirectory)
@@ -142,37 +172,48 @@ public struct Mash {
         let previous = FileSystem.exists(root + "/latest") ? root + "/latest" : nil
 
         var repositories: [MashReport.Repository] = []
+        var closureInput: [String: (groups: [ClosureGroup], cache: String)] = [:]
         for repository in plan.keys.sorted() {
             let files = plan[repository]!
             if files.isEmpty && repository.hasSuffix("/debug") { continue }
             let directory = staging + "/" + repository
-            let packages = files.map { RepodataPackage(href: "Packages/" + ($0 as NSString).lastPathComponent, source: $0) }
+            // The build directory groups packages: an incremental mash recompresses only the builds that changed.
+            let packages = files.map {
+                RepodataPackage(href: "Packages/" + ($0 as NSString).lastPathComponent, source: $0,
+                                group: (($0 as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent)
+            }
             try FileSystem.createDirectory(directory + "/Packages")
             progress("\(repository): repodata for \(packages.count) packages")
             var repodataOptions = options.repodata
             if repository.hasSuffix("/debug") || repository == "source/tree" { repodataOptions.comps = nil }
-            repodataOptions.cacheFile = "\(workspace.root)/.goose/cache/mash/\(options.tag)/\(repository.replacingOccurrences(of: "/", with: "-")).chunks"
-            let summary = try RepodataGenerator.generate(repository: directory, packages: packages,
-                                                         previous: previous.map { $0 + "/" + repository }, options: repodataOptions)
+            let cacheName = "\(workspace.root)/.goose/cache/mash/\(options.tag)/\(repository.replacingOccurrences(of: "/", with: "-"))"
+            repodataOptions.cacheFile = cacheName + ".chunks"
+            repodataOptions.segmentCache = cacheName + ".members"
+            let checked = options.arches.contains(repository)
+            let (summary, groups) = try RepodataGenerator.generate(repository: directory, packages: packages, previous: previous.map { $0 + "/" + repository },
+                                                                   options: repodataOptions, closureInput: checked)
+            if checked { closureInput[repository] = (groups, cacheName + ".solv") }
             repositories.append(.init(path: repository, packages: summary.packages, reused: summary.reused))
             if let (context, key) = signer {
                 let repomd = directory + "/repodata/repomd.xml"
                 let signature = try context.sign(try FileSystem.contents(of: repomd), key: key.fingerprint, clear: false)
-                try AtomicFileWriter.write(signature, to: repomd + ".asc")
+                try RepodataCache.replace(repomd + ".asc", with: signature)
             }
         }
 
         var broken: [BrokenDependency] = []
         for arch in options.arches {
             progress("\(arch): closure check")
-            broken += try ClosureCheck.check(repositories: [staging + "/" + arch], baseRepositories: options.baseRepositories, arch: arch)
+            let input = closureInput[arch] ?? ([], "")
+            broken += try ClosureCheck.check(groups: input.groups, cache: input.cache.isEmpty ? nil : input.cache,
+                                             baseRepositories: options.baseRepositories, arch: arch)
         }
         if options.strict && !broken.isEmpty {
             throw GooseError.workspace("\(broken.count) broken dependencies in \(options.tag), not published (first: \(broken[0]))")
         }
 
         // Durable before visible: the new tree reaches the disk before any name points at it.
-        FileSystem.syncFileSystem(of: staging)
+        Self.syncTree(staging)
         let final = root + "/" + stamp
         try FileSystem.moveIntoPlace(staging, final)
         published = true
@@ -196,6 +237,41 @@ public struct Mash {
             counter += 1
         }
         return candidate
+    }
+
+    /// fsyncs what a mash wrote under `directory`: every directory (the hardlinks are entries there) and every file
+    /// except the hardlinked packages, whose data builds/ made durable. Cheaper than syncfs, which would also wait for
+    /// every other writer on the file system. The fsyncs run at once, one thread each: they wait on the disk, not the
+    /// CPU, and the file system's journal commits concurrent ones together (one after another, each waited for its
+    /// own commit: ~25 ms apiece on a busy disk).
+    static func syncTree(_ directory: String) {
+        let paths = durablePaths(directory)
+        let group = DispatchGroup()
+        for path in paths {
+            group.enter()
+            Thread.detachNewThread {
+                let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+                if descriptor >= 0 { fsync(descriptor); close(descriptor) }
+                group.leave()
+            }
+        }
+        group.wait()
+    }
+
+    /// The directories and written files under `directory` (see `syncTree`).
+    static func durablePaths(_ directory: String) -> [String] {
+        var paths = [directory]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            let path = directory + "/" + name
+            var status = stat()
+            guard lstat(path, &status) == 0 else { continue }
+            if (status.st_mode & S_IFMT) == S_IFDIR {
+                paths += durablePaths(path)
+            } else if (status.st_mode & S_IFMT) == S_IFREG && !(name.hasSuffix(".rpm") && status.st_nlink > 1) {
+                paths.append(path)
+            }
+        }
+        return paths
     }
 
     /// Points `latest` at `stamp` with one rename of a fresh symlink over the old one.
