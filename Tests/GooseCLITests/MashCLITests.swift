@@ -228,9 +228,31 @@ final class MashCLITests: XCTestCase {
         try goose(["tag", "add", "t", "--from-builds"], workspace: workspace)
         try goose(["mash", "t", "--arches", "x86_64", "--strict"], workspace: workspace)
         let root = directory + "/installroot"
-        try shell("dnf -y -q --releasever 9 --forcearch x86_64 --setopt=reposdir=/dev/null --setopt=cachedir=\(directory)/dnf-cache "
+        try shell("dnf -y -q --releasever 9 --forcearch x86_64 --setopt=reposdir=/dev/null --setopt=gpgcheck=0 --setopt=cachedir=\(directory)/dnf-cache "
             + "--installroot \(root) --repofrompath=t,file://\(workspace)/repos/t/latest/x86_64 --repo=t install needing-app")
         XCTAssertEqual(try shell("rpm --root \(root) -qa --qf '%{NAME}\\n' | sort"), "needed-lib\nneeding-app\n")
+
+        // --updateinfo is published as is, and dnf finds the advisory for the installed package.
+        let updateinfo = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <updates>
+          <update from="release@example.org" status="stable" type="security" version="1">
+            <id>GOOSE-2026:0001</id>
+            <title>needed-lib security update</title>
+            <issued date="2026-11-22 00:00:00"/>
+            <description>test advisory</description>
+            <pkglist><collection short="t"><name>t</name>
+              <package name="needed-lib" version="1.0" release="1" epoch="0" arch="noarch"><filename>needed-lib-1.0-1.noarch.rpm</filename></package>
+            </collection></pkglist>
+          </update>
+        </updates>
+        """
+        try updateinfo.write(toFile: directory + "/updateinfo.xml", atomically: true, encoding: .utf8)
+        try goose(["mash", "t", "--arches", "x86_64", "--updateinfo", directory + "/updateinfo.xml"], workspace: workspace)
+        let advisories = try shell("dnf -q --releasever 9 --forcearch x86_64 --setopt=reposdir=/dev/null --setopt=gpgcheck=0 "
+            + "--setopt=cachedir=\(directory)/dnf-cache-updateinfo --installroot \(root) --repofrompath=t,file://\(workspace)/repos/t/latest/x86_64 "
+            + "--repo=t updateinfo list --all")
+        XCTAssertTrue(advisories.contains("GOOSE-2026:0001") && advisories.contains("needed-lib-1.0-1.noarch"), advisories)
     }
 
     func testSqliteDatabasesAndIncrementalRepodataReadByOtherTools() throws {

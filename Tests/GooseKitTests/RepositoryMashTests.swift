@@ -146,6 +146,11 @@ final class MashPlanTests: XCTestCase {
         XCTAssertEqual(plan["source/tree"], ["/t/src/tool-1-1.src.rpm"])
     }
 
+    func testPlannedFilePaths() {
+        XCTAssertEqual(MashPlan.fileName("/w/builds/zlib/1/1/x86_64/zlib-1-1.x86_64.rpm"), "zlib-1-1.x86_64.rpm")
+        XCTAssertEqual(MashPlan.buildDirectory(of: "/w/builds/zlib/1/1/x86_64/zlib-1-1.x86_64.rpm"), "/w/builds/zlib/1/1")
+    }
+
     func testGzipMemberCheck() {
         // `printf 'abc' | gzip -n | xxd -i`: magic 1f 8b ... CRC32, ISIZE 3 (little-endian).
         let member = Data([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x4b, 0x4c, 0x4a, 0x06, 0x00,

@@ -65,6 +65,18 @@ public enum MashPlan {
         name.hasSuffix("-debuginfo") || name.hasSuffix("-debugsource")
     }
 
+    /// The last component of a planned file (`<build>/<arch>/<file>.rpm`); plain string work, as NSString's path
+    /// methods cost more than the rest of an unchanged package's handling.
+    static func fileName(_ file: String) -> String {
+        file.lastIndex(of: "/").map { String(file[file.index(after: $0)...]) } ?? file
+    }
+
+    /// The build directory of a planned file (`<build>/<arch>/<file>.rpm`).
+    static func buildDirectory(of file: String) -> String {
+        guard let last = file.lastIndex(of: "/"), let arch = file[..<last].lastIndex(of: "/") else { return "" }
+        return String(file[..<arch])
+    }
+
     /// The package arches that belong natively to a repository arch.
     public static func nativeArches(for arch: String) -> Set<String> {
         switch arch {
@@ -178,10 +190,7 @@ public struct Mash {
             if files.isEmpty && repository.hasSuffix("/debug") { continue }
             let directory = staging + "/" + repository
             // The build directory groups packages: an incremental mash recompresses only the builds that changed.
-            let packages = files.map {
-                RepodataPackage(href: "Packages/" + ($0 as NSString).lastPathComponent, source: $0,
-                                group: (($0 as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent)
-            }
+            let packages = files.map { RepodataPackage(href: "Packages/" + MashPlan.fileName($0), source: $0, group: MashPlan.buildDirectory(of: $0)) }
             try FileSystem.createDirectory(directory + "/Packages")
             progress("\(repository): repodata for \(packages.count) packages")
             var repodataOptions = options.repodata
