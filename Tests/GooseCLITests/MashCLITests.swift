@@ -156,7 +156,7 @@ final class MashCLITests: XCTestCase {
     /// Prints one line per record: `type ok` or `type packages=<names>`.
     private func checkRepomd(_ repository: String) throws -> [String] {
         let script = #"""
-        import bz2, gzip, hashlib, os, sqlite3, sys, tempfile, xml.etree.ElementTree as ET
+        import bz2, gzip, hashlib, lzma, os, sqlite3, sys, tempfile, xml.etree.ElementTree as ET
         root = sys.argv[1]
         ns = {"r": "http://linux.duke.edu/metadata/repo"}
         records = {}
@@ -167,7 +167,7 @@ final class MashCLITests: XCTestCase {
             assert hashlib.sha256(raw).hexdigest() == data.find("r:checksum", ns).text, kind + ": checksum"
             records[kind] = (path, data.find("r:checksum", ns).text)
             if data.find("r:open-checksum", ns) is not None:
-                opened = gzip.decompress(raw) if path.endswith(".gz") else bz2.decompress(raw) if path.endswith(".bz2") else raw
+                opened = gzip.decompress(raw) if path.endswith(".gz") else bz2.decompress(raw) if path.endswith(".bz2") else lzma.decompress(raw) if path.endswith(".xz") else raw
                 assert hashlib.sha256(opened).hexdigest() == data.find("r:open-checksum", ns).text, kind + ": open-checksum"
                 assert len(opened) == int(data.find("r:open-size", ns).text), kind + ": open-size"
             if kind.endswith("_db"):
@@ -265,6 +265,10 @@ final class MashCLITests: XCTestCase {
             "filelists ok", "filelists_db packages=7", "other ok", "other_db packages=7", "primary ok",
             "primary_db packages=bash-doc.noarch,bash.i686,bash.x86_64,glibc.i686,glibc.x86_64,mystery-devel.noarch,tour.noarch",
         ])
+        // xz-compressed XML (written whole, not as members) reads the same.
+        try goose(["mash", "el9", "--arches", "x86_64", "--multilib", "all", "--compression", "xz"], workspace: workspace)
+        XCTAssertEqual(try checkRepomd(workspace + "/repos/el9/latest/x86_64"), ["filelists ok", "other ok", "primary ok"])
+        XCTAssertEqual(try dnfNEVRAs(workspace + "/repos/el9/latest/x86_64", directory).count, 7)
         // Without --sqlite there are no databases (the usual mash setting, createrepo_c's --no-database).
         try goose(["mash", "el9", "--arches", "x86_64", "--multilib", "all"], workspace: workspace)
         XCTAssertEqual(try checkRepomd(workspace + "/repos/el9/latest/x86_64"), ["filelists ok", "other ok", "primary ok"])
