@@ -12,7 +12,7 @@ struct MashCommand: ParsableCommand {
         discussion: """
         Selects the latest build of each package in TAG (inheritance included, see goose-tag(1)) and lays \
         out one tree per run, repos/<tag>/<timestamp>/, with repos/<tag>/latest pointing at the newest:
-          <arch>/          binary packages, noarch ones in every arch their source package allows
+          <arch>/          binary and noarch packages (multilib ones on x86_64)
           <arch>/debug/    -debuginfo and -debugsource packages
           source/tree/     source RPMs
 
