@@ -195,6 +195,26 @@ final class MashPlanTests: XCTestCase {
 }
 
 final class RepodataCacheTests: XCTestCase {
+    func testHeaderFactsAreReadOnceAndAgainWhenTheFileChanges() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let file = directory + "/a.rpm", cacheFile = directory + "/cache/headers"
+        try Data("one".utf8).write(to: URL(fileURLWithPath: file))
+        var reads = 0
+        let read = { () -> [String] in reads += 1; return ["multilib", "/usr/lib/libz.so.1\n/usr/share/doc/z", "", "libz.so.1"] }
+        var cache = HeaderFactsCache.load(cacheFile)
+        XCTAssertEqual(try cache.facts(of: file, read: read), read())
+        try cache.save(cacheFile)
+        reads = 0
+        var again = HeaderFactsCache.load(cacheFile)
+        XCTAssertEqual(try again.facts(of: file, read: read)[1], "/usr/lib/libz.so.1\n/usr/share/doc/z")
+        XCTAssertEqual(reads, 0, "unchanged file: from the cache")
+        try Data("longer".utf8).write(to: URL(fileURLWithPath: file))
+        _ = try again.facts(of: file, read: read)
+        XCTAssertEqual(reads, 1, "another size: read again")
+        try Data("damaged".utf8).write(to: URL(fileURLWithPath: cacheFile))
+        XCTAssertEqual(HeaderFactsCache.load(cacheFile).entries.count, 0)
+    }
+
     func testRoundTripAndDamage() throws {
         let directory = try TestSupport.temporaryDirectory(self)
         var cache = RepodataCache(signature: "sig")

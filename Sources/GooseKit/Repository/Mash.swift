@@ -133,15 +133,24 @@ public struct Mash {
         let builds = try tags.resolve(options.tag, inventory: inventory).map { ($0, inventory.directory(of: $0)) }
         progress("\(builds.count) builds selected from \(options.tag)")
 
+        // Header facts of files seen by earlier mashes come from the cache: an incremental mash reads new headers only.
+        let factsFile = "\(workspace.root)/.goose/cache/mash/\(options.tag)/headers"
+        var headerFacts = HeaderFactsCache.load(factsFile)
         var multilibNames: [String: Set<String>] = [:]
         for arch in options.arches where !Multilib.multilibArches(for: arch).isEmpty && options.multilib != .none {
             let compatible = Set(Multilib.multilibArches(for: arch))
             var candidates: [MultilibCandidate] = []
             for (record, directory) in builds {
                 for artifact in record.artifacts where compatible.contains(artifact.arch) && !MashPlan.isDebug(artifact.name) {
-                    let package = try RPMPackageReader.read(directory + "/" + artifact.path)
-                    candidates.append(MultilibCandidate(name: artifact.name, files: package.files.map(\.path),
-                                                        requires: package.requires.map(\.name), provides: package.provides.map(\.name)))
+                    let path = directory + "/" + artifact.path
+                    let facts = try headerFacts.facts(of: path) {
+                        let package = try RPMPackageReader.read(path)
+                        return ["multilib", package.files.map(\.path).joined(separator: "\n"), package.requires.map(\.name).joined(separator: "\n"),
+                                package.provides.map(\.name).joined(separator: "\n")]
+                    }
+                    guard facts.count == 4 else { throw GooseError.io(path: factsFile, reason: "damaged entry for \(path)") }
+                    let lines = { (text: String) in text.isEmpty ? [] : text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+                    candidates.append(MultilibCandidate(name: artifact.name, files: lines(facts[1]), requires: lines(facts[2]), provides: lines(facts[3])))
                 }
             }
             multilibNames[arch] = Multilib.select(candidates, policy: options.multilib, settings: workspace.configuration.multilib)
@@ -150,11 +159,18 @@ public struct Mash {
         var restrictions: [String: ArchRestriction] = [:]
         for (record, directory) in builds where record.artifacts.contains(where: { $0.arch == "noarch" }) {
             guard let source = record.artifacts.first(where: { $0.arch == "src" || $0.arch == "nosrc" }) else { continue }
-            let package = try RPMPackageReader.read(directory + "/" + source.path)
-            if !package.excludeArch.isEmpty || !package.exclusiveArch.isEmpty {
-                restrictions[directory] = ArchRestriction(excluded: package.excludeArch, exclusive: package.exclusiveArch)
+            let path = directory + "/" + source.path
+            let facts = try headerFacts.facts(of: path) {
+                let package = try RPMPackageReader.read(path)
+                return ["arch", package.excludeArch.joined(separator: " "), package.exclusiveArch.joined(separator: " ")]
+            }
+            guard facts.count == 3 else { throw GooseError.io(path: factsFile, reason: "damaged entry for \(path)") }
+            let excluded = facts[1].split(separator: " ").map(String.init), exclusive = facts[2].split(separator: " ").map(String.init)
+            if !excluded.isEmpty || !exclusive.isEmpty {
+                restrictions[directory] = ArchRestriction(excluded: excluded, exclusive: exclusive)
             }
         }
+        try headerFacts.save(factsFile)
         let plan = MashPlan.plan(builds: builds, arches: options.arches, multilibNames: multilibNames, restrictions: restrictions)
 
         if let requireKey = options.requireKey {
