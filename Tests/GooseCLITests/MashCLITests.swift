@@ -317,6 +317,14 @@ final class MashCLITests: XCTestCase {
         try goose(["tag", "add", "mixed", "unsigned-pkg-1.0-1"], workspace: workspace)
 
         try goose(["mash", "signed", "--arches", "x86_64", "--require-key", fingerprint], workspace: workspace, environment: environment)
+        // The second check of the unchanged file comes from goose's cache; a file whose signature is removed since
+        // (rpmsign rewrites it) is checked again and refused.
+        try goose(["mash", "signed", "--arches", "x86_64", "--require-key", fingerprint], workspace: workspace, environment: environment)
+        let built = workspace + "/builds/signed-pkg/1.0/1/noarch/signed-pkg-1.0-1.noarch.rpm"
+        try shell("cp \(built) \(directory)/signed-copy.rpm && rpmsign --delsign \(built) >/dev/null")
+        let stripped = try goose(["mash", "signed", "--arches", "x86_64", "--require-key", fingerprint], workspace: workspace, environment: environment, expect: 4)
+        XCTAssertTrue(stripped.stderr.contains("signed-pkg-1.0-1.noarch.rpm: not signed by the required key"), stripped.stderr)
+        try shell("cp \(directory)/signed-copy.rpm \(built)")
         let refused = try goose(["mash", "mixed", "--arches", "x86_64", "--require-key", fingerprint], workspace: workspace, environment: environment, expect: 4)
         XCTAssertTrue(refused.stderr.contains("unsigned-pkg-1.0-1.noarch.rpm: not signed by the required key"), refused.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: workspace + "/repos/mixed/latest"))

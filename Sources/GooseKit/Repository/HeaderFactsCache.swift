@@ -10,7 +10,7 @@ struct HeaderFactsCache {
         var facts: [String]
     }
 
-    static let signature = "goose-mash-header-facts 1"
+    static let signature = "goose-mash-header-facts 2"
     private(set) var entries: [String: Entry] = [:]
     private var used: Set<String> = []
     private var changed = false
@@ -30,15 +30,17 @@ struct HeaderFactsCache {
         return cache
     }
 
-    /// The facts of the file at `path`: cached when its size and mtime are unchanged, else from `read`.
-    mutating func facts(of path: String, read: () throws -> [String]) throws -> [String] {
+    /// The facts of the file at `path` (for `purpose`, when one file has several kinds): cached when its size and mtime
+    /// are unchanged, else from `read`, whose errors are not cached.
+    mutating func facts(of path: String, purpose: String = "header", read: () throws -> [String]) throws -> [String] {
         var status = stat()
         guard stat(path, &status) == 0 else { throw GooseError.errno(path, "cannot stat") }
         let size = Int64(status.st_size), time = Int64(status.st_mtim.tv_sec)
-        used.insert(path)
-        if let entry = entries[path], entry.size == size, entry.modificationTime == time { return entry.facts }
+        let key = purpose + "\u{0}" + path
+        used.insert(key)
+        if let entry = entries[key], entry.size == size, entry.modificationTime == time { return entry.facts }
         let facts = try read()
-        entries[path] = Entry(size: size, modificationTime: time, facts: facts)
+        entries[key] = Entry(size: size, modificationTime: time, facts: facts)
         changed = true
         return facts
     }

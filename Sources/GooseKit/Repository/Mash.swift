@@ -170,19 +170,28 @@ public struct Mash {
                 restrictions[directory] = ArchRestriction(excluded: excluded, exclusive: exclusive)
             }
         }
-        try headerFacts.save(factsFile)
+
         let plan = MashPlan.plan(builds: builds, arches: options.arches, multilibNames: multilibNames, restrictions: restrictions)
 
         if let requireKey = options.requireKey {
             let keyring = try RequiredKey.keyring(for: requireKey, scratch: workspace.temporaryDirectory)
             let files = Set(plan.values.flatMap { $0 }).sorted()
             progress("checking signatures of \(files.count) packages")
+            // A file that passed with this key and is unchanged (size, mtime) is not read and checked again; goose sign
+            // rewrites the files it signs, so a new signature is a new file.
+            let purpose = "signed-by " + (FileSystem.isRegularFile(requireKey) ? try ContentDigest.hexDigest(ofFile: requireKey, algorithm: .sha256) : requireKey)
             for file in files {
-                do { try RPMPackageReader.verify(file, keyring: keyring) } catch let error as GooseError {
+                do {
+                    _ = try headerFacts.facts(of: file, purpose: purpose) {
+                        try RPMPackageReader.verify(file, keyring: keyring)
+                        return ["verified"]
+                    }
+                } catch let error as GooseError {
                     throw GooseError.invalidPackage(file: file, reason: "not signed by the required key \(requireKey): \(error.description.replacingOccurrences(of: file + ": ", with: ""))")
                 }
             }
         }
+        try headerFacts.save(factsFile)
 
         // An unusable signing key is an error before anything is written.
         let signer = try options.signKey.map { fingerprint -> (GPGContext, SigningKey) in
