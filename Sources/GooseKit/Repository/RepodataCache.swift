@@ -71,14 +71,17 @@ public struct RepodataCache: Sendable {
 
     /// Netstrings (`<length>:<bytes>,`): chunks hold newlines and any text, so they are length-prefixed.
     static func encode(_ fields: [String]) -> Data {
-        var data = Data()
-        for field in fields {
-            let bytes = Data(field.utf8)
-            data.append(contentsOf: Array("\(bytes.count):".utf8))
-            data.append(bytes)
-            data.append(UInt8(ascii: ","))
+        // One buffer sized up front: a full mash encodes megabytes of XML here.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(fields.reduce(0) { $0 + $1.utf8.count + 12 })
+        for var field in fields {
+            field.makeContiguousUTF8()
+            bytes.append(contentsOf: String(field.utf8.count).utf8)
+            bytes.append(UInt8(ascii: ":"))
+            field.withUTF8 { bytes.append(contentsOf: $0) }
+            bytes.append(UInt8(ascii: ","))
         }
-        return data
+        return Data(bytes)
     }
 
     static func decode(_ data: Data) -> [String]? {
