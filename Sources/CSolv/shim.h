@@ -5,6 +5,7 @@
 #include <solv/repo_repomdxml.h>
 #include <solv/repo_comps.h>
 #include <solv/repo_solv.h>
+#include <solv/repo_write.h>
 #include <solv/solv_xfopen.h>
 #include <solv/solver.h>
 #include <solv/solverdebug.h>

@@ -12,15 +12,23 @@ struct MashCommand: ParsableCommand {
         discussion: """
         Selects the latest build of each package in TAG (inheritance included, see goose-tag(1)) and lays \
         out one tree per run, repos/<tag>/<timestamp>/, with repos/<tag>/latest pointing at the newest:
-          <arch>/          binary packages, noarch ones in every arch
+          <arch>/          binary and noarch packages (multilib ones on x86_64)
           <arch>/debug/    -debuginfo and -debugsource packages
           source/tree/     source RPMs
 
+        A noarch package skips the arches that its source package's ExcludeArch names or its ExclusiveArch \
+        leaves out (as mash does; rpmbuild records both in the source RPM only, so they are read from the build's \
+        SRPM; "noarch" in ExclusiveArch only permits the noarch build). Builds without an SRPM are not restricted.
+
         Package files are hardlinked from builds/. Repodata (primary, filelists, other, plus comps as the \
         group record and updateinfo when given) is written through libcreaterepo_c with sha256 checksums and \
-        checksum-prefixed file names. For files whose size and modification time are unchanged, a mash reuses \
-        the package metadata of the previous run (kept in .goose/cache/mash/, else read back from the previous \
-        tree's repodata, as createrepo_c --update does).
+        checksum-prefixed file names, gz-compressed unless --compression says otherwise (Debian's \
+        libcreaterepo_c 0.17.3 has no zstd). --sqlite adds the sqlite databases (primary_db, filelists_db, \
+        other_db, bzip2-compressed, as createrepo_c without --no-database). For files whose size and modification \
+        time are unchanged, a mash reuses the package metadata of the previous run (kept in .goose/cache/mash/, else \
+        read back from the previous tree's repodata, as createrepo_c --update does); with gz, each build's packages \
+        form one gzip member of the XML files, kept in that cache too, so only changed builds are compressed again \
+        (gzip readers take concatenated members as one stream). Deleting .goose/cache/ is always safe.
 
         Multilib (x86_64 takes i686/i586/i486/i386/athlon packages; other arches have none), after mash's \
         multilib.py:
@@ -48,10 +56,12 @@ struct MashCommand: ParsableCommand {
         Publishing is atomic: the tree is built as repos/<tag>/<timestamp>.<pid>.tmp, synced, renamed, then \
         `latest` is switched with one symlink rename; the oldest trees beyond --keep are removed. A mash \
         killed at any point leaves `latest` pointing at the previous complete tree; its leftovers are removed \
-        by the next mash. Signing repomd.xml is not done yet (it comes with goose sign).
+        by the next mash. With --sign-key (or goose.toml's [signing] key) each repomd.xml gets a detached, armored \
+        repomd.xml.asc made through gpgme.
 
         Exit codes: 0 published; 3 unknown tag, or broken dependencies with --strict; 4 a package is \
-        unreadable or not signed by the required key; 7 another mash of the tag is running.
+        unreadable or not signed by the required key; 7 another mash of the tag is running; 8 the signing key is \
+        missing or unusable.
 
         Examples:
           goose mash el9
@@ -85,6 +95,9 @@ struct MashCommand: ParsableCommand {
 
     @Option(name: .long, help: "Compression of the repodata XML: gz, xz, bz2 or none.")
     var compression: RepodataCompression = .gz
+
+    @Flag(name: .long, help: "Also write the sqlite databases (primary_db, filelists_db, other_db; bzip2), for yum and older tools.")
+    var sqlite = false
 
     @Option(name: .long, help: "Published trees to keep.")
     var keep: Int = 3
@@ -121,6 +134,7 @@ struct MashCommand: ParsableCommand {
         options.repodata.comps = comps.map(FileSystem.absolute)
         options.repodata.updateinfo = updateinfo.map(FileSystem.absolute)
         options.repodata.jobs = jobs
+        options.repodata.sqlite = sqlite
         if !noSign {
             options.signKey = signKey ?? (configuration.signingKey.isEmpty ? nil : configuration.signingKey)
             if !configuration.signingGnupgHome.isEmpty {

@@ -35,8 +35,8 @@ final class MashCLITests: XCTestCase {
     }
 
     /// `dnf repoquery -a` of a repository directory, as sorted NEVRAs, with the host's configuration kept out.
-    private func dnfNEVRAs(_ repository: String, _ directory: String) throws -> [String] {
-        try shell("dnf -q --releasever 9 --forcearch x86_64 --setopt=reposdir=/dev/null --setopt=cachedir=\(directory)/dnf-cache "
+    private func dnfNEVRAs(_ repository: String, _ directory: String, arch: String = "x86_64") throws -> [String] {
+        try shell("dnf -q --releasever 9 --forcearch \(arch) --setopt=reposdir=/dev/null --setopt=cachedir=\(directory)/dnf-cache-\(arch) "
             + "--installroot \(directory)/dnf-root --repofrompath=t,file://\(repository) --repo=t repoquery -a "
             + "--qf '%{name}-%{epoch}:%{version}-%{release}.%{arch}'")
             .split(separator: "\n").map(String.init).sorted()
@@ -124,18 +124,20 @@ final class MashCLITests: XCTestCase {
         XCTAssertFalse(broken.contains { ($0["package"] as? String)?.hasPrefix("bash") ?? false }, "bash's glibc requirement resolves")
     }
 
-    /// Builds a small noarch RPM with rpmbuild.
-    private func buildRPM(_ directory: String, name: String, requires: [String] = []) throws -> String {
+    /// Builds a small noarch RPM with rpmbuild (and its source RPM with `source`).
+    @discardableResult
+    private func buildRPM(_ directory: String, name: String, requires: [String] = [], release: String = "1", extra: [String] = [],
+                          source: Bool = false) throws -> String {
         let top = directory + "/rpmbuild-" + name
         try FileManager.default.createDirectory(atPath: top + "/SPECS", withIntermediateDirectories: true)
         let spec = """
         Name: \(name)
         Version: 1.0
-        Release: 1
+        Release: \(release)
         Summary: test package
         License: MIT
         BuildArch: noarch
-        \(requires.map { "Requires: \($0)" }.joined(separator: "\n"))
+        \((requires.map { "Requires: \($0)" } + extra).joined(separator: "\n"))
         %description
         test
         %install
@@ -145,8 +147,150 @@ final class MashCLITests: XCTestCase {
         /usr/share/\(name)
         """
         try spec.write(toFile: "\(top)/SPECS/\(name).spec", atomically: true, encoding: .utf8)
-        try shell("rpmbuild --quiet --nodeps --define '_topdir \(top)' --define '_dbpath \(top)/db' -bb \(top)/SPECS/\(name).spec")
-        return "\(top)/RPMS/noarch/\(name)-1.0-1.noarch.rpm"
+        try shell("rpmbuild --quiet --nodeps --define '_topdir \(top)' --define '_dbpath \(top)/db' \(source ? "-ba" : "-bb") \(top)/SPECS/\(name).spec")
+        return "\(top)/RPMS/noarch/\(name)-1.0-\(release).noarch.rpm"
+    }
+
+    /// Checks every record of a repomd.xml with Python's standard library: the file's sha256, the uncompressed
+    /// content's sha256 and size, and for sqlite databases their package names and the XML checksum in db_info.
+    /// Prints one line per record: `type ok` or `type packages=<names>`.
+    private func checkRepomd(_ repository: String) throws -> [String] {
+        let script = #"""
+        import bz2, gzip, hashlib, lzma, os, sqlite3, sys, tempfile, xml.etree.ElementTree as ET
+        root = sys.argv[1]
+        ns = {"r": "http://linux.duke.edu/metadata/repo"}
+        records = {}
+        for data in ET.parse(root + "/repodata/repomd.xml").getroot().findall("r:data", ns):
+            kind = data.get("type")
+            path = root + "/" + data.find("r:location", ns).get("href")
+            raw = open(path, "rb").read()
+            assert hashlib.sha256(raw).hexdigest() == data.find("r:checksum", ns).text, kind + ": checksum"
+            records[kind] = (path, data.find("r:checksum", ns).text)
+            if data.find("r:open-checksum", ns) is not None:
+                opened = gzip.decompress(raw) if path.endswith(".gz") else bz2.decompress(raw) if path.endswith(".bz2") else lzma.decompress(raw) if path.endswith(".xz") else raw
+                assert hashlib.sha256(opened).hexdigest() == data.find("r:open-checksum", ns).text, kind + ": open-checksum"
+                assert len(opened) == int(data.find("r:open-size", ns).text), kind + ": open-size"
+            if kind.endswith("_db"):
+                assert data.find("r:database_version", ns).text == "10", kind + ": database_version"
+        for kind in sorted(records):
+            if not kind.endswith("_db"):
+                print(kind, "ok")
+                continue
+            handle, name = tempfile.mkstemp()
+            os.write(handle, bz2.decompress(open(records[kind][0], "rb").read()))
+            os.close(handle)
+            db = sqlite3.connect(name)
+            assert db.execute("select checksum from db_info").fetchone()[0] == records[kind[:-3]][1], kind + ": db_info"
+            column = "name || '.' || arch" if kind == "primary_db" else "pkgId"
+            rows = [row[0] for row in db.execute("select " + column + " from packages order by 1")]
+            print(kind, "packages=" + (",".join(rows) if kind == "primary_db" else str(len(rows))))
+            os.unlink(name)
+        """#
+        try script.write(toFile: repository + "/../check-repomd.py", atomically: true, encoding: .utf8)
+        return try shell("python3 \(repository)/../check-repomd.py \(repository)").split(separator: "\n").map(String.init)
+    }
+
+    func testNoarchPackagesFollowTheirSourcePackagesExcludeArchAndExclusiveArch() throws {
+        try requireTools(["rpmbuild", "dnf", "rpm"])
+        let directory = try temporaryDirectory(prefix: "goose-mash-")
+        var files: [String] = []
+        for (name, extra) in [("everywhere", []), ("notarm", ["ExcludeArch: aarch64"]), ("onlyx86", ["ExclusiveArch: x86_64 noarch"])] {
+            let binary = try buildRPM(directory, name: name, extra: extra, source: true)
+            files += [binary, "\(directory)/rpmbuild-\(name)/SRPMS/\(name)-1.0-1.src.rpm"]
+        }
+        // rpmbuild records the restriction in the source RPM only, which is why mash reads it from there.
+        XCTAssertEqual(try shell("rpm -qp --qf '%{EXCLUDEARCH}' \(files[2])"), "(none)")
+        XCTAssertEqual(try shell("rpm -qp --qf '%{EXCLUDEARCH}' \(files[3])"), "aarch64")
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        try goose(["builds", "import"] + files, workspace: workspace)
+        try goose(["tag", "create", "t"], workspace: workspace)
+        try goose(["tag", "add", "t", "--from-builds"], workspace: workspace)
+        try goose(["mash", "t", "--arches", "x86_64,aarch64,ppc64le", "--multilib", "none"], workspace: workspace)
+        let latest = workspace + "/repos/t/latest"
+        XCTAssertEqual(try dnfNEVRAs(latest + "/x86_64", directory, arch: "x86_64"),
+                       ["everywhere-0:1.0-1.noarch", "notarm-0:1.0-1.noarch", "onlyx86-0:1.0-1.noarch"])
+        XCTAssertEqual(try dnfNEVRAs(latest + "/aarch64", directory, arch: "aarch64"), ["everywhere-0:1.0-1.noarch"])
+        XCTAssertEqual(try dnfNEVRAs(latest + "/ppc64le", directory, arch: "ppc64le"), ["everywhere-0:1.0-1.noarch", "notarm-0:1.0-1.noarch"])
+        XCTAssertEqual(try dnfNEVRAs(latest + "/source/tree", directory).count, 3)
+    }
+
+    func testDnfInstallsFromTheRepositoryWithItsDependencies() throws {
+        try requireTools(["rpmbuild", "dnf", "rpm"])
+        let directory = try temporaryDirectory(prefix: "goose-mash-")
+        let library = try buildRPM(directory, name: "needed-lib")
+        let application = try buildRPM(directory, name: "needing-app", requires: ["needed-lib"])
+        let unrelated = try buildRPM(directory, name: "unrelated")
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        try goose(["builds", "import", library, application, unrelated], workspace: workspace)
+        try goose(["tag", "create", "t"], workspace: workspace)
+        try goose(["tag", "add", "t", "--from-builds"], workspace: workspace)
+        try goose(["mash", "t", "--arches", "x86_64", "--strict"], workspace: workspace)
+        let root = directory + "/installroot"
+        try shell("dnf -y -q --releasever 9 --forcearch x86_64 --setopt=reposdir=/dev/null --setopt=gpgcheck=0 --setopt=cachedir=\(directory)/dnf-cache "
+            + "--installroot \(root) --repofrompath=t,file://\(workspace)/repos/t/latest/x86_64 --repo=t install needing-app")
+        XCTAssertEqual(try shell("rpm --root \(root) -qa --qf '%{NAME}\\n' | sort"), "needed-lib\nneeding-app\n")
+
+        // --updateinfo is published as is, and dnf finds the advisory for the installed package.
+        let updateinfo = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <updates>
+          <update from="release@example.org" status="stable" type="security" version="1">
+            <id>GOOSE-2026:0001</id>
+            <title>needed-lib security update</title>
+            <issued date="2026-11-22 00:00:00"/>
+            <description>test advisory</description>
+            <pkglist><collection short="t"><name>t</name>
+              <package name="needed-lib" version="1.0" release="1" epoch="0" arch="noarch"><filename>needed-lib-1.0-1.noarch.rpm</filename></package>
+            </collection></pkglist>
+          </update>
+        </updates>
+        """
+        try updateinfo.write(toFile: directory + "/updateinfo.xml", atomically: true, encoding: .utf8)
+        try goose(["mash", "t", "--arches", "x86_64", "--updateinfo", directory + "/updateinfo.xml"], workspace: workspace)
+        let advisories = try shell("dnf -q --releasever 9 --forcearch x86_64 --setopt=reposdir=/dev/null --setopt=gpgcheck=0 "
+            + "--setopt=cachedir=\(directory)/dnf-cache-updateinfo --installroot \(root) --repofrompath=t,file://\(workspace)/repos/t/latest/x86_64 "
+            + "--repo=t updateinfo list --all")
+        XCTAssertTrue(advisories.contains("GOOSE-2026:0001") && advisories.contains("needed-lib-1.0-1.noarch"), advisories)
+    }
+
+    func testSqliteDatabasesAndIncrementalRepodataReadByOtherTools() throws {
+        try requireTools(["rpmbuild", "dnf", "createrepo_c", "python3", "zcat"])
+        let directory = try temporaryDirectory(prefix: "goose-mash-")
+        let workspace = try libdnfWorkspace(directory)
+        try goose(["mash", "el9", "--arches", "x86_64", "--multilib", "all", "--sqlite"], workspace: workspace)
+        let first = try shell("readlink -f \(workspace)/repos/el9/latest/x86_64").trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(try checkRepomd(first), [
+            "filelists ok", "filelists_db packages=7", "other ok", "other_db packages=7", "primary ok",
+            "primary_db packages=bash-doc.noarch,bash.i686,bash.x86_64,glibc.i686,glibc.x86_64,mystery-devel.noarch,tour.noarch",
+        ])
+        // xz-compressed XML (written whole, not as members) reads the same.
+        try goose(["mash", "el9", "--arches", "x86_64", "--multilib", "all", "--compression", "xz"], workspace: workspace)
+        XCTAssertEqual(try checkRepomd(workspace + "/repos/el9/latest/x86_64"), ["filelists ok", "other ok", "primary ok"])
+        XCTAssertEqual(try dnfNEVRAs(workspace + "/repos/el9/latest/x86_64", directory).count, 7)
+        // Without --sqlite there are no databases (the usual mash setting, createrepo_c's --no-database).
+        try goose(["mash", "el9", "--arches", "x86_64", "--multilib", "all"], workspace: workspace)
+        XCTAssertEqual(try checkRepomd(workspace + "/repos/el9/latest/x86_64"), ["filelists ok", "other ok", "primary ok"])
+
+        // An incremental mash after one more build: only that build's metadata is new, and the repodata (whose
+        // unchanged builds come from goose's cache) reads the same in dnf, createrepo_c and Python as a fresh one.
+        let added = try buildRPM(directory, name: "added", requires: ["bash"])
+        try goose(["builds", "import", added], workspace: workspace)
+        try goose(["tag", "add", "el9", "added-1.0-1"], workspace: workspace)
+        let report = try json(try goose(["mash", "el9", "--arches", "x86_64", "--multilib", "all", "--json"], workspace: workspace).stdout)
+        let x86 = try XCTUnwrap((report["repositories"] as? [[String: Any]])?.first { $0["path"] as? String == "x86_64" })
+        XCTAssertEqual(x86["packages"] as? Int, 8)
+        XCTAssertEqual(x86["reused"] as? Int, 7)
+        let repository = try shell("readlink -f \(workspace)/repos/el9/latest/x86_64").trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(try checkRepomd(repository), ["filelists ok", "other ok", "primary ok"])
+        XCTAssertTrue(try dnfNEVRAs(repository, directory).contains("added-0:1.0-1.noarch"))
+        XCTAssertEqual(try dnfNEVRAs(repository, directory).count, 8)
+        try shell("mkdir \(directory)/fresh && cp \(repository)/Packages/*.rpm \(directory)/fresh/ && createrepo_c -q \(directory)/fresh")
+        XCTAssertEqual(try primaryChecksums(repository), try primaryChecksums(directory + "/fresh"))
+        // createrepo_c --update parses goose's files to reuse their metadata.
+        try shell("cp -r \(repository) \(directory)/updated && createrepo_c -q --update \(directory)/updated")
+        XCTAssertEqual(try primaryChecksums(directory + "/updated"), try primaryChecksums(directory + "/fresh"))
     }
 
     func testRequireKeyAcceptsSignedAndNamesTheUnsignedPackage() throws {
@@ -173,6 +317,14 @@ final class MashCLITests: XCTestCase {
         try goose(["tag", "add", "mixed", "unsigned-pkg-1.0-1"], workspace: workspace)
 
         try goose(["mash", "signed", "--arches", "x86_64", "--require-key", fingerprint], workspace: workspace, environment: environment)
+        // The second check of the unchanged file comes from goose's cache; a file whose signature is removed since
+        // (rpmsign rewrites it) is checked again and refused.
+        try goose(["mash", "signed", "--arches", "x86_64", "--require-key", fingerprint], workspace: workspace, environment: environment)
+        let built = workspace + "/builds/signed-pkg/1.0/1/noarch/signed-pkg-1.0-1.noarch.rpm"
+        try shell("cp \(built) \(directory)/signed-copy.rpm && rpmsign --delsign \(built) >/dev/null")
+        let stripped = try goose(["mash", "signed", "--arches", "x86_64", "--require-key", fingerprint], workspace: workspace, environment: environment, expect: 4)
+        XCTAssertTrue(stripped.stderr.contains("signed-pkg-1.0-1.noarch.rpm: not signed by the required key"), stripped.stderr)
+        try shell("cp \(directory)/signed-copy.rpm \(built)")
         let refused = try goose(["mash", "mixed", "--arches", "x86_64", "--require-key", fingerprint], workspace: workspace, environment: environment, expect: 4)
         XCTAssertTrue(refused.stderr.contains("unsigned-pkg-1.0-1.noarch.rpm: not signed by the required key"), refused.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: workspace + "/repos/mixed/latest"))

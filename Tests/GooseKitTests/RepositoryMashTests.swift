@@ -126,6 +126,41 @@ final class MashPlanTests: XCTestCase {
         XCTAssertEqual(plan["aarch64/debug"], [])
     }
 
+    func testNoarchFollowsExcludeArchAndExclusiveArch() {
+        XCTAssertTrue(ArchRestriction().allows("aarch64"))
+        XCTAssertFalse(ArchRestriction(excluded: ["aarch64"]).allows("aarch64"))
+        XCTAssertTrue(ArchRestriction(excluded: ["aarch64"]).allows("x86_64"))
+        // "noarch" in ExclusiveArch only lets the noarch build happen; the arch list still decides.
+        XCTAssertTrue(ArchRestriction(exclusive: ["x86_64", "noarch"]).allows("x86_64"))
+        XCTAssertFalse(ArchRestriction(exclusive: ["x86_64", "noarch"]).allows("ppc64le"))
+        XCTAssertTrue(ArchRestriction(exclusive: ["i386"]).allows("i686"), "an i686 repository holds the %{ix86} arches")
+        XCTAssertFalse(ArchRestriction(excluded: ["i586"]).allows("i686"))
+
+        let tool = BuildRecord(name: "tool", epoch: nil, version: "1", release: "1", origin: .imported, artifacts: [
+            artifact("tool", "src"), artifact("tool-data", "noarch"), artifact("tool", "x86_64"),
+        ])
+        let plan = MashPlan.plan(builds: [(tool, "/t")], arches: ["x86_64", "aarch64"], multilibNames: [:],
+                                 restrictions: ["/t": ArchRestriction(excluded: ["aarch64"])])
+        XCTAssertEqual(plan["x86_64"], ["/t/noarch/tool-data-1-1.noarch.rpm", "/t/x86_64/tool-1-1.x86_64.rpm"])
+        XCTAssertEqual(plan["aarch64"], [])
+        XCTAssertEqual(plan["source/tree"], ["/t/src/tool-1-1.src.rpm"])
+    }
+
+    func testPlannedFilePaths() {
+        XCTAssertEqual(MashPlan.fileName("/w/builds/zlib/1/1/x86_64/zlib-1-1.x86_64.rpm"), "zlib-1-1.x86_64.rpm")
+        XCTAssertEqual(MashPlan.buildDirectory(of: "/w/builds/zlib/1/1/x86_64/zlib-1-1.x86_64.rpm"), "/w/builds/zlib/1/1")
+    }
+
+    func testGzipMemberCheck() {
+        // `printf 'abc' | gzip -n | xxd -i`: magic 1f 8b ... CRC32, ISIZE 3 (little-endian).
+        let member = Data([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x4b, 0x4c, 0x4a, 0x06, 0x00,
+                           0xc2, 0x41, 0x24, 0x35, 0x03, 0x00, 0x00, 0x00])
+        XCTAssertTrue(SegmentedXMLWriter.isMember(member, of: 3))
+        XCTAssertFalse(SegmentedXMLWriter.isMember(member, of: 4), "ISIZE names another length")
+        XCTAssertFalse(SegmentedXMLWriter.isMember(Data(count: member.count), of: 0), "zeros after a crash are not a member")
+        XCTAssertFalse(SegmentedXMLWriter.isMember(member.prefix(10), of: 3), "truncated")
+    }
+
     func testPruneKeepsNewestAndLatest() {
         let names = ["20260101-000000", "20260102-000000", "20260103-000000", "latest", "20260104-000000.9.tmp", ".latest.9.tmp"]
         XCTAssertEqual(Mash.toPrune(names, latest: "20260103-000000", keep: 2), ["20260101-000000"])
@@ -160,6 +195,26 @@ final class MashPlanTests: XCTestCase {
 }
 
 final class RepodataCacheTests: XCTestCase {
+    func testHeaderFactsAreReadOnceAndAgainWhenTheFileChanges() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let file = directory + "/a.rpm", cacheFile = directory + "/cache/headers"
+        try Data("one".utf8).write(to: URL(fileURLWithPath: file))
+        var reads = 0
+        let read = { () -> [String] in reads += 1; return ["multilib", "/usr/lib/libz.so.1\n/usr/share/doc/z", "", "libz.so.1"] }
+        var cache = HeaderFactsCache.load(cacheFile)
+        XCTAssertEqual(try cache.facts(of: file, read: read), read())
+        try cache.save(cacheFile)
+        reads = 0
+        var again = HeaderFactsCache.load(cacheFile)
+        XCTAssertEqual(try again.facts(of: file, read: read)[1], "/usr/lib/libz.so.1\n/usr/share/doc/z")
+        XCTAssertEqual(reads, 0, "unchanged file: from the cache")
+        try Data("longer".utf8).write(to: URL(fileURLWithPath: file))
+        _ = try again.facts(of: file, read: read)
+        XCTAssertEqual(reads, 1, "another size: read again")
+        try Data("damaged".utf8).write(to: URL(fileURLWithPath: cacheFile))
+        XCTAssertEqual(HeaderFactsCache.load(cacheFile).entries.count, 0)
+    }
+
     func testRoundTripAndDamage() throws {
         let directory = try TestSupport.temporaryDirectory(self)
         var cache = RepodataCache(signature: "sig")

@@ -41,6 +41,9 @@ public struct RPMPackage: Sendable {
     /// Time of the newest %changelog entry (seconds since the epoch), the base of SOURCE_DATE_EPOCH.
     public var changelogTime: Int? = nil
     public var buildTime: Int? = nil
+    /// ExcludeArch and ExclusiveArch of the spec; rpmbuild records them in the source RPM only.
+    public var excludeArch: [String] = []
+    public var exclusiveArch: [String] = []
 
     /// The spec file of a source package (flagged `RPMFILE_SPECFILE` by rpmbuild, else the only *.spec).
     public var specFile: PackageFile? {
@@ -145,7 +148,9 @@ public enum RPMPackageReader {
             signature: signatureState(header),
             payloadOffset: payloadOffset,
             changelogTime: header.number(RPMTAG_CHANGELOGTIME).map { Int($0) },
-            buildTime: header.number(RPMTAG_BUILDTIME).map { Int($0) })
+            buildTime: header.number(RPMTAG_BUILDTIME).map { Int($0) },
+            excludeArch: header.strings(RPMTAG_EXCLUDEARCH),
+            exclusiveArch: header.strings(RPMTAG_EXCLUSIVEARCH))
     }
 
     static func signatureState(_ header: RPMHeader) -> SignatureState {

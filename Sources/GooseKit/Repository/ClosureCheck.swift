@@ -82,3 +82,84 @@ public enum ClosureCheck {
         }
     }
 }
+
+/// One group of a repository's packages (a build) as the closure check reads it: its primary and filelists XML
+/// documents, and the key under which its parsed form is cached (nil: not cached).
+public struct ClosureGroup: Sendable {
+    public var key: String?
+    public var primary: Data
+    public var filelists: Data
+}
+
+extension ClosureCheck {
+    /// Checks the packages of `groups` (plus `baseRepositories`) without reading them back from disk; with `cache`,
+    /// each group's libsolv repository is kept there as a .solv file under its key and loaded from it next time
+    /// (unchanged builds are not parsed again), and files of groups that are gone are removed.
+    static func check(groups: [ClosureGroup], cache: String?, baseRepositories: [String] = [], arch: String) throws -> [BrokenDependency] {
+        guard let pool = pool_create() else { throw GooseError.io(path: arch, reason: "libsolv: cannot create a pool") }
+        defer { pool_free(pool) }
+        pool_setdisttype(pool, Int32(DISTTYPE_RPM))
+        pool_setarch(pool, arch)
+        if let cache { try FileSystem.createDirectory(cache) }
+        var checked: [UnsafeMutablePointer<Repo>] = []
+        var used: Set<String> = []
+        for group in groups {
+            guard let repo = repo_create(pool, group.key ?? "packages") else { throw GooseError.io(path: arch, reason: "libsolv: cannot create repo") }
+            checked.append(repo)
+            let cached = cache.flatMap { cache in group.key.map { "\(cache)/\($0).solv" } }
+            if let cached {
+                used.insert((cached as NSString).lastPathComponent)
+                if let file = fopen(cached, "r") {
+                    let loaded = repo_add_solv(repo, file, 0) == 0
+                    fclose(file)
+                    if loaded { continue }
+                    repo_empty(repo, 1)
+                }
+            }
+            try addDocument(group.primary, to: repo, flags: 0, pool: pool, name: group.key ?? arch)
+            repo_internalize(repo)
+            if let cached { store(repo, at: cached) }
+        }
+        var loaded: [(repo: UnsafeMutablePointer<Repo>, filelists: String?)] = []
+        for directory in baseRepositories { loaded.append(try load(directory, into: pool)) }
+        var broken = unresolved(in: checked, pool: pool)
+        if broken.contains(where: { $0.requirement.hasPrefix("/") }) {
+            for (repo, group) in zip(checked, groups) {
+                try addDocument(group.filelists, to: repo, flags: Int32(REPO_EXTEND_SOLVABLES), pool: pool, name: group.key ?? arch)
+                repo_internalize(repo)
+            }
+            for (repo, filelists) in loaded {
+                guard let filelists else { continue }
+                try add(filelists, to: repo, flags: Int32(REPO_EXTEND_SOLVABLES), pool: pool)
+                repo_internalize(repo)
+            }
+            broken = unresolved(in: checked, pool: pool)
+        }
+        if let cache {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? [] where !used.contains(name) {
+                FileSystem.remove(cache + "/" + name)
+            }
+        }
+        return broken
+    }
+
+    /// Parses an in-memory rpm-md document into `repo`.
+    static func addDocument(_ document: Data, to repo: UnsafeMutablePointer<Repo>, flags: Int32, pool: UnsafeMutablePointer<Pool>, name: String) throws {
+        var copy = document
+        try copy.withUnsafeMutableBytes { buffer in
+            guard buffer.count > 0, let file = fmemopen(buffer.baseAddress, buffer.count, "r") else { return }
+            defer { fclose(file) }
+            if repo_add_rpmmd(repo, file, nil, flags) != 0 {
+                throw GooseError.io(path: name, reason: "libsolv: " + String(cString: pool_errstr(pool)))
+            }
+        }
+    }
+
+    /// Writes `repo` as a .solv file (rename into place; a cache, so no fsync: a damaged one fails to load and is rebuilt).
+    static func store(_ repo: UnsafeMutablePointer<Repo>, at path: String) {
+        let temporary = "\(path).\(getpid()).tmp"
+        guard let file = fopen(temporary, "w") else { return }
+        let written = repo_write(repo, file) == 0
+        if fclose(file) == 0 && written { rename(temporary, path) } else { unlink(temporary) }
+    }
+}

@@ -41,11 +41,40 @@ public struct MashReport: Codable, Equatable, Sendable {
     public var broken: [BrokenDependency]
 }
 
+/// A source package's ExcludeArch and ExclusiveArch, which decide the arch repositories its noarch packages go to.
+public struct ArchRestriction: Equatable, Sendable {
+    public var excluded: Set<String>
+    public var exclusive: Set<String>
+    public init(excluded: [String] = [], exclusive: [String] = []) {
+        self.excluded = Set(excluded)
+        self.exclusive = Set(exclusive)
+    }
+
+    /// mash's rule: not when an arch of the repository is excluded, nor when ExclusiveArch names none of them.
+    public func allows(_ arch: String) -> Bool {
+        let native = MashPlan.nativeArches(for: arch)
+        if !excluded.isDisjoint(with: native) { return false }
+        return exclusive.isEmpty || !exclusive.isDisjoint(with: native)
+    }
+}
+
 /// Which file goes into which repository of a mash, as a pure function of the builds.
 public enum MashPlan {
     /// `-debuginfo` and `-debugsource` packages go to the debug repository.
     public static func isDebug(_ name: String) -> Bool {
         name.hasSuffix("-debuginfo") || name.hasSuffix("-debugsource")
+    }
+
+    /// The last component of a planned file (`<build>/<arch>/<file>.rpm`); plain string work, as NSString's path
+    /// methods cost more than the rest of an unchanged package's handling.
+    static func fileName(_ file: String) -> String {
+        file.lastIndex(of: "/").map { String(file[file.index(after: $0)...]) } ?? file
+    }
+
+    /// The build directory of a planned file (`<build>/<arch>/<file>.rpm`).
+    static func buildDirectory(of file: String) -> String {
+        guard let last = file.lastIndex(of: "/"), let arch = file[..<last].lastIndex(of: "/") else { return "" }
+        return String(file[..<arch])
     }
 
     /// The package arches that belong natively to a repository arch.
@@ -58,7 +87,10 @@ public enum MashPlan {
 
     /// Repository path (`<arch>`, `<arch>/debug`, `source/tree`) → build-relative artifacts with their build directory.
     /// `multilibNames[arch]` names the multilib packages the policy chose for that arch.
-    public static func plan(builds: [(record: BuildRecord, directory: String)], arches: [String], multilibNames: [String: Set<String>]) -> [String: [String]] {
+    /// `restrictions[directory]` is the ExcludeArch/ExclusiveArch of that build's source package (noarch packages only;
+    /// arch packages exist only for the arches their build allowed).
+    public static func plan(builds: [(record: BuildRecord, directory: String)], arches: [String], multilibNames: [String: Set<String>],
+                            restrictions: [String: ArchRestriction] = [:]) -> [String: [String]] {
         var plan: [String: Set<String>] = ["source/tree": []]
         for arch in arches {
             plan[arch] = []
@@ -76,6 +108,7 @@ public enum MashPlan {
                     let native = artifact.arch == "noarch" || nativeArches(for: arch).contains(artifact.arch)
                     let multilib = Multilib.multilibArches(for: arch).contains(artifact.arch) && (multilibNames[arch]?.contains(artifact.name) ?? false)
                     guard native || (multilib && !debug) else { continue }
+                    if artifact.arch == "noarch", let restriction = restrictions[directory], !restriction.allows(arch) { continue }
                     plan[debug ? arch + "/debug" : arch]!.insert(file)
                 }
             }
@@ -100,31 +133,65 @@ public struct Mash {
         let builds = try tags.resolve(options.tag, inventory: inventory).map { ($0, inventory.directory(of: $0)) }
         progress("\(builds.count) builds selected from \(options.tag)")
 
+        // Header facts of files seen by earlier mashes come from the cache: an incremental mash reads new headers only.
+        let factsFile = "\(workspace.root)/.goose/cache/mash/\(options.tag)/headers"
+        var headerFacts = HeaderFactsCache.load(factsFile)
         var multilibNames: [String: Set<String>] = [:]
         for arch in options.arches where !Multilib.multilibArches(for: arch).isEmpty && options.multilib != .none {
             let compatible = Set(Multilib.multilibArches(for: arch))
             var candidates: [MultilibCandidate] = []
             for (record, directory) in builds {
                 for artifact in record.artifacts where compatible.contains(artifact.arch) && !MashPlan.isDebug(artifact.name) {
-                    let package = try RPMPackageReader.read(directory + "/" + artifact.path)
-                    candidates.append(MultilibCandidate(name: artifact.name, files: package.files.map(\.path),
-                                                        requires: package.requires.map(\.name), provides: package.provides.map(\.name)))
+                    let path = directory + "/" + artifact.path
+                    let facts = try headerFacts.facts(of: path) {
+                        let package = try RPMPackageReader.read(path)
+                        return ["multilib", package.files.map(\.path).joined(separator: "\n"), package.requires.map(\.name).joined(separator: "\n"),
+                                package.provides.map(\.name).joined(separator: "\n")]
+                    }
+                    guard facts.count == 4 else { throw GooseError.io(path: factsFile, reason: "damaged entry for \(path)") }
+                    let lines = { (text: String) in text.isEmpty ? [] : text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+                    candidates.append(MultilibCandidate(name: artifact.name, files: lines(facts[1]), requires: lines(facts[2]), provides: lines(facts[3])))
                 }
             }
             multilibNames[arch] = Multilib.select(candidates, policy: options.multilib, settings: workspace.configuration.multilib)
         }
-        let plan = MashPlan.plan(builds: builds, arches: options.arches, multilibNames: multilibNames)
+        // rpmbuild keeps ExcludeArch/ExclusiveArch in the source RPM only: read it for builds that made noarch packages.
+        var restrictions: [String: ArchRestriction] = [:]
+        for (record, directory) in builds where record.artifacts.contains(where: { $0.arch == "noarch" }) {
+            guard let source = record.artifacts.first(where: { $0.arch == "src" || $0.arch == "nosrc" }) else { continue }
+            let path = directory + "/" + source.path
+            let facts = try headerFacts.facts(of: path) {
+                let package = try RPMPackageReader.read(path)
+                return ["arch", package.excludeArch.joined(separator: " "), package.exclusiveArch.joined(separator: " ")]
+            }
+            guard facts.count == 3 else { throw GooseError.io(path: factsFile, reason: "damaged entry for \(path)") }
+            let excluded = facts[1].split(separator: " ").map(String.init), exclusive = facts[2].split(separator: " ").map(String.init)
+            if !excluded.isEmpty || !exclusive.isEmpty {
+                restrictions[directory] = ArchRestriction(excluded: excluded, exclusive: exclusive)
+            }
+        }
+
+        let plan = MashPlan.plan(builds: builds, arches: options.arches, multilibNames: multilibNames, restrictions: restrictions)
 
         if let requireKey = options.requireKey {
             let keyring = try RequiredKey.keyring(for: requireKey, scratch: workspace.temporaryDirectory)
             let files = Set(plan.values.flatMap { $0 }).sorted()
             progress("checking signatures of \(files.count) packages")
+            // A file that passed with this key and is unchanged (size, mtime) is not read and checked again; goose sign
+            // rewrites the files it signs, so a new signature is a new file.
+            let purpose = "signed-by " + (FileSystem.isRegularFile(requireKey) ? try ContentDigest.hexDigest(ofFile: requireKey, algorithm: .sha256) : requireKey)
             for file in files {
-                do { try RPMPackageReader.verify(file, keyring: keyring) } catch let error as GooseError {
+                do {
+                    _ = try headerFacts.facts(of: file, purpose: purpose) {
+                        try RPMPackageReader.verify(file, keyring: keyring)
+                        return ["verified"]
+                    }
+                } catch let error as GooseError {
                     throw GooseError.invalidPackage(file: file, reason: "not signed by the required key \(requireKey): \(error.description.replacingOccurrences(of: file + ": ", with: ""))")
                 }
             }
         }
+        try headerFacts.save(factsFile)
 
         // An unusable signing key is an error before anything is written.
         let signer = try options.signKey.map { fingerprint -> (GPGContext, SigningKey) in
@@ -142,37 +209,45 @@ public struct Mash {
         let previous = FileSystem.exists(root + "/latest") ? root + "/latest" : nil
 
         var repositories: [MashReport.Repository] = []
+        var closureInput: [String: (groups: [ClosureGroup], cache: String)] = [:]
         for repository in plan.keys.sorted() {
             let files = plan[repository]!
             if files.isEmpty && repository.hasSuffix("/debug") { continue }
             let directory = staging + "/" + repository
-            let packages = files.map { RepodataPackage(href: "Packages/" + ($0 as NSString).lastPathComponent, source: $0) }
+            // The build directory groups packages: an incremental mash recompresses only the builds that changed.
+            let packages = files.map { RepodataPackage(href: "Packages/" + MashPlan.fileName($0), source: $0, group: MashPlan.buildDirectory(of: $0)) }
             try FileSystem.createDirectory(directory + "/Packages")
             progress("\(repository): repodata for \(packages.count) packages")
             var repodataOptions = options.repodata
             if repository.hasSuffix("/debug") || repository == "source/tree" { repodataOptions.comps = nil }
-            repodataOptions.cacheFile = "\(workspace.root)/.goose/cache/mash/\(options.tag)/\(repository.replacingOccurrences(of: "/", with: "-")).chunks"
-            let summary = try RepodataGenerator.generate(repository: directory, packages: packages,
-                                                         previous: previous.map { $0 + "/" + repository }, options: repodataOptions)
+            let cacheName = "\(workspace.root)/.goose/cache/mash/\(options.tag)/\(repository.replacingOccurrences(of: "/", with: "-"))"
+            repodataOptions.cacheFile = cacheName + ".chunks"
+            repodataOptions.segmentCache = cacheName + ".members"
+            let checked = options.arches.contains(repository)
+            let (summary, groups) = try RepodataGenerator.generate(repository: directory, packages: packages, previous: previous.map { $0 + "/" + repository },
+                                                                   options: repodataOptions, closureInput: checked)
+            if checked { closureInput[repository] = (groups, cacheName + ".solv") }
             repositories.append(.init(path: repository, packages: summary.packages, reused: summary.reused))
             if let (context, key) = signer {
                 let repomd = directory + "/repodata/repomd.xml"
                 let signature = try context.sign(try FileSystem.contents(of: repomd), key: key.fingerprint, clear: false)
-                try AtomicFileWriter.write(signature, to: repomd + ".asc")
+                try RepodataCache.replace(repomd + ".asc", with: signature)
             }
         }
 
         var broken: [BrokenDependency] = []
         for arch in options.arches {
             progress("\(arch): closure check")
-            broken += try ClosureCheck.check(repositories: [staging + "/" + arch], baseRepositories: options.baseRepositories, arch: arch)
+            let input = closureInput[arch] ?? ([], "")
+            broken += try ClosureCheck.check(groups: input.groups, cache: input.cache.isEmpty ? nil : input.cache,
+                                             baseRepositories: options.baseRepositories, arch: arch)
         }
         if options.strict && !broken.isEmpty {
             throw GooseError.workspace("\(broken.count) broken dependencies in \(options.tag), not published (first: \(broken[0]))")
         }
 
         // Durable before visible: the new tree reaches the disk before any name points at it.
-        FileSystem.syncFileSystem(of: staging)
+        Self.syncTree(staging)
         let final = root + "/" + stamp
         try FileSystem.moveIntoPlace(staging, final)
         published = true
@@ -196,6 +271,41 @@ public struct Mash {
             counter += 1
         }
         return candidate
+    }
+
+    /// fsyncs what a mash wrote under `directory`: every directory (the hardlinks are entries there) and every file
+    /// except the hardlinked packages, whose data builds/ made durable. Cheaper than syncfs, which would also wait for
+    /// every other writer on the file system. The fsyncs run at once, one thread each: they wait on the disk, not the
+    /// CPU, and the file system's journal commits concurrent ones together (one after another, each waited for its
+    /// own commit: ~25 ms apiece on a busy disk).
+    static func syncTree(_ directory: String) {
+        let paths = durablePaths(directory)
+        let group = DispatchGroup()
+        for path in paths {
+            group.enter()
+            Thread.detachNewThread {
+                let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+                if descriptor >= 0 { fsync(descriptor); close(descriptor) }
+                group.leave()
+            }
+        }
+        group.wait()
+    }
+
+    /// The directories and written files under `directory` (see `syncTree`).
+    static func durablePaths(_ directory: String) -> [String] {
+        var paths = [directory]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            let path = directory + "/" + name
+            var status = stat()
+            guard lstat(path, &status) == 0 else { continue }
+            if (status.st_mode & S_IFMT) == S_IFDIR {
+                paths += durablePaths(path)
+            } else if (status.st_mode & S_IFMT) == S_IFREG && !(name.hasSuffix(".rpm") && status.st_nlink > 1) {
+                paths.append(path)
+            }
+        }
+        return paths
     }
 
     /// Points `latest` at `stamp` with one rename of a fresh symlink over the old one.

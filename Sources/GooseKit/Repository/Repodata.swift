@@ -29,6 +29,10 @@ public struct RepodataOptions: Sendable {
     public var timestamp: Int?
     /// File where the packages' XML chunks are kept for the next run (see `RepodataCache`).
     public var cacheFile: String?
+    /// Directory of gzip members kept per package group for the next run (see `SegmentedXMLWriter`); gz only.
+    public var segmentCache: String?
+    /// Also write the sqlite databases (primary_db, filelists_db, other_db), as createrepo_c does without --no-database.
+    public var sqlite = false
     public init() {}
 }
 
@@ -43,9 +47,12 @@ public struct RepodataSummary: Codable, Equatable, Sendable {
 public struct RepodataPackage: Sendable {
     public var href: String
     public var source: String?
-    public init(href: String, source: String? = nil) {
+    /// Packages of one group (a build) are written together, so that with a segment cache they are compressed together.
+    public var group: String
+    public init(href: String, source: String? = nil, group: String = "") {
         self.href = href
         self.source = source
+        self.group = group
     }
 }
 
@@ -64,13 +71,21 @@ public enum RepodataGenerator {
     /// source); unchanged files reuse the chunk cache, else the metadata of `previous`, an older repository of the
     /// same layout (createrepo_c --update).
     public static func generate(repository: String, packages: [RepodataPackage], previous: String?, options: RepodataOptions) throws -> RepodataSummary {
+        try generate(repository: repository, packages: packages, previous: previous, options: options, closureInput: false).summary
+    }
+
+    /// `generate`, also handing back the packages' primary and filelists XML per group for the closure check (with
+    /// `closureInput`), so that it needs neither to read the files back nor, for unchanged groups, to parse them.
+    static func generate(repository: String, packages: [RepodataPackage], previous: String?, options: RepodataOptions,
+                         closureInput: Bool) throws -> (summary: RepodataSummary, closureGroups: [ClosureGroup]) {
         _ = libraryReady
-        let sorted = packages.sorted { $0.href < $1.href }
+        let segmentCache = options.compression == .gz ? options.segmentCache : nil
+        let sorted = segmentCache == nil ? packages.sorted { $0.href < $1.href } : packages.sorted { ($0.group, $0.href) < ($1.group, $1.href) }
         let hrefs = sorted.map(\.href), sources = sorted.map(\.source)
         let signature = RepodataCache.signature(for: options)
         let cache = options.cacheFile.map { RepodataCache.load($0, signature: signature) }
         // Parsing the old repodata is the slow path: only when the cache cannot answer.
-        let old = (cache?.entries.isEmpty ?? true) ? previous.flatMap { OldMetadata(repository: $0) } : nil
+        let old = (cache?.entries.isEmpty ?? true) && !packages.isEmpty ? previous.flatMap { OldMetadata(repository: $0) } : nil
         var sizes = [(Int64, Int64)](repeating: (0, 0), count: hrefs.count)
         var chunks = [XMLChunks?](repeating: nil, count: hrefs.count)
         var failures = [GooseError?](repeating: nil, count: hrefs.count)
@@ -106,8 +121,9 @@ public enum RepodataGenerator {
             }
         }
         if let failure = failures.compactMap({ $0 }).first { throw failure }
-        // With old == nil every reuse came from the cache; when it answered everything and holds nothing else, it stands.
-        let cacheCurrent = old == nil && cache?.entries.count == hrefs.count && !reusedFlags.contains(false)
+        // When the cache answered every package (reuses came from it unless old metadata was loaded) and holds
+        // nothing else, it stands as it is.
+        let cacheCurrent = (old == nil || hrefs.isEmpty) && cache?.entries.count == hrefs.count && !reusedFlags.contains(false)
         if let cacheFile = options.cacheFile, !cacheCurrent {
             var fresh = RepodataCache(signature: signature)
             for (index, href) in hrefs.enumerated() {
@@ -129,25 +145,66 @@ public enum RepodataGenerator {
         let names = kinds.map(\.0), types = kinds.map(\.1)
         var written = [Result<Void, GooseError>](repeating: .success(()), count: kinds.count)
         var stats = [UnsafeMutablePointer<cr_ContentStat>?](repeating: nil, count: kinds.count)
+        var cacheFiles = [[String]](repeating: [], count: kinds.count)
+        var grouping: [[Int]] = []
+        if let segmentCache {
+            try FileSystem.createDirectory(segmentCache)
+            for index in hrefs.indices {
+                if index > 0 && sorted[index].group == sorted[index - 1].group { grouping[grouping.count - 1].append(index) } else { grouping.append([index]) }
+            }
+        }
+        let groups = grouping, identities = sizes
         defer { for stat in stats where stat != nil { cr_contentstat_free(stat, nil) } }
         written.withUnsafeMutableBufferPointer { writtenBuffer in
             stats.withUnsafeMutableBufferPointer { statBuffer in
-                nonisolated(unsafe) let writtenOut = writtenBuffer, statOut = statBuffer
+              cacheFiles.withUnsafeMutableBufferPointer { cacheBuffer in
+                nonisolated(unsafe) let writtenOut = writtenBuffer, statOut = statBuffer, cacheOut = cacheBuffer
                 DispatchQueue.concurrentPerform(iterations: kinds.count) { index in
                     do {
-                        statOut[index] = try writeXML("\(repodata)/\(names[index]).xml\(suffix)", type: types[index], compression: compression,
-                                                      chunks: columns[index])
+                        let path = "\(repodata)/\(names[index]).xml\(suffix)"
+                        if let segmentCache {
+                            let segments = groups.map { members in
+                                SegmentedXMLWriter.Segment(
+                                    key: SegmentedXMLWriter.key(kind: names[index], signature: signature, packages: members.map { (hrefs[$0], identities[$0].0, identities[$0].1) }),
+                                    chunks: members.map { columns[index][$0] })
+                            }
+                            let result = try SegmentedXMLWriter.write(path, type: types[index], segments: segments, packages: hrefs.count, cache: segmentCache)
+                            statOut[index] = result.contentStat
+                            cacheOut[index] = result.cacheFiles
+                        } else {
+                            statOut[index] = try writeXML(path, type: types[index], compression: compression, chunks: columns[index])
+                        }
                     } catch let error as GooseError {
                         writtenOut[index] = .failure(error)
                     } catch {
                         writtenOut[index] = .failure(.io(path: repodata, reason: "\(error)"))
                     }
                 }
+              }
             }
         }
-        for (index, (name, _)) in kinds.enumerated() {
+        if let segmentCache {
+            // Members of groups that are gone (and scratch files of killed runs) would only grow the cache.
+            let used = Set(cacheFiles.joined().map { ($0 as NSString).lastPathComponent })
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: segmentCache)) ?? [] where !used.contains(name) {
+                FileSystem.remove(segmentCache + "/" + name)
+            }
+        }
+        var databaseSources: [RepodataDatabases.Source] = []
+        for (index, (name, type)) in kinds.enumerated() {
             try written[index].get()
-            try addRecord(name, path: "\(repodata)/\(name).xml\(suffix)", to: repomd, contentStat: stats[index], timestamp: options.timestamp)
+            let record = try addRecord(name, path: "\(repodata)/\(name).xml\(suffix)", to: repomd, contentStat: stats[index], timestamp: options.timestamp)
+            if options.sqlite, let location = record.pointee.location_real, let checksum = record.pointee.checksum {
+                databaseSources.append(.init(kind: type, xml: String(cString: location), xmlChecksum: String(cString: checksum)))
+            }
+        }
+        if options.sqlite {
+            let databases = try RepodataDatabases.make(databaseSources, in: repodata)
+            defer { for database in databases { cr_contentstat_free(database.contentStat, nil) } }
+            for database in databases {
+                let record = try addRecord(database.record, path: database.path, to: repomd, contentStat: database.contentStat, timestamp: options.timestamp)
+                record.pointee.db_ver = CR_DB_CACHE_DBVERSION
+            }
         }
         if let comps = options.comps {
             try copyMetadata(comps, to: repodata + "/comps.xml", record: "group", repomd: repomd, timestamp: options.timestamp)
@@ -160,8 +217,20 @@ public enum RepodataGenerator {
         var error: UnsafeMutablePointer<GError>?
         guard let xml = cr_xml_dump_repomd(repomd, &error) else { throw failure(repodata + "/repomd.xml", error) }
         defer { g_free(xml) }
-        try AtomicFileWriter.write(String(cString: xml), to: repodata + "/repomd.xml")
-        return RepodataSummary(packages: hrefs.count, reused: reusedFlags.filter { $0 }.count)
+        // The callers build the repository in a staging tree that they make durable before publishing it.
+        try RepodataCache.replace(repodata + "/repomd.xml", with: Data(String(cString: xml).utf8))
+        let summary = RepodataSummary(packages: hrefs.count, reused: reusedFlags.filter { $0 }.count)
+        guard closureInput else { return (summary, []) }
+        let closureGroups = (groups.isEmpty ? [Array(hrefs.indices)] : groups).map { members in
+            ClosureGroup(
+                key: segmentCache == nil ? nil
+                    : SegmentedXMLWriter.key(kind: "solv", signature: signature, packages: members.map { (hrefs[$0], identities[$0].0, identities[$0].1) }),
+                primary: Data(("<metadata xmlns=\"http://linux.duke.edu/metadata/common\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" "
+                    + "packages=\"\(members.count)\">\n" + members.map { columns[0][$0] }.joined() + "</metadata>\n").utf8),
+                filelists: Data(("<filelists xmlns=\"http://linux.duke.edu/metadata/filelists\" packages=\"\(members.count)\">\n"
+                    + members.map { columns[1][$0] }.joined() + "</filelists>\n").utf8))
+        }
+        return (summary, closureGroups)
     }
 
     /// Writes one compressed XML file from its package chunks; returns its content statistics (open size and checksum).
@@ -222,7 +291,10 @@ public enum RepodataGenerator {
         return XMLChunks(primary: String(cString: primary), filelists: String(cString: filelists), other: String(cString: other))
     }
 
-    static func addRecord(_ type: String, path: String, to repomd: UnsafeMutablePointer<cr_Repomd>, contentStat: UnsafeMutablePointer<cr_ContentStat>?, timestamp: Int? = nil) throws {
+    /// Adds a record for a written file (renamed to its checksum-prefixed name); repomd owns the returned record.
+    @discardableResult
+    static func addRecord(_ type: String, path: String, to repomd: UnsafeMutablePointer<cr_Repomd>, contentStat: UnsafeMutablePointer<cr_ContentStat>?,
+                          timestamp: Int? = nil) throws -> UnsafeMutablePointer<cr_RepomdRecord> {
         guard let record = cr_repomd_record_new(type, path) else { throw GooseError.io(path: path, reason: "cannot create repomd record") }
         if let contentStat { cr_repomd_record_load_contentstat(record, contentStat) }
         var error: UnsafeMutablePointer<GError>?
@@ -234,11 +306,12 @@ public enum RepodataGenerator {
         }
         if let timestamp { record.pointee.timestamp = gint64(timestamp) }
         cr_repomd_set_record(repomd, record)
+        return record
     }
 
     static func copyMetadata(_ source: String, to destination: String, record: String, repomd: UnsafeMutablePointer<cr_Repomd>, timestamp: Int? = nil) throws {
         guard FileSystem.isRegularFile(source) else { throw GooseError.io(path: source, reason: "no such file") }
-        try AtomicFileWriter.write(try FileSystem.contents(of: source), to: destination)
+        try RepodataCache.replace(destination, with: try FileSystem.contents(of: source))
         try addRecord(record, path: destination, to: repomd, contentStat: nil, timestamp: timestamp)
     }
 
