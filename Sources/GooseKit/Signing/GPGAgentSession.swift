@@ -37,14 +37,17 @@ public struct AgentSigningKey: Sendable, Equatable, Codable {
 /// Not shared between threads.
 final class GPGAgentSession {
     private let pointer: gpgme_ctx_t
+    /// The agent's socket.
+    let socket: String
     private let passphrase: Passphrase?
 
     /// Connects to the agent of `homeDirectory` (nil: $GNUPGHOME or ~/.gnupg); the agent must be running
     /// (gpg starts it, and goose's key check runs gpg first). A passphrase, if given, answers the agent's
     /// loopback inquiry; it never reaches argv, the environment or a log.
-    init(homeDirectory: String?, passphrase: Passphrase?) throws {
+    init(homeDirectory: String?, socket knownSocket: String? = nil, passphrase: Passphrase?) throws {
         _ = GPGContext.initialization
-        let socket = try Self.agentSocket(homeDirectory: homeDirectory)
+        let socket = try knownSocket ?? Self.agentSocket(homeDirectory: homeDirectory)
+        self.socket = socket
         var context: gpgme_ctx_t?
         try GPGContext.check(gpgme_new(&context), "cannot create gpgme context")
         guard let context else { throw GooseError.signing("cannot create gpgme context") }
@@ -143,10 +146,13 @@ final class AgentSigner {
     let key: AgentSigningKey
     private let session: GPGAgentSession
 
-    init(key: AgentSigningKey, homeDirectory: String?, passphrase: Passphrase?) throws {
+    init(key: AgentSigningKey, homeDirectory: String?, socket: String? = nil, passphrase: Passphrase?) throws {
         self.key = key
-        session = try GPGAgentSession(homeDirectory: homeDirectory, passphrase: passphrase)
+        session = try GPGAgentSession(homeDirectory: homeDirectory, socket: socket, passphrase: passphrase)
     }
+
+    /// The agent's socket, for other processes' sessions.
+    var agentSocket: String { session.socket }
 
     /// A binary detached signature packet over `data`.
     func signaturePacket(over data: UnsafeRawBufferPointer, at time: Date = Date()) throws -> [UInt8] {

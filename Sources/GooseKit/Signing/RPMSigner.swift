@@ -48,6 +48,8 @@ public struct RPMSigningSettings: Codable, Sendable {
     public var method: RPMSigningMethod = .auto
     /// The goose-signature-relay program (installed beside goose), for the agent method.
     public var relayExecutable: String?
+    /// gpg-agent's socket, found by the parent for its workers.
+    var agentSocket: String?
     /// Set by the parent for its workers: the key and passphrase were already checked, and this armored
     /// public-key file holds the key to verify signed copies with.
     var checkedPublicKeyFile: String?
@@ -111,7 +113,6 @@ public final class RPMSigner {
         } else {
             let context = try GPGContext(homeDirectory: settings.homeDirectory, passphrase: passphrase)
             key = try context.signingKey(fingerprint: settings.fingerprint)
-            _ = try context.sign(Data("goose signing check".utf8), key: key.fingerprint, clear: false)
             let directory = try FileSystem.makeTemporaryDirectory(in: NSTemporaryDirectory(), prefix: "goose-sign-key.")
             publicKeyFile = directory + "/key.asc"
             ownsPublicKeyFile = true
@@ -121,12 +122,15 @@ public final class RPMSigner {
             }
             do {
                 relay = try Self.chooseRelay(settings: settings, key: key, passphrase: passphrase, context: context)
+                // The agent method's probe signature proved the passphrase; gpg's needs a test signature of its own.
+                if relay == nil { _ = try context.sign(Data("goose signing check".utf8), key: key.fingerprint, clear: false) }
             } catch {
                 FileSystem.remove(directory)
                 throw error
             }
-            // Workers use what was chosen here.
+            // Workers use what was chosen here, and the agent's socket found here.
             settings.method = relay == nil ? .gpg : .agent
+            settings.agentSocket = relay?.signer.agentSocket
         }
         self.settings = settings
         keyring = try RPMKeyring(keyFiles: [publicKeyFile])
@@ -157,7 +161,7 @@ public final class RPMSigner {
         guard let relayExecutable = settings.relayExecutable, FileManager.default.isExecutableFile(atPath: relayExecutable) else {
             throw GooseError.signing("goose-signature-relay is not installed beside goose (use --signer gpg)")
         }
-        let signer = try AgentSigner(key: agentKey, homeDirectory: settings.homeDirectory, passphrase: passphrase)
+        let signer = try AgentSigner(key: agentKey, homeDirectory: settings.homeDirectory, socket: settings.agentSocket, passphrase: passphrase)
         return try SignatureRelay(relayExecutable: relayExecutable, signer: signer)
     }
 
