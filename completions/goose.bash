@@ -329,7 +329,7 @@ _goose_lookaside_hash() {
 _goose_build-order() {
     repeating_flags=()
     non_repeating_flags=(--json --include-between --externals --direct-only --no-cache -v --verbose -q --quiet --version -h --help)
-    repeating_options=(--define -d --with --without --macros --repo --subset --rdeps)
+    repeating_options=(--define -d --with --without --macros --repo --dynamic-buildrequires --subset --rdeps)
     non_repeating_options=(--workspace --branch --format -j --jobs)
     __goose_offer_flags_options -1
 
@@ -354,6 +354,9 @@ _goose_build-order() {
         return
         ;;
     '--repo')
+        return
+        ;;
+    '--dynamic-buildrequires')
         return
         ;;
     '--format')
@@ -444,7 +447,7 @@ _goose_sign_rpm() {
     repeating_flags=()
     non_repeating_flags=(--json -q --quiet --resign --version -h --help)
     repeating_options=()
-    non_repeating_options=(--key --gnupg-home --passphrase-file --passphrase-fd --workspace -j --jobs)
+    non_repeating_options=(--key --gnupg-home --passphrase-file --passphrase-fd --workspace -j --jobs --signer)
     __goose_offer_flags_options -1
 
     # Offer option value completions
@@ -465,6 +468,10 @@ _goose_sign_rpm() {
         return
         ;;
     '-j'|'--jobs')
+        return
+        ;;
+    '--signer')
+        __goose_add_completions -W 'auto'$'\n''agent'$'\n''gpg'
         return
         ;;
     esac
@@ -540,7 +547,7 @@ _goose_sign_tag() {
     repeating_flags=()
     non_repeating_flags=(--json -q --quiet --resign --version -h --help)
     repeating_options=()
-    non_repeating_options=(--key --gnupg-home --passphrase-file --passphrase-fd --workspace -j --jobs)
+    non_repeating_options=(--key --gnupg-home --passphrase-file --passphrase-fd --workspace -j --jobs --signer)
     __goose_offer_flags_options 1
 
     # Offer option value completions
@@ -561,6 +568,10 @@ _goose_sign_tag() {
         return
         ;;
     '-j'|'--jobs')
+        return
+        ;;
+    '--signer')
+        __goose_add_completions -W 'auto'$'\n''agent'$'\n''gpg'
         return
         ;;
     esac
@@ -707,7 +718,7 @@ _goose_tag_list() {
 
 _goose_mash() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --no-sign --strict --no-strict --version -h --help)
+    non_repeating_flags=(--json -q --quiet --sqlite --no-sign --strict --no-strict --version -h --help)
     repeating_options=(--base-repo)
     non_repeating_options=(--workspace --arches --multilib --require-key --comps --updateinfo --compression --keep -j --jobs --sign-key)
     __goose_offer_flags_options 1
@@ -846,9 +857,9 @@ _goose_doctor() {
 
 _goose_compose-iso() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --dual-layer --version -h --help)
+    non_repeating_flags=(--json -q --quiet --no-sign --dual-layer --version -h --help)
     repeating_options=(--variant --arch)
-    non_repeating_options=(--workspace --tag --repo --release-name --release-short --release-version --comps --groups --packages --include-level --boot --label --require-key --id -j --jobs)
+    non_repeating_options=(--workspace --tag --repo --release-name --release-short --release-version --comps --groups --packages --include-level --boot --label --require-key --sign-key --passphrase-file --passphrase-fd --id -j --jobs)
     __goose_offer_flags_options 0
 
     # Offer option value completions
@@ -897,6 +908,15 @@ _goose_compose-iso() {
         return
         ;;
     '--require-key')
+        return
+        ;;
+    '--sign-key')
+        return
+        ;;
+    '--passphrase-file')
+        return
+        ;;
+    '--passphrase-fd')
         return
         ;;
     '--id')
