@@ -87,6 +87,12 @@ struct MockBuildCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Keep the root's scratch directory after the build.")
     var keepRoot = false
 
+    @Flag(name: .long, help: "Populate a fresh root for each build instead of using (and filling) the root cache.")
+    var noCache = false
+
+    @Option(name: .long, help: ArgumentHelp("Remove cached roots first: 'root-cache' (this definition's populated roots) or 'all'. Alone, only scrubs.", valueName: "what"))
+    var scrub: String?
+
     /// Command-line mistakes exit 5, as mock's do (checked here rather than in validate(), which exits 64).
     func checkArguments() throws {
         func fail(_ reason: String) -> GooseError { .buildFailed(subject: "mock-build", reason: reason, code: MockExitCode.commandLine) }
@@ -94,13 +100,14 @@ struct MockBuildCommand: AsyncParsableCommand {
         if let timeout, timeout < 0 { throw fail("--timeout must not be negative") }
         if let memoryLimit, memoryLimit < 1 { throw fail("--memory-limit must be at least 1 (MiB)") }
         if buildroot != nil && config != nil { throw fail("give --buildroot or --config, not both") }
-        if inputs.isEmpty { throw fail("give at least one SRPM or dist-git directory") }
+        if let scrub, !["root-cache", "all"].contains(scrub) { throw fail("--scrub takes 'root-cache' or 'all'") }
+        if inputs.isEmpty && scrub == nil { throw fail("give at least one SRPM or dist-git directory") }
     }
 
     func run() async throws {
         try checkArguments()
         let workspace: Workspace? = resultdir == nil || workspaceOptions.workspace != nil ? try? workspaceOptions.open() : nil
-        guard workspace != nil || resultdir != nil else {
+        guard workspace != nil || resultdir != nil || scrub != nil else {
             throw GooseError.buildFailed(subject: "mock-build", reason: "no goose workspace found: give --workspace or --resultdir", code: MockExitCode.commandLine)
         }
         let definition: BuildrootConfiguration
@@ -114,16 +121,26 @@ struct MockBuildCommand: AsyncParsableCommand {
         options.noCheck = nocheck
         options.allowMissingDependencies = allowMissingDeps
         options.keepRoot = keepRoot
+        options.useRootCache = !noCache
         options.timeout = timeout
         options.memoryLimit = memoryLimit.map { Int64($0) * 1_048_576 }
         let destination: BuildDestination
-        if let resultdir {
+        if inputs.isEmpty {
+            destination = .resultDirectory("/nonexistent", perBuild: false)
+        } else if let resultdir {
             destination = .resultDirectory(FileSystem.absolute(resultdir), perBuild: inputs.count > 1 || fromWaves != nil)
         } else {
             destination = .inventory(BuildInventory(workspace: workspace!))
         }
+        let scratchDirectory = try workspace?.temporaryDirectory ?? MockBuild.privateScratchDirectory()
+        if let scrub {
+            let removed = RootCache.scrub(cacheDirectory: MockBuild.cacheDirectory(scratchDirectory: scratchDirectory),
+                                          configuration: scrub == "all" ? nil : definition)
+            if !output.quiet && !output.json { Console.line("scrubbed \(removed.count) cached root\(removed.count == 1 ? "" : "s")") }
+            if inputs.isEmpty { return }
+        }
         var mockBuild = MockBuild(configuration: definition, options: options, destination: destination,
-                                  scratchDirectory: try workspace?.temporaryDirectory ?? MockBuild.privateScratchDirectory(),
+                                  scratchDirectory: scratchDirectory,
                                   lookaside: try workspace.map { try LookasideClient(workspace: $0) })
         mockBuild.jobs = jobs
         let json = output.json, quiet = output.quiet

@@ -18,6 +18,10 @@ public struct BuildOptions: Sendable {
     public var memoryLimit: Int64?
     /// Run without bubblewrap (tests of the isolation itself only).
     public var isolated = true
+    /// Repos used for the BuildRequires besides the definition's (earlier waves' results), not part of the root's cache key.
+    public var extraRepositories: [String] = []
+    /// Use (and fill) the cache of populated roots; false populates a root of the build's own (`--no-cache`).
+    public var useRootCache = true
 
     public init() {}
 }
@@ -35,6 +39,14 @@ public final class Buildroot {
     public var buildDirectory: String { directory + "/builddir" }
     /// Signalled when installed_pkgs.log is complete (it is written in the background).
     let packageListing = DispatchGroup()
+    /// Where cached roots (unpacked tarballs, populated roots) live.
+    let cacheDirectory: String
+    /// Installs the BuildRequires with dnf, when the root has repos (its own, or earlier waves' results).
+    var installer: PackageInstaller?
+    /// Shared lock on the cached root while this build reads it (so `--scrub` cannot remove it underneath).
+    var rootLock: FileLock?
+    /// Whether `rootDirectory` is this build's own copy (under `directory`), which packages may be installed into.
+    var ownsRootDirectory = false
     var topDirectory: String { buildDirectory + "/build" }
 
     /// init: creates the root's directories and logs and records the hardware.
@@ -42,6 +54,7 @@ public final class Buildroot {
         self.configuration = configuration
         self.options = options
         self.directory = directory
+        self.cacheDirectory = cacheDirectory
         logs = try BuildLogs(directory: directory + "/logs")
         try logs.phase("init") {
             for path in [buildDirectory + "/originals", topDirectory, directory + "/etc"] { try FileSystem.createDirectory(path) }
@@ -56,10 +69,62 @@ public final class Buildroot {
             logs.root("buildroot \(configuration.name) (\(configuration.hash)): base \(configuration.base), arch \(configuration.arch)")
             let logs = logs
             rootDirectory = try RootCache.rootDirectory(for: configuration.base, cacheDirectory: cacheDirectory) { logs.root($0) }
-            if !configuration.repos.isEmpty || !configuration.packages.isEmpty {
-                logs.root("repos and packages are not installed into the root yet: the root is used as it is")
-            }
         }
+    }
+
+    /// Populates the root with dnf when the definition has repos: the cached populated root for the definition
+    /// and the repos' current state, or with `--no-cache` a fresh one of this build's own. With only earlier
+    /// waves' repos, the base root is used as it is and the BuildRequires are installed into a copy.
+    public func prepareRoot() throws {
+        let repos = configuration.repos + options.extraRepositories
+        guard configuration.base != .host else {
+            if !repos.isEmpty { logs.root("base host: repos and packages are not installed (the host's root is read-only)") }
+            return
+        }
+        guard !repos.isEmpty else { return }
+        installer = PackageInstaller(repos: repos, releaseVersion: configuration.releaseVersion, arch: configuration.arch, scratchDirectory: directory)
+        guard configuration.installsPackages else { return }
+        let setup = PackageInstaller(repos: configuration.repos, releaseVersion: configuration.releaseVersion, arch: configuration.arch, scratchDirectory: directory)
+        if options.useRootCache {
+            let digests = try configuration.repos.map(RootCache.repositoryDigest)
+            let key = RootCache.populationKey(baseRoot: rootDirectory, configuration: configuration, repositoryDigests: digests)
+            (rootDirectory, rootLock) = try RootCache.populatedRoot(baseRoot: rootDirectory, configuration: configuration, key: key,
+                                                                  cacheDirectory: cacheDirectory, installer: setup, log: logs)
+        } else {
+            let fresh = directory + "/root"
+            try FileSystem.createDirectory(fresh)
+            logs.root("--no-cache: populating a root of this build's own in \(fresh)")
+            try RootCache.populate(fresh, baseRoot: rootDirectory, configuration: configuration, installer: setup, log: logs)
+            (rootDirectory, ownsRootDirectory) = (fresh, true)
+        }
+    }
+
+    /// Installs the BuildRequires the root lacks with dnf, into a copy of the cached root (hardlinks for the
+    /// trees rpm only replaces by rename); returns those still missing (only with --allow-missing-deps).
+    func installWithPackageManager(_ wanted: [Dependency], installer: PackageInstaller, subject: String) throws -> [Dependency] {
+        let needed = RPMDatabase.unsatisfied(wanted, root: rootDirectory, databasePath: PackageInstaller.databasePath)
+        var missing: [Dependency] = []
+        if wanted.isEmpty {
+            logs.root("no BuildRequires to install")
+        } else if needed.isEmpty {
+            logs.root("BuildRequires already in the root: " + wanted.map(\.description).joined(separator: ", "))
+        } else {
+            logs.root("installing BuildRequires: " + needed.map(\.description).joined(separator: ", "))
+            if !ownsRootDirectory {
+                let copy = directory + "/root"
+                try FileSystem.createDirectory(copy)
+                try RootCache.cloneTree(rootDirectory, to: copy, log: logs.root)
+                logs.root("root: copied \(rootDirectory) to \(copy)")
+                (rootDirectory, ownsRootDirectory) = (copy, true)
+                rootLock = nil
+            }
+            _ = try installer.install(needed.map(\.description), into: rootDirectory, log: logs.root,
+                                      strict: !options.allowMissingDependencies, subject: subject, kind: "BuildRequires")
+            missing = RPMDatabase.unsatisfied(needed, root: rootDirectory, databasePath: PackageInstaller.databasePath)
+            for dependency in missing { logs.root("missing BuildRequires: \(dependency)") }
+        }
+        logs.append(RPMDatabase.installedPackages(root: rootDirectory, databasePath: PackageInstaller.databasePath).joined(), to: logs.installedPackages)
+        return missing
     }
 
     deinit {
@@ -69,8 +134,11 @@ public final class Buildroot {
 
     /// install: in `host` mode nothing is installed; the BuildRequires are checked against the host's
     /// rpm database and the missing ones returned (and logged to root.log). Also fills installed_pkgs.log.
-    public func install(buildRequires: [Dependency]) throws -> [Dependency] {
+    public func install(buildRequires: [Dependency], subject: String = "") throws -> [Dependency] {
         try logs.phase("install") {
+            if let installer {
+                return try installWithPackageManager(buildRequires.filter { !$0.name.hasPrefix("rpmlib(") }, installer: installer, subject: subject)
+            }
             // The package list is only logged. The host's database is read in-process (no rpm process on
             // the critical path); a root's own rpm lists its database while the build runs.
             let querySandbox = configuration.base == .host ? nil : sandbox(sourceDateEpoch: nil)
@@ -169,10 +237,10 @@ public final class Buildroot {
     /// build: `rpmbuild --rebuild` of the SRPM inside the sandbox (after the BuildRequires check).
     public func rebuild(sourcePackage: String, sourceDateEpoch: Int?) throws {
         let package = try RPMPackageReader.read(sourcePackage)
-        let missing = try install(buildRequires: package.buildRequires)
+        let missing = try install(buildRequires: package.buildRequires, subject: (sourcePackage as NSString).lastPathComponent)
         if !missing.isEmpty && !options.allowMissingDependencies {
             throw GooseError.buildFailed(subject: (sourcePackage as NSString).lastPathComponent,
-                                         reason: "missing BuildRequires on the host: \(missing.map(\.description).joined(separator: ", ")) (install them, or pass --allow-missing-deps)",
+                                         reason: "missing BuildRequires in the \(installer == nil ? "root" : "root's repos"): \(missing.map(\.description).joined(separator: ", ")) (install them, or pass --allow-missing-deps)",
                                          code: MockExitCode.packageManager)
         }
         try logs.phase("build phase for \(package.nevra.name)") {

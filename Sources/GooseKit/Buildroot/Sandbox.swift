@@ -105,7 +105,7 @@ public enum SandboxRunner {
     }
 
     /// Spawns `argv` (argv[0] a path or a name on the host PATH) with stdout and stderr appended to `log`.
-    static func spawnAndWait(_ argv: [String], log: String, timeout: Int) throws -> SandboxResult {
+    static func spawnAndWait(_ argv: [String], log: String, timeout: Int, environment: [String: String]? = nil) throws -> SandboxResult {
         let logDescriptor = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard logDescriptor >= 0 else { throw GooseError.errno(log, "cannot open log") }
         defer { close(logDescriptor) }
@@ -129,7 +129,7 @@ public enum SandboxRunner {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
-        let environment = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let environment = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { environment.forEach { free($0) } }
         var pid: pid_t = 0
         let started = Date()

@@ -1,0 +1,93 @@
+import Foundation
+
+/// Installs packages into a root directory with the host's `dnf --installroot`, from the given repositories
+/// only (the host's repo files are ignored). dnf runs on the host, outside the network-less sandbox.
+public struct PackageInstaller: Sendable {
+    /// Repository base URLs (`file://`, `http(s)://`); each becomes a `--repofrompath` repo.
+    public var repos: [String]
+    public var releaseVersion: String
+    public var arch: String
+    /// Where dnf's private HOME (holding the `.rpmmacros` that fixes the rpmdb's place) is made.
+    public var scratchDirectory: String
+
+    /// Where goose keeps the root's rpm database: EL's own place, whatever the host's rpm defaults to
+    /// (Debian's rpm puts it in `~/.rpmdb`).
+    public static let databasePath = "/var/lib/rpm"
+
+    public init(repos: [String], releaseVersion: String, arch: String, scratchDirectory: String) {
+        self.repos = repos
+        self.releaseVersion = releaseVersion
+        self.arch = arch
+        self.scratchDirectory = scratchDirectory
+    }
+
+    /// The dnf command line installing `specs` (package names, provides, `name >= version`) into `root`.
+    /// `strict` false lets dnf skip what it cannot find (the build then runs with what is there).
+    public func arguments(installing specs: [String], into root: String, strict: Bool) -> [String] {
+        var arguments = ["dnf", "-y", "--installroot=\(root)", "--releasever=\(releaseVersion)", "--noplugins",
+                         "--setopt=reposdir=/dev/null", "--setopt=cachedir=/var/cache/dnf", "--setopt=install_weak_deps=False",
+                         "--setopt=gpgcheck=False", "--setopt=metadata_expire=0", "--setopt=keepcache=False",
+                         "--setopt=strict=\(strict ? "True" : "False")", "--setopt=best=False"]
+        if arch != BuildrootConfiguration.hostArch && arch != "noarch" { arguments.append("--forcearch=\(arch)") }
+        for (index, url) in repos.enumerated() {
+            arguments += ["--repofrompath=goose-\(index),\(url)", "--repo=goose-\(index)"]
+        }
+        return arguments + ["install"] + specs
+    }
+
+    /// The arguments dnf reported as unavailable (`No match for argument: X`, `nothing provides X needed by …`).
+    public static func missing(inOutput output: String) -> [String] {
+        var missing: [String] = []
+        for line in output.split(separator: "\n") {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            var found: String?
+            if let range = text.range(of: "No match for argument: ") {
+                found = String(text[range.upperBound...])
+            } else if let range = text.range(of: "nothing provides ") {
+                let rest = text[range.upperBound...]
+                found = String(rest.range(of: " needed by ").map { rest[..<$0.lowerBound] } ?? rest)
+            }
+            if let found, !found.isEmpty, !missing.contains(found) { missing.append(found) }
+        }
+        return missing
+    }
+
+    /// Installs `specs` into `root`, appending dnf's output to `log`; returns what dnf could not find.
+    /// Throws (exit 30, mock's package-manager code) when dnf fails, naming the missing packages.
+    /// `kind` names what is installed in root.log's `missing …` lines (setup package, BuildRequires).
+    public func install(_ specs: [String], into root: String, log: String, strict: Bool = true, subject: String, kind: String) throws -> [String] {
+        guard !specs.isEmpty else { return [] }
+        let home = try StagingArea.create(in: scratchDirectory, purpose: "dnf-home")
+        defer { FileSystem.remove(home) }
+        // rpm reads ~/.rpmmacros after the host's macros: the database lands in the root's /var/lib/rpm.
+        try FileSystem.createDirectory(root + Self.databasePath)
+        try AtomicFileWriter.write("%_dbpath \(Self.databasePath)\n", to: home + "/.rpmmacros")
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home
+        environment["LANG"] = "C.UTF-8"
+        environment["LC_ALL"] = "C.UTF-8"
+        var argv = arguments(installing: specs, into: root, strict: strict)
+        // Unprivileged: dnf runs as root of a user namespace of its own (rpm chroots for scriptlets).
+        if getuid() != 0 { argv = ["unshare", "--map-root-user", "--mount"] + argv }
+        let capture = home + "/dnf.out"
+        let result = try SandboxRunner.spawnAndWait(argv, log: capture, timeout: 3600, environment: environment)
+        let output = String(decoding: (try? FileSystem.contents(of: capture)) ?? Data(), as: UTF8.self)
+        appendLog("Executing command: \(argv.joined(separator: " "))\n" + output + "Child return code was: \(result.status)\n", to: log)
+        let missing = Self.missing(inOutput: output)
+        for name in missing { appendLog("\(BuildLogs.timestamp(Date())) - missing \(kind): \(name)\n", to: log) }
+        guard result.status == 0 else {
+            let reason = missing.isEmpty
+                ? "dnf failed with exit status \(result.status) (see root.log): " + (output.split(separator: "\n").last(where: { $0.hasPrefix("Error") }).map(String.init) ?? "")
+                : "missing \(kind) (not in the root's repos): " + missing.joined(separator: ", ")
+            throw GooseError.buildFailed(subject: subject, reason: reason, code: MockExitCode.packageManager)
+        }
+        return missing
+    }
+
+    private func appendLog(_ text: String, to path: String) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        Data(text.utf8).withUnsafeBytes { try? FileSystem.writeAll($0, to: descriptor, path: path) }
+    }
+}

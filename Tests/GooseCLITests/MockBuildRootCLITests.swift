@@ -1,0 +1,174 @@
+import Foundation
+import XCTest
+
+/// End-to-end tests of roots populated with dnf from local repos (rpmbuild-made packages, createrepo_c
+/// repodata), the populated-root cache, and --from-waves repos; checked with rpm --root and dnf's own logs.
+extension MockBuildCLITests {
+    /// A noarch spec `name` with a `-devel` subpackage (requiring the main one), built with the host's rpmbuild.
+    func binarySpec(name: String, version: String = "1", buildRequires: [String] = [], build: String = "") -> String {
+        """
+        Name: \(name)
+        Version: \(version)
+        Release: 1
+        Summary: mock-build root test package
+        License: MIT
+        BuildArch: noarch
+        \(buildRequires.map { "BuildRequires: " + $0 }.joined(separator: "\n"))
+        %description
+        test
+        %package devel
+        Summary: development part
+        Requires: \(name) = %{version}-%{release}
+        %description devel
+        test
+        %build
+        \(build)
+        %install
+        mkdir -p %{buildroot}/usr/share/\(name)
+        echo \(name)-\(version) > %{buildroot}/usr/share/\(name)/version
+        echo devel > %{buildroot}/usr/share/\(name)/devel
+        %files
+        /usr/share/\(name)/version
+        %files devel
+        /usr/share/\(name)/devel
+        %changelog
+        * Tue May 14 2024 Test <test@example.com> - \(version)-1
+        - test
+        """
+    }
+
+    /// Builds binary RPMs of specs into `repository` and runs createrepo_c over it.
+    func makeRepository(_ repository: String, specs: [String: String]) throws {
+        for (name, text) in specs {
+            let path = directory + "/\(name).spec"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            let result = try tool("rpmbuild", ["-bb", "--define", "_topdir \(directory)/top", "--define", "_rpmdir \(repository)", path])
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
+        let created = try tool("createrepo_c", ["--quiet", repository])
+        XCTAssertEqual(created.status, 0, created.stderr)
+    }
+
+    /// An SRPM of `binarySpec`.
+    func makeSourcePackage(spec text: String, name: String) throws -> String {
+        let path = directory + "/\(name).spec"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try tool("rpmbuild", ["-bs", "--define", "_topdir \(directory)/top", "--define", "_srcrpmdir \(directory)/srpms", path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let made = try FileManager.default.contentsOfDirectory(atPath: directory + "/srpms").filter { $0.hasPrefix(name + "-") && $0.hasSuffix(".src.rpm") }
+        return directory + "/srpms/" + made[0]
+    }
+
+    func populatedRoots(_ workspace: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: workspace + "/.goose/roots")) ?? [])
+            .filter { $0.hasPrefix("populated-") && !$0.hasSuffix(".lock") }.map { workspace + "/.goose/roots/" + $0 }
+    }
+
+    func installedNames(root: String) throws -> [String] {
+        let query = try tool("rpm", ["--root", root, "--dbpath", "/var/lib/rpm", "-qa", "--qf", "%{name}\n"])
+        XCTAssertEqual(query.status, 0, query.stderr)
+        return query.stdout.split(separator: "\n").map(String.init).sorted()
+    }
+
+    func testReposPopulateACachedRootAndInstallBuildRequires() throws {
+        guard GooseBinary.toolPath(named: "dnf") != nil, GooseBinary.toolPath(named: "createrepo_c") != nil else {
+            throw XCTSkip("needs dnf and createrepo_c (scripts/install-deps)")
+        }
+        let root = directory + "/base"
+        try makeSmallRoot(root)
+        let repository = directory + "/repo"
+        try makeRepository(repository, specs: ["buildtool": binarySpec(name: "buildtool"), "libfoo": binarySpec(name: "libfoo")])
+        let workspace = try makeWorkspace()
+        try FileManager.default.createDirectory(atPath: workspace + "/buildroots", withIntermediateDirectories: true)
+        try "base = \"dir:\(root)\"\nrepos = [\"file://\(repository)\"]\npackages = [\"buildtool\"]\n[macros]\nrhel = \"9\"\n"
+            .write(toFile: workspace + "/buildroots/el9.toml", atomically: true, encoding: .utf8)
+
+        // The setup set is installed once into the cached root; the BuildRequires into the build's copy.
+        let needsFoo = try makeSourcePackage(spec: binarySpec(name: "needsfoo", buildRequires: ["libfoo-devel >= 1", "buildtool"],
+                                                               build: "cat /usr/share/libfoo/devel /usr/share/buildtool/version"), name: "needsfoo")
+        let first = try GooseBinary.run(["mock-build", "--workspace", workspace, "--buildroot", "el9", needsFoo], timeout: 300)
+        let logs = workspace + "/builds/needsfoo/1/1/logs/"
+        XCTAssertEqual(first.status, 0, first.stderr + read(logs + "root.log"))
+        XCTAssertTrue(read(logs + "build.log").contains("\ndevel\nbuildtool-1\n"), read(logs + "build.log"))
+        XCTAssertTrue(read(logs + "root.log").contains("root: populated "))
+        XCTAssertTrue(read(logs + "root.log").contains("installing BuildRequires: libfoo-devel >= 1"), read(logs + "root.log"))
+        XCTAssertEqual(read(logs + "installed_pkgs.log").split(separator: "\n").map { String($0.split(separator: " ")[0]) },
+                       ["buildtool-1-1.noarch", "libfoo-1-1.noarch", "libfoo-devel-1-1.noarch"])
+        XCTAssertTrue(read(logs + "state.log").contains("Start: populate root"))
+        var roots = populatedRoots(workspace)
+        XCTAssertEqual(roots.count, 1)
+        // rpm's own view of the cached root: the setup set only, the BuildRequires went into the build's copy.
+        XCTAssertEqual(try installedNames(root: roots[0]), ["buildtool"])
+        XCTAssertEqual(try tool("rpm", ["-K", workspace + "/builds/needsfoo/1/1/noarch/needsfoo-1-1.noarch.rpm"]).status, 0)
+
+        // Warm: a build whose BuildRequires the cached root already has uses it as it is (no copy, no dnf).
+        let needsTool = try makeSourcePackage(spec: binarySpec(name: "needstool", buildRequires: ["buildtool"], build: "cat /usr/share/buildtool/version"), name: "needstool")
+        let warm = try GooseBinary.run(["mock-build", "--workspace", workspace, "--buildroot", "el9", needsTool], timeout: 300)
+        let warmRootLog = read(workspace + "/builds/needstool/1/1/logs/root.log")
+        XCTAssertEqual(warm.status, 0, warm.stderr + warmRootLog)
+        XCTAssertTrue(warmRootLog.contains("root: cached populated root"), warmRootLog)
+        XCTAssertTrue(warmRootLog.contains("BuildRequires already in the root: buildtool"), warmRootLog)
+        XCTAssertFalse(warmRootLog.contains("Executing command: dnf"), warmRootLog)
+
+        // A BuildRequires no repo has: mock's package-manager exit code, and root.log names it.
+        let needsBar = try makeSourcePackage(spec: binarySpec(name: "needsbar", buildRequires: ["libbar-devel >= 2"]), name: "needsbar")
+        let missing = try GooseBinary.run(["mock-build", "--workspace", workspace, "--buildroot", "el9", needsBar], timeout: 300)
+        XCTAssertEqual(missing.status, 30, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("libbar-devel >= 2"), missing.stderr)
+        XCTAssertTrue(read(workspace + "/builds/needsbar/1/1/logs/root.log").contains("missing BuildRequires: libbar-devel >= 2"))
+        XCTAssertEqual(try installedNames(root: roots[0]), ["buildtool"], "a failed install must not touch the cached root")
+
+        // The repo changes (a new buildtool): the key changes, a new root is populated and the stale one goes.
+        try FileManager.default.removeItem(atPath: repository + "/repodata")
+        try makeRepository(repository, specs: ["buildtool": binarySpec(name: "buildtool", version: "2")])
+        let needsTool2 = try makeSourcePackage(spec: binarySpec(name: "needstool2", buildRequires: ["buildtool >= 2"], build: "cat /usr/share/buildtool/version"), name: "needstool2")
+        let changed = try GooseBinary.run(["mock-build", "--workspace", workspace, "--buildroot", "el9", needsTool2], timeout: 300)
+        let changedLogs = workspace + "/builds/needstool2/1/1/logs/"
+        XCTAssertEqual(changed.status, 0, changed.stderr + read(changedLogs + "root.log"))
+        XCTAssertTrue(read(changedLogs + "root.log").contains("root: populated "))
+        XCTAssertTrue(read(changedLogs + "build.log").contains("\nbuildtool-2\n"))
+        roots = populatedRoots(workspace)
+        XCTAssertEqual(roots.count, 1)
+        let query = try tool("rpm", ["--root", roots[0], "--dbpath", "/var/lib/rpm", "-q", "buildtool"])
+        XCTAssertEqual(query.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "buildtool-2-1.noarch")
+
+        // --no-cache populates a root of the build's own and leaves the cache alone; --scrub empties it.
+        let fresh = try GooseBinary.run(["mock-build", "--workspace", workspace, "--buildroot", "el9", "--no-cache", "--resultdir", directory + "/fresh", needsTool], timeout: 300)
+        XCTAssertEqual(fresh.status, 0, fresh.stderr + read(directory + "/fresh/root.log"))
+        XCTAssertTrue(read(directory + "/fresh/root.log").contains("--no-cache: populating"))
+        XCTAssertEqual(populatedRoots(workspace), roots)
+        let scrub = try GooseBinary.run(["mock-build", "--workspace", workspace, "--buildroot", "el9", "--scrub", "root-cache"])
+        XCTAssertEqual(scrub.status, 0, scrub.stderr)
+        XCTAssertTrue(scrub.stdout.contains("scrubbed 1 cached root"), scrub.stdout)
+        XCTAssertEqual(populatedRoots(workspace), [])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: workspace + "/.goose/tmp"), [])
+    }
+
+    func testFromWavesInstallsEarlierWavesResults() throws {
+        guard GooseBinary.toolPath(named: "dnf") != nil else { throw XCTSkip("needs dnf (scripts/install-deps)") }
+        let root = directory + "/base"
+        try makeSmallRoot(root)
+        try "base = \"dir:\(root)\"\n".write(toFile: directory + "/el9.toml", atomically: true, encoding: .utf8)
+        let libraryPackage = try makeSourcePackage(spec: binarySpec(name: "wavelib"), name: "wavelib")
+        let application = try makeSourcePackage(spec: binarySpec(name: "waveapp", buildRequires: ["wavelib-devel"],
+                                                                  build: "cat /usr/share/wavelib/version"), name: "waveapp")
+        let waves = directory + "/waves.txt"
+        try "wavelib\nwaveapp\n".write(toFile: waves, atomically: true, encoding: .utf8)
+        let workspace = try makeWorkspace()
+        let result = try GooseBinary.run(["mock-build", "--workspace", workspace, "--config", directory + "/el9.toml", "--from-waves", waves,
+                                          libraryPackage, application], timeout: 300)
+        let rootLog = read(workspace + "/builds/waveapp/1/1/logs/root.log")
+        XCTAssertEqual(result.status, 0, result.stderr + rootLog)
+        XCTAssertNotNil(rootLog.range(of: #"Added goose-0 repo from file://\S*wave-repo"#, options: .regularExpression), rootLog)
+        XCTAssertNotNil(rootLog.range(of: #"wavelib-devel\s+noarch\s+1-1\s+goose-0"#, options: .regularExpression), rootLog)
+        XCTAssertTrue(read(workspace + "/builds/waveapp/1/1/logs/build.log").contains("\nwavelib-1\n"))
+        XCTAssertTrue(read(workspace + "/builds/waveapp/1/1/logs/installed_pkgs.log").contains("wavelib-devel-1-1.noarch"))
+        // The chain's repo is scratch: gone when the run ends.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: workspace + "/.goose/tmp"), [])
+
+        // Without the first wave's results, the second build cannot find its BuildRequires.
+        let alone = try GooseBinary.run(["mock-build", "--workspace", workspace, "--config", directory + "/el9.toml", "--resultdir", directory + "/alone",
+                                         "--allow-missing-deps", application], timeout: 300)
+        XCTAssertEqual(alone.status, 10, alone.stderr)
+    }
+}
