@@ -172,3 +172,55 @@ extension MockBuildCLITests {
         XCTAssertEqual(alone.status, 10, alone.stderr)
     }
 }
+
+extension MockBuildCLITests {
+    func makePopulatedRootDefinition(workspace: String) throws -> String {
+        let root = directory + "/base"
+        try makeSmallRoot(root)
+        let repository = directory + "/repo"
+        try makeRepository(repository, specs: ["buildtool": binarySpec(name: "buildtool")])
+        let definition = directory + "/el9.toml"
+        try "base = \"dir:\(root)\"\nrepos = [\"file://\(repository)\"]\npackages = [\"buildtool\"]\n".write(toFile: definition, atomically: true, encoding: .utf8)
+        return definition
+    }
+
+    func testConcurrentBuildsPopulateTheCacheOnce() throws {
+        guard GooseBinary.toolPath(named: "dnf") != nil else { throw XCTSkip("needs dnf (scripts/install-deps)") }
+        let workspace = try makeWorkspace()
+        let definition = try makePopulatedRootDefinition(workspace: workspace)
+        let one = try makeSourcePackage(spec: binarySpec(name: "one", buildRequires: ["buildtool"]), name: "one")
+        let two = try makeSourcePackage(spec: binarySpec(name: "two", buildRequires: ["buildtool"]), name: "two")
+        let result = try GooseBinary.run(["mock-build", "--workspace", workspace, "--config", definition, "--jobs", "2", one, two], timeout: 300)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let logs = ["one", "two"].map { read(workspace + "/builds/\($0)/1/1/logs/root.log") }
+        // One build populated the root under the lock; the other waited and used it.
+        XCTAssertEqual(logs.filter { $0.contains("root: populated ") }.count, 1, logs.joined())
+        XCTAssertEqual(logs.filter { $0.contains("root: cached populated root") }.count, 2, logs.joined())
+        XCTAssertEqual(populatedRoots(workspace).count, 1)
+    }
+
+    func testKillDuringPopulationLeavesNoHalfRoot() throws {
+        guard GooseBinary.toolPath(named: "dnf") != nil else { throw XCTSkip("needs dnf (scripts/install-deps)") }
+        let workspace = try makeWorkspace()
+        let definition = try makePopulatedRootDefinition(workspace: workspace)
+        let one = try makeSourcePackage(spec: binarySpec(name: "one", buildRequires: ["buildtool"]), name: "one")
+        let process = try GooseBinary.start(["mock-build", "--quiet", "--workspace", workspace, "--config", definition, one])
+        // Killed while dnf populates the root (its staging directory exists and no root is published yet).
+        let roots = workspace + "/.goose/roots"
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, try tool("pgrep", ["-f", "installroot=" + roots + "/populate."]).status != 0 { usleep(20_000) }
+        XCTAssertEqual(try tool("pgrep", ["-f", "installroot=" + roots + "/populate."]).status, 0, "dnf never ran")
+        process.kill()
+        _ = process.wait()
+        usleep(500_000)
+        XCTAssertNotEqual(try tool("pgrep", ["-f", "installroot=" + roots]).status, 0, "dnf outlived goose")
+        XCTAssertEqual(populatedRoots(workspace), [], "a killed population must publish nothing")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: workspace + "/builds/one"))
+        let again = try GooseBinary.run(["mock-build", "--workspace", workspace, "--config", definition, one], timeout: 300)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(populatedRoots(workspace).count, 1)
+        // The killed run's staging directory was reclaimed.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: roots).filter { $0.hasPrefix("populate.") }, [])
+        XCTAssertEqual(try installedNames(root: populatedRoots(workspace)[0]), ["buildtool"])
+    }
+}

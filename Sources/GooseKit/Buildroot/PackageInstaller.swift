@@ -69,6 +69,8 @@ public struct PackageInstaller: Sendable {
         var argv = arguments(installing: specs, into: root, strict: strict)
         // Unprivileged: dnf runs as root of a user namespace of its own (rpm chroots for scriptlets).
         if getuid() != 0 { argv = ["unshare", "--map-root-user", "--mount"] + argv }
+        // dnf dies with goose (a kill -9 of goose must not leave it writing into a root being reclaimed).
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") { argv = ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--"] + argv }
         let capture = home + "/dnf.out"
         let result = try SandboxRunner.spawnAndWait(argv, log: capture, timeout: 3600, environment: environment)
         let output = String(decoding: (try? FileSystem.contents(of: capture)) ?? Data(), as: UTF8.self)
