@@ -93,6 +93,15 @@ final class SandboxSpecificationTests: XCTestCase {
         XCTAssertFalse(arguments.contains("dockerenv"))
     }
 
+    func testSourcePackageIsMountedReadOnlyAfterTheBuildDirectory() {
+        var sandbox = SandboxSpecification(buildDirectory: "/scratch/builddir")
+        sandbox.readOnlyFiles = ["/builddir/originals/a-1-1.src.rpm": "/srv/a-1-1.src.rpm"]
+        let arguments = sandbox.arguments(topLevel: listing).joined(separator: " ")
+        let mount = arguments.range(of: "--ro-bind /srv/a-1-1.src.rpm /builddir/originals/a-1-1.src.rpm")
+        XCTAssertNotNil(mount)
+        XCTAssertLessThan(arguments.range(of: "--bind /scratch/builddir /builddir")!.lowerBound, mount!.lowerBound)
+    }
+
     func testNetworkOptIn() {
         var sandbox = SandboxSpecification(buildDirectory: "/b")
         sandbox.network = true

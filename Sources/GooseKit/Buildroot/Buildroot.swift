@@ -186,7 +186,7 @@ public final class Buildroot {
         return arguments
     }
 
-    func sandbox(sourceDateEpoch: Int?, readOnly: [String] = []) -> SandboxSpecification? {
+    func sandbox(sourceDateEpoch: Int?, readOnly: [String] = [], readOnlyFiles: [String: String] = [:]) -> SandboxSpecification? {
         guard options.isolated else { return nil }
         var sandbox = SandboxSpecification(buildDirectory: buildDirectory)
         sandbox.rootDirectory = rootDirectory
@@ -194,6 +194,7 @@ public final class Buildroot {
         sandbox.passwdFile = directory + "/etc/passwd"
         sandbox.groupFile = directory + "/etc/group"
         sandbox.readOnlyPaths = readOnly
+        sandbox.readOnlyFiles = readOnlyFiles
         sandbox.environment = SandboxSpecification.cleanEnvironment(sourceDateEpoch: sourceDateEpoch)
         return sandbox
     }
@@ -201,9 +202,9 @@ public final class Buildroot {
     var timeout: Int { options.timeout ?? configuration.timeout }
 
     /// Runs rpmbuild in the sandbox, mapping the outcome to mock's exit codes.
-    func runRPMBuild(_ arguments: [String], subject: String, sourceDateEpoch: Int?, readOnly: [String] = []) throws {
+    func runRPMBuild(_ arguments: [String], subject: String, sourceDateEpoch: Int?, readOnly: [String] = [], readOnlyFiles: [String: String] = [:]) throws {
         logs.append("Executing command: rpmbuild \(arguments.joined(separator: " "))\n", to: logs.build)
-        let result = try SandboxRunner.run(["rpmbuild"] + arguments, sandbox: sandbox(sourceDateEpoch: sourceDateEpoch, readOnly: readOnly),
+        let result = try SandboxRunner.run(["rpmbuild"] + arguments, sandbox: sandbox(sourceDateEpoch: sourceDateEpoch, readOnly: readOnly, readOnlyFiles: readOnlyFiles),
                                            memoryLimit: options.memoryLimit ?? configuration.memoryLimit, timeout: timeout, log: logs.build)
         logs.append("Child return code was: \(result.status)\n", to: logs.build)
         if result.timedOut {
@@ -244,12 +245,18 @@ public final class Buildroot {
                                          code: MockExitCode.packageManager)
         }
         try logs.phase("build phase for \(package.nevra.name)") {
-            let copy = buildDirectory + "/originals/" + (sourcePackage as NSString).lastPathComponent
-            if !FileSystem.exists(copy) { try FileManager.default.copyItem(atPath: sourcePackage, toPath: copy) }
-            // The BuildRequires were checked above against the host's database; rpmbuild's own check would
-            // consult the sandbox's empty one.
-            try runRPMBuild(macroArguments(sourceDateEpoch: sourceDateEpoch) + ["--nodeps", "--rebuild", "/builddir/originals/" + (copy as NSString).lastPathComponent],
-                            subject: (sourcePackage as NSString).lastPathComponent, sourceDateEpoch: sourceDateEpoch)
+            let inside = "/builddir/originals/" + (sourcePackage as NSString).lastPathComponent
+            var bound: [String: String] = [:]
+            if options.isolated && !sourcePackage.hasPrefix(buildDirectory + "/") {
+                // Mounted read-only rather than copied: a large SRPM costs nothing, and the build cannot write it.
+                bound[inside] = sourcePackage
+            } else if !FileSystem.exists(buildDirectory + "/originals/" + (sourcePackage as NSString).lastPathComponent) {
+                try FileManager.default.copyItem(atPath: sourcePackage, toPath: buildDirectory + "/originals/" + (sourcePackage as NSString).lastPathComponent)
+            }
+            // The BuildRequires were checked (or installed) above; rpmbuild's own check would consult the
+            // sandbox's empty database, which is not even created (the dummy backend).
+            try runRPMBuild(macroArguments(sourceDateEpoch: sourceDateEpoch) + ["--define", "_db_backend dummy", "--nodeps", "--rebuild", inside],
+                            subject: (sourcePackage as NSString).lastPathComponent, sourceDateEpoch: sourceDateEpoch, readOnlyFiles: bound)
         }
     }
 
@@ -261,7 +268,8 @@ public final class Buildroot {
             for arch in ((try? FileManager.default.contentsOfDirectory(atPath: rpms)) ?? []).sorted() {
                 for file in ((try? FileManager.default.contentsOfDirectory(atPath: rpms + "/" + arch)) ?? []).sorted() where file.hasSuffix(".rpm") {
                     try FileSystem.createDirectory(result + "/" + arch)
-                    try FileSystem.moveIntoPlace(rpms + "/\(arch)/\(file)", result + "/\(arch)/\(file)")
+                    // No fsync per file: the caller publishes the whole result with one rename (or syncs its directory once).
+                    try Self.move(rpms + "/\(arch)/\(file)", to: result + "/\(arch)/\(file)")
                     collected.append("\(arch)/\(file)")
                 }
             }
@@ -278,15 +286,21 @@ public final class Buildroot {
         }
     }
 
-    /// Copies the logs into `<result>/logs/`… or beside the RPMs when `flat` (mock's resultdir layout).
+    /// Moves the finished logs into `destination` (copies them across file systems); nothing writes them after.
     public func copyLogs(into destination: String) throws {
         packageListing.wait()
         try FileSystem.createDirectory(destination)
         for name in BuildLogs.names {
-            let target = destination + "/" + name
-            if FileSystem.exists(target) { FileSystem.remove(target) }
-            try FileManager.default.copyItem(atPath: logs.directory + "/" + name, toPath: target)
+            try Self.move(logs.directory + "/" + name, to: destination + "/" + name)
         }
+    }
+
+    /// Renames a file over `target`, or copies it when they are on different file systems.
+    static func move(_ source: String, to target: String) throws {
+        if rename(source, target) == 0 { return }
+        guard errno == EXDEV else { throw GooseError.errno(target, "rename from \(source) failed") }
+        if FileSystem.exists(target) { FileSystem.remove(target) }
+        try FileManager.default.copyItem(atPath: source, toPath: target)
     }
 
     /// clean: removes the root's scratch directory (unless --keep-root).

@@ -192,11 +192,16 @@ public struct MockBuild: Sendable {
             let files = try root.collect(sourcePackage: sourcePackage, into: staging)
             root.clean()
             try root.copyLogs(into: staging)
+            // Each file replaces its old version by rename (whole files only after a kill); the directory is
+            // synced once at the end rather than after every rename.
             for file in files + BuildLogs.names {
                 let flat = (file as NSString).lastPathComponent
-                if FileSystem.exists(target + "/" + flat) { FileSystem.remove(target + "/" + flat) }
-                try FileSystem.moveIntoPlace(staging + "/" + file, target + "/" + flat)
+                if FileSystem.isDirectory(target + "/" + flat) { FileSystem.remove(target + "/" + flat) }
+                guard rename(staging + "/" + file, target + "/" + flat) == 0 else {
+                    throw GooseError.buildFailed(subject: target + "/" + flat, reason: "cannot move the result into place: \(String(cString: strerror(errno)))", code: MockExitCode.resultDirectory)
+                }
             }
+            FileSystem.syncDirectory(of: target + "/build.log")
             result.files = files.map { ($0 as NSString).lastPathComponent }
             result.resultDirectory = target
         }

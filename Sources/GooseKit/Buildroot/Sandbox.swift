@@ -8,6 +8,9 @@ public struct SandboxSpecification: Equatable, Sendable {
     public var buildDirectory: String
     /// Extra host paths visible read-only at the same place (inputs outside the root).
     public var readOnlyPaths: [String] = []
+    /// Host files mounted read-only at a path inside (sandbox path → host path), e.g. the SRPM under
+    /// /builddir/originals: no copy, and the build cannot change the caller's file.
+    public var readOnlyFiles: [String: String] = [:]
     public var network = false
     /// Unprivileged user and group the command runs as inside.
     public var userID: UInt32 = 1000
@@ -51,6 +54,7 @@ public struct SandboxSpecification: Equatable, Sendable {
         if entries.contains(where: { $0.name == "var" && $0.isDirectory }) { arguments += ["--tmpfs", "/var/tmp"] }
         arguments += ["--bind", buildDirectory, "/builddir"]
         for path in readOnlyPaths { arguments += ["--ro-bind", path, path] }
+        for inside in readOnlyFiles.keys.sorted() { arguments += ["--ro-bind", readOnlyFiles[inside]!, inside] }
         if let passwdFile { arguments += ["--ro-bind", passwdFile, "/etc/passwd"] }
         if let groupFile { arguments += ["--ro-bind", groupFile, "/etc/group"] }
         if network { arguments += ["--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf"] }
