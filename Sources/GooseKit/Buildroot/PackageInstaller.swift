@@ -67,8 +67,13 @@ public struct PackageInstaller: Sendable {
         environment["LANG"] = "C.UTF-8"
         environment["LC_ALL"] = "C.UTF-8"
         var argv = arguments(installing: specs, into: root, strict: strict)
-        // Unprivileged: dnf runs as root of a user namespace of its own (rpm chroots for scriptlets).
-        if getuid() != 0 { argv = ["unshare", "--map-root-user", "--mount"] + argv }
+        // Unprivileged: dnf runs as root of a user namespace of its own (rpm chroots for scriptlets). Believing
+        // it is root, it locks the host's /var/cache/dnf: a private directory is mounted over that there.
+        if getuid() != 0 {
+            try FileSystem.createDirectory(home + "/cache")
+            argv = ["unshare", "--map-root-user", "--mount", "sh", "-c",
+                    "if [ -d /var/cache/dnf ]; then mount --bind \"$0\" /var/cache/dnf || exit 1; fi; exec \"$@\"", home + "/cache"] + argv
+        }
         // dnf dies with goose (a kill -9 of goose must not leave it writing into a root being reclaimed).
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") { argv = ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--"] + argv }
         let capture = home + "/dnf.out"
