@@ -224,3 +224,24 @@ extension MockBuildCLITests {
         XCTAssertEqual(try installedNames(root: populatedRoots(workspace)[0]), ["buildtool"])
     }
 }
+
+extension MockBuildCLITests {
+    func testUnprivilegedUserPopulatesARoot() throws {
+        guard getuid() == 0, let setpriv = GooseBinary.toolPath(named: "setpriv") else { throw XCTSkip("needs root to switch to nobody") }
+        guard GooseBinary.toolPath(named: "dnf") != nil else { throw XCTSkip("needs dnf (scripts/install-deps)") }
+        let workspace = try makeWorkspace()
+        let definition = try makePopulatedRootDefinition(workspace: workspace)
+        let srpm = try makeSourcePackage(spec: binarySpec(name: "one", buildRequires: ["buildtool"], build: "cat /usr/share/buildtool/version"), name: "one")
+        _ = try tool("chmod", ["-R", "a+rwX", directory])
+        let result = try GooseBinary.runProgram(setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", "--reset-env",
+                                                          try GooseBinary.executable(), "mock-build", "--workspace", workspace, "--config", definition, srpm])
+        guard !result.stderr.contains("Permission denied") || result.status == 0 else {
+            throw XCTSkip("the goose binary is not reachable for nobody here: \(result.stderr)")
+        }
+        let logs = workspace + "/builds/one/1/1/logs/"
+        XCTAssertEqual(result.status, 0, result.stderr + read(logs + "root.log"))
+        XCTAssertTrue(read(logs + "root.log").contains("unshare --map-root-user"))
+        XCTAssertTrue(read(logs + "build.log").contains("\nbuildtool-1\n"))
+        XCTAssertEqual(try installedNames(root: populatedRoots(workspace)[0]), ["buildtool"])
+    }
+}
