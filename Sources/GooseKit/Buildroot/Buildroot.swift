@@ -1,4 +1,3 @@
-import CRPM
 import Foundation
 
 /// Options of one build that are not part of the root's definition.
@@ -59,10 +58,12 @@ public final class Buildroot {
         try logs.phase("init") {
             for path in [buildDirectory + "/originals", topDirectory, directory + "/etc"] { try FileSystem.createDirectory(path) }
             // The build user's name resolves inside the sandbox, as mock's `mockbuild`.
-            // Scratch files: plain writes, no fsync (a killed root is discarded, never read back).
+            // Scratch files: plain writes, no fsync (a killed root is discarded, never read back); FileManager's
+            // createFile would sync each one.
             let passwd = "root:x:0:0:root:/root:/bin/bash\nmockbuild:x:1000:1000::/builddir:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
-            guard FileManager.default.createFile(atPath: directory + "/etc/passwd", contents: Data(passwd.utf8)),
-                  FileManager.default.createFile(atPath: directory + "/etc/group", contents: Data("root:x:0:\nmock:x:1000:\nnogroup:x:65534:\n".utf8)) else {
+            logs.append(passwd, to: directory + "/etc/passwd")
+            logs.append("root:x:0:\nmock:x:1000:\nnogroup:x:65534:\n", to: directory + "/etc/group")
+            guard FileSystem.isRegularFile(directory + "/etc/group") else {
                 throw GooseError.io(path: directory + "/etc", reason: "cannot write the root's passwd and group files")
             }
             logs.append(BuildLogs.hardwareInfo(buildDirectory: directory), to: logs.hardwareInfo)
@@ -139,21 +140,21 @@ public final class Buildroot {
             if let installer {
                 return try installWithPackageManager(buildRequires.filter { !$0.name.hasPrefix("rpmlib(") }, installer: installer, subject: subject)
             }
-            // The package list is only logged. The host's database is read in-process (no rpm process on
-            // the critical path); a root's own rpm lists its database while the build runs.
+            // The package list is only logged: the root's rpm (the host's own for a host root, with its own
+            // database) lists it while the build runs, off the critical path.
             let querySandbox = configuration.base == .host ? nil : sandbox(sourceDateEpoch: nil)
-            if querySandbox == nil {
-                logs.append(Self.hostInstalledPackages().sorted().joined(), to: logs.installedPackages)
-            } else {
-                let logs = logs, directory = directory
-                packageListing.enter()
-                Thread.detachNewThread { [packageListing] in
-                    if let listing = try? Buildroot.captureOutput(directory: directory, sandbox: querySandbox, ["rpm", "-qa", "--qf", "%{nevra} %{buildtime} %{size}\\n"]) {
-                        logs.append(listing.output.split(separator: "\n").sorted().map { $0 + "\n" }.joined(), to: logs.installedPackages)
-                    }
-                    packageListing.leave()
+            // The host's database only where it exists: rpm -qa would create an empty one (Debian: ~/.rpmdb).
+            let hostDatabase = querySandbox != nil ? nil : Self.hostDatabaseCandidates.first { FileSystem.isDirectory($0) }
+            let listingCommand = querySandbox != nil ? ["rpm", "-qa"] : hostDatabase.map { ["rpm", "--dbpath", $0, "-qa"] }
+            let logs = logs, directory = directory
+            if let listingCommand { packageListing.enter() }
+            if let listingCommand { Thread.detachNewThread { [packageListing] in
+                if let listing = try? Buildroot.captureOutput(directory: directory, sandbox: querySandbox, listingCommand + ["--qf", "%{nevra} %{buildtime} %{size}\\n"]),
+                   listing.status == 0 {
+                    logs.append(listing.output.split(separator: "\n").sorted().map { $0 + "\n" }.joined(), to: logs.installedPackages)
                 }
-            }
+                packageListing.leave()
+            } }
             let wanted = buildRequires.filter { !$0.name.hasPrefix("rpmlib(") }
             guard !wanted.isEmpty else {
                 logs.root("no BuildRequires to check")
@@ -236,8 +237,7 @@ public final class Buildroot {
     }
 
     /// build: `rpmbuild --rebuild` of the SRPM inside the sandbox (after the BuildRequires check).
-    public func rebuild(sourcePackage: String, sourceDateEpoch: Int?) throws {
-        let package = try RPMPackageReader.read(sourcePackage)
+    public func rebuild(sourcePackage: String, package: RPMPackage, sourceDateEpoch: Int?) throws {
         let missing = try install(buildRequires: package.buildRequires, subject: (sourcePackage as NSString).lastPathComponent)
         if !missing.isEmpty && !options.allowMissingDependencies {
             throw GooseError.buildFailed(subject: (sourcePackage as NSString).lastPathComponent,
@@ -310,28 +310,9 @@ public final class Buildroot {
         logs.append(BuildLogs.stateLine(Date(), starting: false, phase: "clean chroot"), to: logs.state)
     }
 
-    /// librpm's database access is not made for concurrent use: one reader at a time.
-    private static let databaseLock = NSLock()
-
-    /// `%{nevra} %{buildtime} %{size}` lines of the host's rpm database (empty on Debian), read through librpm.
-    static func hostInstalledPackages() -> [String] {
-        databaseLock.lock()
-        defer { databaseLock.unlock() }
-        let transactionSet = RPMTransactionSet(keyring: nil, checkSignatures: false)
-        let (lines, _) = RPMLibrary.capturingLog { () -> [String] in
-            guard let iterator = rpmtsInitIterator(transactionSet.pointer, rpmDbiTagVal(RPMDBI_PACKAGES.rawValue), nil, 0) else { return [] }
-            defer { rpmdbFreeIterator(iterator) }
-            var lines: [String] = []
-            while let header = rpmdbNextIterator(iterator) {
-                var error: errmsg_t?
-                if let text = headerFormat(header, "%{nevra} %{buildtime} %{size}\n", &error) {
-                    lines.append(String(cString: text))
-                    free(text)
-                }
-            }
-            return lines
-        }
-        return lines
+    /// Where a host keeps its rpm database: EL's places, then Debian rpm's per-user one.
+    static var hostDatabaseCandidates: [String] {
+        ["/usr/lib/sysimage/rpm", "/var/lib/rpm"] + (ProcessInfo.processInfo.environment["HOME"].map { [$0 + "/.rpmdb"] } ?? [])
     }
 
     /// Runs a host command (outside the sandbox) and returns its status and output.

@@ -155,7 +155,7 @@ public struct MockBuild: Sendable {
                 // Checked before building, so that a rebuild of a published NVR wastes no time.
                 throw GooseError.workspace("build \(existing.nvr) already exists in \(inventory.directory(of: existing))")
             }
-            try root.rebuild(sourcePackage: sourcePackage, sourceDateEpoch: package!.changelogTime ?? package!.buildTime)
+            try root.rebuild(sourcePackage: sourcePackage, package: package!, sourceDateEpoch: package!.changelogTime ?? package!.buildTime)
         } catch {
             failure = error
         }
