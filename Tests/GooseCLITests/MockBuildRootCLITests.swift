@@ -174,11 +174,15 @@ extension MockBuildCLITests {
 }
 
 extension MockBuildCLITests {
-    func makePopulatedRootDefinition(workspace: String) throws -> String {
+    /// A small root, a repo with buildtool, and a definition installing it; `slowSetup` makes installing it take
+    /// seconds (a Lua %pre scriptlet sleeps: a shell one would need /bin/sh from the repo), so a test can catch dnf at work.
+    func makePopulatedRootDefinition(workspace: String, slowSetup: Bool = false) throws -> String {
         let root = directory + "/base"
         try makeSmallRoot(root)
         let repository = directory + "/repo"
-        try makeRepository(repository, specs: ["buildtool": binarySpec(name: "buildtool")])
+        let plain = binarySpec(name: "buildtool")
+        let spec = slowSetup ? plain.replacingOccurrences(of: "%changelog", with: "%pre -p <lua>\nposix.sleep(5)\n%changelog") : plain
+        try makeRepository(repository, specs: ["buildtool": spec])
         let definition = directory + "/el9.toml"
         try "base = \"dir:\(root)\"\nrepos = [\"file://\(repository)\"]\npackages = [\"buildtool\"]\n".write(toFile: definition, atomically: true, encoding: .utf8)
         return definition
@@ -202,7 +206,7 @@ extension MockBuildCLITests {
     func testKillDuringPopulationLeavesNoHalfRoot() throws {
         guard GooseBinary.toolPath(named: "dnf") != nil else { throw XCTSkip("needs dnf (scripts/install-deps)") }
         let workspace = try makeWorkspace()
-        let definition = try makePopulatedRootDefinition(workspace: workspace)
+        let definition = try makePopulatedRootDefinition(workspace: workspace, slowSetup: true)
         let one = try makeSourcePackage(spec: binarySpec(name: "one", buildRequires: ["buildtool"]), name: "one")
         let process = try GooseBinary.start(["mock-build", "--quiet", "--workspace", workspace, "--config", definition, one])
         // Killed while dnf populates the root (its staging directory exists and no root is published yet).
@@ -221,7 +225,7 @@ extension MockBuildCLITests {
         XCTAssertEqual(populatedRoots(workspace).count, 1)
         // The killed run's staging directory was reclaimed.
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: roots).filter { $0.hasPrefix("populate.") }, [])
-        XCTAssertEqual(try installedNames(root: populatedRoots(workspace)[0]), ["buildtool"])
+        XCTAssertEqual(try populatedRoots(workspace).first.map(installedNames) ?? [], ["buildtool"])
     }
 }
 

@@ -160,7 +160,8 @@ final class BuildrootPopulationTests: XCTestCase {
     func testDnfArgumentsUseOnlyTheGivenRepos() {
         let installer = PackageInstaller(repos: ["file:///srv/a", "https://mirror/b"], releaseVersion: "9", arch: BuildrootConfiguration.hostArch,
                                          scratchDirectory: "/tmp")
-        let arguments = installer.arguments(installing: ["gcc", "zlib-devel >= 1.2"], into: "/r", strict: true)
+        let arguments = installer.arguments(installing: ["gcc", "zlib-devel >= 1.2"], into: "/r", strict: true, cacheDirectory: "/scratch/cache")
+        XCTAssertTrue(arguments.contains("--setopt=cachedir=/scratch/cache"))
         XCTAssertEqual(arguments.first, "dnf")
         XCTAssertTrue(arguments.contains("--installroot=/r"))
         XCTAssertTrue(arguments.contains("--setopt=reposdir=/dev/null"))
@@ -170,7 +171,7 @@ final class BuildrootPopulationTests: XCTestCase {
         XCTAssertEqual(arguments.filter { $0.hasPrefix("--repo=") }, ["--repo=goose-0", "--repo=goose-1"])
         XCTAssertEqual(Array(arguments.suffix(3)), ["install", "gcc", "zlib-devel >= 1.2"])
         XCTAssertFalse(arguments.contains { $0.hasPrefix("--forcearch") })
-        XCTAssertTrue(installer.arguments(installing: ["x"], into: "/r", strict: false).contains("--setopt=strict=False"))
+        XCTAssertTrue(installer.arguments(installing: ["x"], into: "/r", strict: false, cacheDirectory: "/c").contains("--setopt=strict=False"))
     }
 
     func testMissingPackagesFromDnfOutput() {
@@ -210,5 +211,18 @@ final class BuildrootPopulationTests: XCTestCase {
         XCTAssertThrowsError(try RootCache.repositoryDigest("file://" + directory + "/none")) { error in
             XCTAssertEqual((error as? GooseError)?.exitCode, 30)
         }
+    }
+}
+
+final class RootCacheIdentityTests: XCTestCase {
+    func testBaseIdentityChangesWhenTheRootIsUpdated() throws {
+        let root = NSTemporaryDirectory() + "goose-base-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/usr/bin", withIntermediateDirectories: true)
+        let before = RootCache.baseIdentity(root)
+        XCTAssertEqual(before, RootCache.baseIdentity(root))
+        usleep(20_000)
+        try "new".write(toFile: root + "/usr/bin/tool", atomically: false, encoding: .utf8)
+        XCTAssertNotEqual(before, RootCache.baseIdentity(root))
     }
 }

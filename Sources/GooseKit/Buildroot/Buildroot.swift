@@ -88,7 +88,7 @@ public final class Buildroot {
         let setup = PackageInstaller(repos: configuration.repos, releaseVersion: configuration.releaseVersion, arch: configuration.arch, scratchDirectory: directory)
         if options.useRootCache {
             let digests = try configuration.repos.map(RootCache.repositoryDigest)
-            let key = RootCache.populationKey(baseRoot: rootDirectory, configuration: configuration, repositoryDigests: digests)
+            let key = RootCache.populationKey(baseRoot: RootCache.baseIdentity(rootDirectory), configuration: configuration, repositoryDigests: digests)
             (rootDirectory, rootLock) = try RootCache.populatedRoot(baseRoot: rootDirectory, configuration: configuration, key: key,
                                                                   cacheDirectory: cacheDirectory, installer: setup, log: logs)
         } else {

@@ -23,9 +23,10 @@ public struct PackageInstaller: Sendable {
 
     /// The dnf command line installing `specs` (package names, provides, `name >= version`) into `root`.
     /// `strict` false lets dnf skip what it cannot find (the build then runs with what is there).
-    public func arguments(installing specs: [String], into root: String, strict: Bool) -> [String] {
+    /// `cacheDirectory` is a host path (dnf does not put an explicit cachedir under the installroot).
+    public func arguments(installing specs: [String], into root: String, strict: Bool, cacheDirectory: String) -> [String] {
         var arguments = ["dnf", "-y", "--installroot=\(root)", "--releasever=\(releaseVersion)", "--noplugins",
-                         "--setopt=reposdir=/dev/null", "--setopt=cachedir=/var/cache/dnf", "--setopt=install_weak_deps=False",
+                         "--setopt=reposdir=/dev/null", "--setopt=cachedir=\(cacheDirectory)", "--setopt=install_weak_deps=False",
                          "--setopt=gpgcheck=False", "--setopt=metadata_expire=0", "--setopt=keepcache=False",
                          "--setopt=strict=\(strict ? "True" : "False")", "--setopt=best=False"]
         if arch != BuildrootConfiguration.hostArch && arch != "noarch" { arguments.append("--forcearch=\(arch)") }
@@ -66,11 +67,13 @@ public struct PackageInstaller: Sendable {
         environment["HOME"] = home
         environment["LANG"] = "C.UTF-8"
         environment["LC_ALL"] = "C.UTF-8"
-        var argv = arguments(installing: specs, into: root, strict: strict)
+        // A private metadata cache per run: never the host's /var/cache/dnf, never another run's stale copy of a
+        // repo regenerated at the same URL (a wave's repo, a rebuilt local repo).
+        try FileSystem.createDirectory(home + "/cache")
+        var argv = arguments(installing: specs, into: root, strict: strict, cacheDirectory: home + "/cache")
         // Unprivileged: dnf runs as root of a user namespace of its own (rpm chroots for scriptlets). Believing
         // it is root, it locks the host's /var/cache/dnf: a private directory is mounted over that there.
         if getuid() != 0 {
-            try FileSystem.createDirectory(home + "/cache")
             argv = ["unshare", "--map-root-user", "--mount", "sh", "-c",
                     "if [ -d /var/cache/dnf ]; then mount --bind \"$0\" /var/cache/dnf || exit 1; fi; exec \"$@\"", home + "/cache"] + argv
         }

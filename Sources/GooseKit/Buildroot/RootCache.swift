@@ -58,6 +58,18 @@ public enum RootCache {
         return ContentDigest.hexDigest(of: Data(text.joined(separator: "\n").utf8), algorithm: .sha256)
     }
 
+    /// A base root's identity for the population key: its path and the modification times of the places an
+    /// update of the root changes (its rpm database, /usr, /etc), so a `dir:` root updated in place is not
+    /// served from a cache populated over its old contents.
+    public static func baseIdentity(_ root: String) -> String {
+        var parts = [root]
+        for place in ["", "/var/lib/rpm", "/usr/lib/sysimage/rpm", "/usr", "/etc", "/usr/bin"] {
+            var info = stat()
+            if stat(root + place, &info) == 0 { parts.append("\(place)=\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)") }
+        }
+        return parts.joined(separator: " ")
+    }
+
     /// SHA-256 of a repo's `repodata/repomd.xml` (read from disk for `file://`, fetched with libcurl otherwise).
     public static func repositoryDigest(_ url: String) throws -> String {
         let base = url.hasSuffix("/") ? String(url.dropLast()) : url
