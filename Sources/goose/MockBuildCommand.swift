@@ -15,9 +15,17 @@ struct MockBuildCommand: AsyncParsableCommand {
         The root is defined by buildroots/<name>.toml in the workspace (--buildroot NAME, default \
         "default") or by --config FILE, with the keys base ("host", "dir:PATH" for an existing EL root, \
         "tarball:PATH" unpacked once into .goose/roots), arch, [macros], repos, packages, network, \
-        timeout and memory_limit. Without a definition, the host's own toolchain is used. The SRPM's \
-        BuildRequires are checked with the root's rpm; missing ones stop the build (exit 30) unless \
-        --allow-missing-deps (on Debian hosts, whose rpmdb is empty, that flag is needed).
+        timeout, memory_limit and releasever. Without a definition, the host's own toolchain is used. \
+        Without repos, the SRPM's BuildRequires are checked with the root's rpm; missing ones stop the \
+        build (exit 30) unless --allow-missing-deps (on Debian hosts, whose rpmdb is empty, that flag is \
+        needed).
+
+        With repos and a dir/tarball base, the host's dnf populates the root before the build (outside \
+        the sandbox): the setup packages once into a cached root under .goose/roots (keyed by the base, \
+        repos, packages and the repos' repomd.xml; built under a lock, renamed into place), then the \
+        BuildRequires the cached root lacks into a hardlinked copy for this build. A BuildRequires no \
+        repo provides stops the build with exit 30 and is named in root.log. --no-cache populates a root \
+        of the build's own; --scrub root-cache|all removes cached roots not in use.
 
         A dist-git checkout is first turned into an SRPM: its lookaside sources are fetched and \
         verified, then rpmbuild -bs runs in the sandbox. Builds are reproducible: SOURCE_DATE_EPOCH comes \
@@ -39,6 +47,8 @@ struct MockBuildCommand: AsyncParsableCommand {
           goose mock-build --jobs 2 --resultdir /tmp/out a-1-1.src.rpm b-2-1.src.rpm
           goose mock-build --config el9.toml --define 'dist .el9' --nocheck ./bash/
           goose mock-build --from-waves waves.txt ~/srpms/
+          goose mock-build --buildroot el9 --no-cache foo-1-1.src.rpm
+          goose mock-build --buildroot el9 --scrub root-cache
           goose mock-build --timeout 600 --allow-missing-deps pam_script-1.1.7-1.fc20.src.rpm
         """)
 
@@ -60,7 +70,7 @@ struct MockBuildCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Parallel builds, each in its own root.", valueName: "n"))
     var jobs: Int = 1
 
-    @Option(name: .long, help: ArgumentHelp("Build the packages of a `goose build-order --format waves` file, wave by wave.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Build the packages of a `goose build-order --format waves` file, wave by wave; each wave's RPMs form a local repo later waves install BuildRequires from.", valueName: "file"))
     var fromWaves: String?
 
     @Option(name: .long, help: ArgumentHelp("Enable a bcond (rpmbuild --with).", valueName: "option"))
@@ -87,6 +97,12 @@ struct MockBuildCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Keep the root's scratch directory after the build.")
     var keepRoot = false
 
+    @Flag(name: .long, help: "Populate a fresh root for each build instead of using (and filling) the root cache.")
+    var noCache = false
+
+    @Option(name: .long, help: ArgumentHelp("Remove cached roots first: 'root-cache' (this definition's populated roots) or 'all'. Alone, only scrubs.", valueName: "what"))
+    var scrub: String?
+
     /// Command-line mistakes exit 5, as mock's do (checked here rather than in validate(), which exits 64).
     func checkArguments() throws {
         func fail(_ reason: String) -> GooseError { .buildFailed(subject: "mock-build", reason: reason, code: MockExitCode.commandLine) }
@@ -94,13 +110,14 @@ struct MockBuildCommand: AsyncParsableCommand {
         if let timeout, timeout < 0 { throw fail("--timeout must not be negative") }
         if let memoryLimit, memoryLimit < 1 { throw fail("--memory-limit must be at least 1 (MiB)") }
         if buildroot != nil && config != nil { throw fail("give --buildroot or --config, not both") }
-        if inputs.isEmpty { throw fail("give at least one SRPM or dist-git directory") }
+        if let scrub, !["root-cache", "all"].contains(scrub) { throw fail("--scrub takes 'root-cache' or 'all'") }
+        if inputs.isEmpty && scrub == nil { throw fail("give at least one SRPM or dist-git directory") }
     }
 
     func run() async throws {
         try checkArguments()
         let workspace: Workspace? = resultdir == nil || workspaceOptions.workspace != nil ? try? workspaceOptions.open() : nil
-        guard workspace != nil || resultdir != nil else {
+        guard workspace != nil || resultdir != nil || scrub != nil else {
             throw GooseError.buildFailed(subject: "mock-build", reason: "no goose workspace found: give --workspace or --resultdir", code: MockExitCode.commandLine)
         }
         let definition: BuildrootConfiguration
@@ -114,16 +131,26 @@ struct MockBuildCommand: AsyncParsableCommand {
         options.noCheck = nocheck
         options.allowMissingDependencies = allowMissingDeps
         options.keepRoot = keepRoot
+        options.useRootCache = !noCache
         options.timeout = timeout
         options.memoryLimit = memoryLimit.map { Int64($0) * 1_048_576 }
         let destination: BuildDestination
-        if let resultdir {
+        if inputs.isEmpty {
+            destination = .resultDirectory("/nonexistent", perBuild: false)
+        } else if let resultdir {
             destination = .resultDirectory(FileSystem.absolute(resultdir), perBuild: inputs.count > 1 || fromWaves != nil)
         } else {
             destination = .inventory(BuildInventory(workspace: workspace!))
         }
+        let scratchDirectory = try workspace?.temporaryDirectory ?? MockBuild.privateScratchDirectory()
+        if let scrub {
+            let removed = RootCache.scrub(cacheDirectory: MockBuild.cacheDirectory(scratchDirectory: scratchDirectory),
+                                          configuration: scrub == "all" ? nil : definition)
+            if !output.quiet && !output.json { Console.line("scrubbed \(removed.count) cached root\(removed.count == 1 ? "" : "s")") }
+            if inputs.isEmpty { return }
+        }
         var mockBuild = MockBuild(configuration: definition, options: options, destination: destination,
-                                  scratchDirectory: try workspace?.temporaryDirectory ?? MockBuild.privateScratchDirectory(),
+                                  scratchDirectory: scratchDirectory,
                                   lookaside: try workspace.map { try LookasideClient(workspace: $0) })
         mockBuild.jobs = jobs
         let json = output.json, quiet = output.quiet

@@ -174,6 +174,15 @@ final class MockBuildCLITests: XCTestCase {
         XCTAssertEqual(read(hostHome), "original\n")
     }
 
+    func testBuildCannotWriteTheSourcePackage() throws {
+        let srpm = try makeSourcePackage(name: "writesrpm", build: "echo overwritten >> /builddir/originals/writesrpm-1-1.src.rpm || exit 1")
+        let before = try Data(contentsOf: URL(fileURLWithPath: srpm))
+        let result = try GooseBinary.run(["mock-build", "--resultdir", directory + "/writesrpm", srpm])
+        XCTAssertEqual(result.status, 10, result.stderr)
+        XCTAssertTrue(read(directory + "/writesrpm/build.log").contains("Read-only file system"), read(directory + "/writesrpm/build.log"))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: srpm)), before)
+    }
+
     func testTimeoutKillsTheWholeBuildAndExits11() throws {
         let marker = Int.random(in: 100_000...999_999)
         let srpm = try makeSourcePackage(name: "sleeper", build: "sleep \(marker) &\n(sleep \(marker + 1); true) &\nsleep \(marker + 2)")

@@ -93,6 +93,15 @@ final class SandboxSpecificationTests: XCTestCase {
         XCTAssertFalse(arguments.contains("dockerenv"))
     }
 
+    func testSourcePackageIsMountedReadOnlyAfterTheBuildDirectory() {
+        var sandbox = SandboxSpecification(buildDirectory: "/scratch/builddir")
+        sandbox.readOnlyFiles = ["/builddir/originals/a-1-1.src.rpm": "/srv/a-1-1.src.rpm"]
+        let arguments = sandbox.arguments(topLevel: listing).joined(separator: " ")
+        let mount = arguments.range(of: "--ro-bind /srv/a-1-1.src.rpm /builddir/originals/a-1-1.src.rpm")
+        XCTAssertNotNil(mount)
+        XCTAssertLessThan(arguments.range(of: "--bind /scratch/builddir /builddir")!.lowerBound, mount!.lowerBound)
+    }
+
     func testNetworkOptIn() {
         var sandbox = SandboxSpecification(buildDirectory: "/b")
         sandbox.network = true
@@ -131,5 +140,89 @@ final class MockBuildLogicTests: XCTestCase {
     func testExitCodesAreMocks() {
         XCTAssertEqual(GooseError.buildFailed(subject: "x", reason: "timed out", code: MockExitCode.timeout).exitCode, 11)
         XCTAssertEqual(GooseError.buildFailed(subject: "x.src.rpm", reason: "rpmbuild failed", code: MockExitCode.buildFailed).description, "x.src.rpm: rpmbuild failed")
+    }
+}
+
+final class BuildrootPopulationTests: XCTestCase {
+    func testReleaseVersionAndPackagesNeedRepos() throws {
+        XCTAssertEqual(try BuildrootConfiguration.parse("[macros]\nrhel = \"9\"\n", name: "x", file: "x.toml").releaseVersion, "9")
+        XCTAssertEqual(try BuildrootConfiguration.parse("releasever = \"10\"\n[macros]\nrhel = \"9\"\n", name: "x", file: "x.toml").releaseVersion, "10")
+        XCTAssertThrowsError(try BuildrootConfiguration.parse("base = \"dir:/r\"\npackages = [\"bash\"]\n", name: "x", file: "x.toml")) { error in
+            XCTAssertEqual("\(error)", "x.toml: packages need repos to install them from")
+        }
+        let host = try BuildrootConfiguration.parse("repos = [\"file:///r\"]\n", name: "x", file: "x.toml")
+        XCTAssertFalse(host.installsPackages)
+        let directory = try BuildrootConfiguration.parse("base = \"dir:/r\"\nrepos = [\"file:///r\"]\n", name: "x", file: "x.toml")
+        XCTAssertTrue(directory.installsPackages)
+        XCTAssertNotEqual(host.hash, try BuildrootConfiguration.parse("repos = [\"file:///r\"]\nreleasever = \"8\"\n", name: "x", file: "x.toml").hash)
+    }
+
+    func testDnfArgumentsUseOnlyTheGivenRepos() {
+        let installer = PackageInstaller(repos: ["file:///srv/a", "https://mirror/b"], releaseVersion: "9", arch: BuildrootConfiguration.hostArch,
+                                         scratchDirectory: "/tmp")
+        let arguments = installer.arguments(installing: ["gcc", "zlib-devel >= 1.2"], into: "/r", strict: true, cacheDirectory: "/scratch/cache")
+        XCTAssertTrue(arguments.contains("--setopt=cachedir=/scratch/cache"))
+        XCTAssertEqual(arguments.first, "dnf")
+        XCTAssertTrue(arguments.contains("--installroot=/r"))
+        XCTAssertTrue(arguments.contains("--setopt=reposdir=/dev/null"))
+        XCTAssertTrue(arguments.contains("--releasever=9"))
+        XCTAssertTrue(arguments.contains("--setopt=strict=True"))
+        XCTAssertEqual(arguments.filter { $0.hasPrefix("--repofrompath=") }, ["--repofrompath=goose-0,file:///srv/a", "--repofrompath=goose-1,https://mirror/b"])
+        XCTAssertEqual(arguments.filter { $0.hasPrefix("--repo=") }, ["--repo=goose-0", "--repo=goose-1"])
+        XCTAssertEqual(Array(arguments.suffix(3)), ["install", "gcc", "zlib-devel >= 1.2"])
+        XCTAssertFalse(arguments.contains { $0.hasPrefix("--forcearch") })
+        XCTAssertTrue(installer.arguments(installing: ["x"], into: "/r", strict: false, cacheDirectory: "/c").contains("--setopt=strict=False"))
+    }
+
+    func testMissingPackagesFromDnfOutput() {
+        let output = """
+        No match for argument: libbar-devel >= 2
+        Error: Unable to find a match: libbar-devel >= 2
+         Problem: conflicting requests
+          - nothing provides libz.so.1()(64bit) needed by foo-1-1.x86_64 from goose-0
+        No match for argument: libbar-devel >= 2
+        """
+        XCTAssertEqual(PackageInstaller.missing(inOutput: output), ["libbar-devel >= 2", "libz.so.1()(64bit)"])
+        XCTAssertEqual(PackageInstaller.missing(inOutput: "Complete!\n"), [])
+    }
+
+    func testPopulationKeyFollowsReposPackagesAndRepoState() throws {
+        var configuration = try BuildrootConfiguration.parse("base = \"dir:/r\"\nrepos = [\"file:///a\"]\npackages = [\"bash\"]\n", name: "x", file: "x.toml")
+        let key = RootCache.populationKey(baseRoot: "/r", configuration: configuration, repositoryDigests: ["d1"])
+        XCTAssertEqual(key, RootCache.populationKey(baseRoot: "/r", configuration: configuration, repositoryDigests: ["d1"]))
+        XCTAssertNotEqual(key, RootCache.populationKey(baseRoot: "/r", configuration: configuration, repositoryDigests: ["d2"]))
+        XCTAssertNotEqual(key, RootCache.populationKey(baseRoot: "/other", configuration: configuration, repositoryDigests: ["d1"]))
+        configuration.packages.append("gcc")
+        XCTAssertNotEqual(key, RootCache.populationKey(baseRoot: "/r", configuration: configuration, repositoryDigests: ["d1"]))
+        // A timeout or network setting shapes the build, not the root's contents.
+        var other = configuration
+        other.timeout = 5
+        XCTAssertEqual(RootCache.populationKey(baseRoot: "/r", configuration: configuration, repositoryDigests: ["d1"]),
+                       RootCache.populationKey(baseRoot: "/r", configuration: other, repositoryDigests: ["d1"]))
+    }
+
+    func testRepositoryDigestReadsRepomd() throws {
+        let directory = NSTemporaryDirectory() + "goose-repomd-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory + "/repodata", withIntermediateDirectories: true)
+        try "<repomd/>".write(toFile: directory + "/repodata/repomd.xml", atomically: true, encoding: .utf8)
+        let first = try RootCache.repositoryDigest("file://" + directory + "/")
+        XCTAssertEqual(first, ContentDigest.hexDigest(of: Data("<repomd/>".utf8), algorithm: .sha256))
+        XCTAssertThrowsError(try RootCache.repositoryDigest("file://" + directory + "/none")) { error in
+            XCTAssertEqual((error as? GooseError)?.exitCode, 30)
+        }
+    }
+}
+
+final class RootCacheIdentityTests: XCTestCase {
+    func testBaseIdentityChangesWhenTheRootIsUpdated() throws {
+        let root = NSTemporaryDirectory() + "goose-base-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/usr/bin", withIntermediateDirectories: true)
+        let before = RootCache.baseIdentity(root)
+        XCTAssertEqual(before, RootCache.baseIdentity(root))
+        usleep(20_000)
+        try "new".write(toFile: root + "/usr/bin/tool", atomically: false, encoding: .utf8)
+        XCTAssertNotEqual(before, RootCache.baseIdentity(root))
     }
 }

@@ -26,7 +26,12 @@ public struct BuildLogs: Sendable {
     public init(directory: String) throws {
         self.directory = directory
         try FileSystem.createDirectory(directory)
-        for name in Self.names { _ = FileManager.default.createFile(atPath: directory + "/" + name, contents: nil) }
+        // Plain creates: FileManager's createFile writes a temporary file and renames it, five times per build.
+        for name in Self.names {
+            let descriptor = open(directory + "/" + name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else { throw GooseError.errno(directory + "/" + name, "cannot create log") }
+            close(descriptor)
+        }
     }
 
     /// mock's `asctime` format: `2024-05-01 12:00:00,123` in UTC.

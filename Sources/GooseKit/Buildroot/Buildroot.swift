@@ -1,4 +1,3 @@
-import CRPM
 import Foundation
 
 /// Options of one build that are not part of the root's definition.
@@ -18,6 +17,10 @@ public struct BuildOptions: Sendable {
     public var memoryLimit: Int64?
     /// Run without bubblewrap (tests of the isolation itself only).
     public var isolated = true
+    /// Repos used for the BuildRequires besides the definition's (earlier waves' results), not part of the root's cache key.
+    public var extraRepositories: [String] = []
+    /// Use (and fill) the cache of populated roots; false populates a root of the build's own (`--no-cache`).
+    public var useRootCache = true
 
     public init() {}
 }
@@ -35,6 +38,14 @@ public final class Buildroot {
     public var buildDirectory: String { directory + "/builddir" }
     /// Signalled when installed_pkgs.log is complete (it is written in the background).
     let packageListing = DispatchGroup()
+    /// Where cached roots (unpacked tarballs, populated roots) live.
+    let cacheDirectory: String
+    /// Installs the BuildRequires with dnf, when the root has repos (its own, or earlier waves' results).
+    var installer: PackageInstaller?
+    /// Shared lock on the cached root while this build reads it (so `--scrub` cannot remove it underneath).
+    var rootLock: FileLock?
+    /// Whether `rootDirectory` is this build's own copy (under `directory`), which packages may be installed into.
+    var ownsRootDirectory = false
     var topDirectory: String { buildDirectory + "/build" }
 
     /// init: creates the root's directories and logs and records the hardware.
@@ -42,24 +53,79 @@ public final class Buildroot {
         self.configuration = configuration
         self.options = options
         self.directory = directory
+        self.cacheDirectory = cacheDirectory
         logs = try BuildLogs(directory: directory + "/logs")
         try logs.phase("init") {
             for path in [buildDirectory + "/originals", topDirectory, directory + "/etc"] { try FileSystem.createDirectory(path) }
             // The build user's name resolves inside the sandbox, as mock's `mockbuild`.
-            // Scratch files: plain writes, no fsync (a killed root is discarded, never read back).
+            // Scratch files: plain writes, no fsync (a killed root is discarded, never read back); FileManager's
+            // createFile would sync each one.
             let passwd = "root:x:0:0:root:/root:/bin/bash\nmockbuild:x:1000:1000::/builddir:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
-            guard FileManager.default.createFile(atPath: directory + "/etc/passwd", contents: Data(passwd.utf8)),
-                  FileManager.default.createFile(atPath: directory + "/etc/group", contents: Data("root:x:0:\nmock:x:1000:\nnogroup:x:65534:\n".utf8)) else {
+            logs.append(passwd, to: directory + "/etc/passwd")
+            logs.append("root:x:0:\nmock:x:1000:\nnogroup:x:65534:\n", to: directory + "/etc/group")
+            guard FileSystem.isRegularFile(directory + "/etc/group") else {
                 throw GooseError.io(path: directory + "/etc", reason: "cannot write the root's passwd and group files")
             }
             logs.append(BuildLogs.hardwareInfo(buildDirectory: directory), to: logs.hardwareInfo)
             logs.root("buildroot \(configuration.name) (\(configuration.hash)): base \(configuration.base), arch \(configuration.arch)")
             let logs = logs
             rootDirectory = try RootCache.rootDirectory(for: configuration.base, cacheDirectory: cacheDirectory) { logs.root($0) }
-            if !configuration.repos.isEmpty || !configuration.packages.isEmpty {
-                logs.root("repos and packages are not installed into the root yet: the root is used as it is")
-            }
         }
+    }
+
+    /// Populates the root with dnf when the definition has repos: the cached populated root for the definition
+    /// and the repos' current state, or with `--no-cache` a fresh one of this build's own. With only earlier
+    /// waves' repos, the base root is used as it is and the BuildRequires are installed into a copy.
+    public func prepareRoot() throws {
+        let repos = configuration.repos + options.extraRepositories
+        guard configuration.base != .host else {
+            if !repos.isEmpty { logs.root("base host: repos and packages are not installed (the host's root is read-only)") }
+            return
+        }
+        guard !repos.isEmpty else { return }
+        installer = PackageInstaller(repos: repos, releaseVersion: configuration.releaseVersion, arch: configuration.arch, scratchDirectory: directory)
+        guard configuration.installsPackages else { return }
+        let setup = PackageInstaller(repos: configuration.repos, releaseVersion: configuration.releaseVersion, arch: configuration.arch, scratchDirectory: directory)
+        if options.useRootCache {
+            let digests = try configuration.repos.map(RootCache.repositoryDigest)
+            let key = RootCache.populationKey(baseRoot: RootCache.baseIdentity(rootDirectory), configuration: configuration, repositoryDigests: digests)
+            (rootDirectory, rootLock) = try RootCache.populatedRoot(baseRoot: rootDirectory, configuration: configuration, key: key,
+                                                                  cacheDirectory: cacheDirectory, installer: setup, log: logs)
+        } else {
+            let fresh = directory + "/root"
+            try FileSystem.createDirectory(fresh)
+            logs.root("--no-cache: populating a root of this build's own in \(fresh)")
+            try RootCache.populate(fresh, baseRoot: rootDirectory, configuration: configuration, installer: setup, log: logs)
+            (rootDirectory, ownsRootDirectory) = (fresh, true)
+        }
+    }
+
+    /// Installs the BuildRequires the root lacks with dnf, into a copy of the cached root (hardlinks for the
+    /// trees rpm only replaces by rename); returns those still missing (only with --allow-missing-deps).
+    func installWithPackageManager(_ wanted: [Dependency], installer: PackageInstaller, subject: String) throws -> [Dependency] {
+        let needed = RPMDatabase.unsatisfied(wanted, root: rootDirectory, databasePath: PackageInstaller.databasePath)
+        var missing: [Dependency] = []
+        if wanted.isEmpty {
+            logs.root("no BuildRequires to install")
+        } else if needed.isEmpty {
+            logs.root("BuildRequires already in the root: " + wanted.map(\.description).joined(separator: ", "))
+        } else {
+            logs.root("installing BuildRequires: " + needed.map(\.description).joined(separator: ", "))
+            if !ownsRootDirectory {
+                let copy = directory + "/root"
+                try FileSystem.createDirectory(copy)
+                try RootCache.cloneTree(rootDirectory, to: copy, log: logs.root)
+                logs.root("root: copied \(rootDirectory) to \(copy)")
+                (rootDirectory, ownsRootDirectory) = (copy, true)
+                rootLock = nil
+            }
+            _ = try installer.install(needed.map(\.description), into: rootDirectory, log: logs.root,
+                                      strict: !options.allowMissingDependencies, subject: subject, kind: "BuildRequires")
+            missing = RPMDatabase.unsatisfied(needed, root: rootDirectory, databasePath: PackageInstaller.databasePath)
+            for dependency in missing { logs.root("missing BuildRequires: \(dependency)") }
+        }
+        logs.append(RPMDatabase.installedPackages(root: rootDirectory, databasePath: PackageInstaller.databasePath).joined(), to: logs.installedPackages)
+        return missing
     }
 
     deinit {
@@ -69,23 +135,26 @@ public final class Buildroot {
 
     /// install: in `host` mode nothing is installed; the BuildRequires are checked against the host's
     /// rpm database and the missing ones returned (and logged to root.log). Also fills installed_pkgs.log.
-    public func install(buildRequires: [Dependency]) throws -> [Dependency] {
+    public func install(buildRequires: [Dependency], subject: String = "") throws -> [Dependency] {
         try logs.phase("install") {
-            // The package list is only logged. The host's database is read in-process (no rpm process on
-            // the critical path); a root's own rpm lists its database while the build runs.
-            let querySandbox = configuration.base == .host ? nil : sandbox(sourceDateEpoch: nil)
-            if querySandbox == nil {
-                logs.append(Self.hostInstalledPackages().sorted().joined(), to: logs.installedPackages)
-            } else {
-                let logs = logs, directory = directory
-                packageListing.enter()
-                Thread.detachNewThread { [packageListing] in
-                    if let listing = try? Buildroot.captureOutput(directory: directory, sandbox: querySandbox, ["rpm", "-qa", "--qf", "%{nevra} %{buildtime} %{size}\\n"]) {
-                        logs.append(listing.output.split(separator: "\n").sorted().map { $0 + "\n" }.joined(), to: logs.installedPackages)
-                    }
-                    packageListing.leave()
-                }
+            if let installer {
+                return try installWithPackageManager(buildRequires.filter { !$0.name.hasPrefix("rpmlib(") }, installer: installer, subject: subject)
             }
+            // The package list is only logged: the root's rpm (the host's own for a host root, with its own
+            // database) lists it while the build runs, off the critical path.
+            let querySandbox = configuration.base == .host ? nil : sandbox(sourceDateEpoch: nil)
+            // The host's database only where it exists: rpm -qa would create an empty one (Debian: ~/.rpmdb).
+            let hostDatabase = querySandbox != nil ? nil : Self.hostDatabaseCandidates.first { FileSystem.isDirectory($0) }
+            let listingCommand = querySandbox != nil ? ["rpm", "-qa"] : hostDatabase.map { ["rpm", "--dbpath", $0, "-qa"] }
+            let logs = logs, directory = directory
+            if let listingCommand { packageListing.enter() }
+            if let listingCommand { Thread.detachNewThread { [packageListing] in
+                if let listing = try? Buildroot.captureOutput(directory: directory, sandbox: querySandbox, listingCommand + ["--qf", "%{nevra} %{buildtime} %{size}\\n"]),
+                   listing.status == 0 {
+                    logs.append(listing.output.split(separator: "\n").sorted().map { $0 + "\n" }.joined(), to: logs.installedPackages)
+                }
+                packageListing.leave()
+            } }
             let wanted = buildRequires.filter { !$0.name.hasPrefix("rpmlib(") }
             guard !wanted.isEmpty else {
                 logs.root("no BuildRequires to check")
@@ -118,7 +187,7 @@ public final class Buildroot {
         return arguments
     }
 
-    func sandbox(sourceDateEpoch: Int?, readOnly: [String] = []) -> SandboxSpecification? {
+    func sandbox(sourceDateEpoch: Int?, readOnly: [String] = [], readOnlyFiles: [String: String] = [:]) -> SandboxSpecification? {
         guard options.isolated else { return nil }
         var sandbox = SandboxSpecification(buildDirectory: buildDirectory)
         sandbox.rootDirectory = rootDirectory
@@ -126,6 +195,7 @@ public final class Buildroot {
         sandbox.passwdFile = directory + "/etc/passwd"
         sandbox.groupFile = directory + "/etc/group"
         sandbox.readOnlyPaths = readOnly
+        sandbox.readOnlyFiles = readOnlyFiles
         sandbox.environment = SandboxSpecification.cleanEnvironment(sourceDateEpoch: sourceDateEpoch)
         return sandbox
     }
@@ -133,9 +203,9 @@ public final class Buildroot {
     var timeout: Int { options.timeout ?? configuration.timeout }
 
     /// Runs rpmbuild in the sandbox, mapping the outcome to mock's exit codes.
-    func runRPMBuild(_ arguments: [String], subject: String, sourceDateEpoch: Int?, readOnly: [String] = []) throws {
+    func runRPMBuild(_ arguments: [String], subject: String, sourceDateEpoch: Int?, readOnly: [String] = [], readOnlyFiles: [String: String] = [:]) throws {
         logs.append("Executing command: rpmbuild \(arguments.joined(separator: " "))\n", to: logs.build)
-        let result = try SandboxRunner.run(["rpmbuild"] + arguments, sandbox: sandbox(sourceDateEpoch: sourceDateEpoch, readOnly: readOnly),
+        let result = try SandboxRunner.run(["rpmbuild"] + arguments, sandbox: sandbox(sourceDateEpoch: sourceDateEpoch, readOnly: readOnly, readOnlyFiles: readOnlyFiles),
                                            memoryLimit: options.memoryLimit ?? configuration.memoryLimit, timeout: timeout, log: logs.build)
         logs.append("Child return code was: \(result.status)\n", to: logs.build)
         if result.timedOut {
@@ -167,21 +237,26 @@ public final class Buildroot {
     }
 
     /// build: `rpmbuild --rebuild` of the SRPM inside the sandbox (after the BuildRequires check).
-    public func rebuild(sourcePackage: String, sourceDateEpoch: Int?) throws {
-        let package = try RPMPackageReader.read(sourcePackage)
-        let missing = try install(buildRequires: package.buildRequires)
+    public func rebuild(sourcePackage: String, package: RPMPackage, sourceDateEpoch: Int?) throws {
+        let missing = try install(buildRequires: package.buildRequires, subject: (sourcePackage as NSString).lastPathComponent)
         if !missing.isEmpty && !options.allowMissingDependencies {
             throw GooseError.buildFailed(subject: (sourcePackage as NSString).lastPathComponent,
-                                         reason: "missing BuildRequires on the host: \(missing.map(\.description).joined(separator: ", ")) (install them, or pass --allow-missing-deps)",
+                                         reason: "missing BuildRequires in the \(installer == nil ? "root" : "root's repos"): \(missing.map(\.description).joined(separator: ", ")) (install them, or pass --allow-missing-deps)",
                                          code: MockExitCode.packageManager)
         }
         try logs.phase("build phase for \(package.nevra.name)") {
-            let copy = buildDirectory + "/originals/" + (sourcePackage as NSString).lastPathComponent
-            if !FileSystem.exists(copy) { try FileManager.default.copyItem(atPath: sourcePackage, toPath: copy) }
-            // The BuildRequires were checked above against the host's database; rpmbuild's own check would
-            // consult the sandbox's empty one.
-            try runRPMBuild(macroArguments(sourceDateEpoch: sourceDateEpoch) + ["--nodeps", "--rebuild", "/builddir/originals/" + (copy as NSString).lastPathComponent],
-                            subject: (sourcePackage as NSString).lastPathComponent, sourceDateEpoch: sourceDateEpoch)
+            let inside = "/builddir/originals/" + (sourcePackage as NSString).lastPathComponent
+            var bound: [String: String] = [:]
+            if options.isolated && !sourcePackage.hasPrefix(buildDirectory + "/") {
+                // Mounted read-only rather than copied: a large SRPM costs nothing, and the build cannot write it.
+                bound[inside] = sourcePackage
+            } else if !FileSystem.exists(buildDirectory + "/originals/" + (sourcePackage as NSString).lastPathComponent) {
+                try FileManager.default.copyItem(atPath: sourcePackage, toPath: buildDirectory + "/originals/" + (sourcePackage as NSString).lastPathComponent)
+            }
+            // The BuildRequires were checked (or installed) above; rpmbuild's own check would consult the
+            // sandbox's empty database, which is not even created (the dummy backend).
+            try runRPMBuild(macroArguments(sourceDateEpoch: sourceDateEpoch) + ["--define", "_db_backend dummy", "--nodeps", "--rebuild", inside],
+                            subject: (sourcePackage as NSString).lastPathComponent, sourceDateEpoch: sourceDateEpoch, readOnlyFiles: bound)
         }
     }
 
@@ -193,7 +268,8 @@ public final class Buildroot {
             for arch in ((try? FileManager.default.contentsOfDirectory(atPath: rpms)) ?? []).sorted() {
                 for file in ((try? FileManager.default.contentsOfDirectory(atPath: rpms + "/" + arch)) ?? []).sorted() where file.hasSuffix(".rpm") {
                     try FileSystem.createDirectory(result + "/" + arch)
-                    try FileSystem.moveIntoPlace(rpms + "/\(arch)/\(file)", result + "/\(arch)/\(file)")
+                    // No fsync per file: the caller publishes the whole result with one rename (or syncs its directory once).
+                    try Self.move(rpms + "/\(arch)/\(file)", to: result + "/\(arch)/\(file)")
                     collected.append("\(arch)/\(file)")
                 }
             }
@@ -210,15 +286,21 @@ public final class Buildroot {
         }
     }
 
-    /// Copies the logs into `<result>/logs/`… or beside the RPMs when `flat` (mock's resultdir layout).
+    /// Moves the finished logs into `destination` (copies them across file systems); nothing writes them after.
     public func copyLogs(into destination: String) throws {
         packageListing.wait()
         try FileSystem.createDirectory(destination)
         for name in BuildLogs.names {
-            let target = destination + "/" + name
-            if FileSystem.exists(target) { FileSystem.remove(target) }
-            try FileManager.default.copyItem(atPath: logs.directory + "/" + name, toPath: target)
+            try Self.move(logs.directory + "/" + name, to: destination + "/" + name)
         }
+    }
+
+    /// Renames a file over `target`, or copies it when they are on different file systems.
+    static func move(_ source: String, to target: String) throws {
+        if rename(source, target) == 0 { return }
+        guard errno == EXDEV else { throw GooseError.errno(target, "rename from \(source) failed") }
+        if FileSystem.exists(target) { FileSystem.remove(target) }
+        try FileManager.default.copyItem(atPath: source, toPath: target)
     }
 
     /// clean: removes the root's scratch directory (unless --keep-root).
@@ -228,28 +310,9 @@ public final class Buildroot {
         logs.append(BuildLogs.stateLine(Date(), starting: false, phase: "clean chroot"), to: logs.state)
     }
 
-    /// librpm's database access is not made for concurrent use: one reader at a time.
-    private static let databaseLock = NSLock()
-
-    /// `%{nevra} %{buildtime} %{size}` lines of the host's rpm database (empty on Debian), read through librpm.
-    static func hostInstalledPackages() -> [String] {
-        databaseLock.lock()
-        defer { databaseLock.unlock() }
-        let transactionSet = RPMTransactionSet(keyring: nil, checkSignatures: false)
-        let (lines, _) = RPMLibrary.capturingLog { () -> [String] in
-            guard let iterator = rpmtsInitIterator(transactionSet.pointer, rpmDbiTagVal(RPMDBI_PACKAGES.rawValue), nil, 0) else { return [] }
-            defer { rpmdbFreeIterator(iterator) }
-            var lines: [String] = []
-            while let header = rpmdbNextIterator(iterator) {
-                var error: errmsg_t?
-                if let text = headerFormat(header, "%{nevra} %{buildtime} %{size}\n", &error) {
-                    lines.append(String(cString: text))
-                    free(text)
-                }
-            }
-            return lines
-        }
-        return lines
+    /// Where a host keeps its rpm database: EL's places, then Debian rpm's per-user one.
+    static var hostDatabaseCandidates: [String] {
+        ["/usr/lib/sysimage/rpm", "/var/lib/rpm"] + (ProcessInfo.processInfo.environment["HOME"].map { [$0 + "/.rpmdb"] } ?? [])
     }
 
     /// Runs a host command (outside the sandbox) and returns its status and output.

@@ -29,7 +29,7 @@ public enum BuildrootBase: Equatable, Sendable, CustomStringConvertible {
 
 /// A build root definition: `buildroots/<name>.toml` in the workspace or a `--config` file.
 public struct BuildrootConfiguration: Equatable, Sendable {
-    static let knownKeys: Set<String> = ["base", "arch", "macros", "repos", "packages", "network", "timeout", "memory_limit"]
+    static let knownKeys: Set<String> = ["base", "arch", "macros", "repos", "packages", "network", "timeout", "memory_limit", "releasever"]
 
     /// The definition's name (the file name without `.toml`).
     public var name: String
@@ -47,6 +47,14 @@ public struct BuildrootConfiguration: Equatable, Sendable {
     public var timeout = 0
     /// Address-space limit for the build's processes in bytes; 0 means no limit.
     public var memoryLimit: Int64 = 0
+    /// dnf's `$releasever` for the repos; nil: the `rhel` (else `fedora`) macro, else "9".
+    public var releasever: String?
+
+    /// The release version handed to dnf.
+    public var releaseVersion: String { releasever ?? macros["rhel"] ?? macros["fedora"] ?? "9" }
+
+    /// Whether packages are installed into the root with dnf: repos given and a root of its own (not the host's).
+    public var installsPackages: Bool { base != .host && !repos.isEmpty }
 
     public init(name: String) { self.name = name }
 
@@ -103,6 +111,13 @@ public struct BuildrootConfiguration: Equatable, Sendable {
             guard let seconds = value.int, seconds >= 0 else { throw fail("timeout must be a non-negative integer (seconds)") }
             configuration.timeout = seconds
         }
+        if let value = table["releasever"] {
+            guard let text = value.string ?? value.int.map(String.init), !text.isEmpty else { throw fail("releasever must be a non-empty string") }
+            configuration.releasever = text
+        }
+        if !configuration.packages.isEmpty && configuration.repos.isEmpty {
+            throw fail("packages need repos to install them from")
+        }
         if let value = table["memory_limit"] {
             guard let bytes = value.int, bytes >= 0 else { throw fail("memory_limit must be a non-negative integer (bytes)") }
             configuration.memoryLimit = Int64(bytes)
@@ -118,7 +133,9 @@ public struct BuildrootConfiguration: Equatable, Sendable {
         var lines = ["base = \(quoted(base.description))", "arch = \(quoted(arch))",
                      "repos = [\(repos.map(quoted).joined(separator: ", "))]",
                      "packages = [\(packages.map(quoted).joined(separator: ", "))]",
-                     "network = \(network)", "timeout = \(timeout)", "memory_limit = \(memoryLimit)", "", "[macros]"]
+                     "network = \(network)", "timeout = \(timeout)", "memory_limit = \(memoryLimit)"]
+        if let releasever { lines.append("releasever = \(quoted(releasever))") }
+        lines += ["", "[macros]"]
         lines += macros.keys.sorted().map { "\($0) = \(quoted(macros[$0]!))" }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -64,14 +64,48 @@ public struct MockBuild: Sendable {
     }
 
     /// Builds waves in order: each wave's inputs in parallel; a wave with a failure stops the later ones.
+    /// After each wave its binary RPMs join a local repo (createrepo through libcreaterepo_c) that the later
+    /// waves' roots install BuildRequires from — mockchain, in order. The repo lives in the scratch area and
+    /// goes when the run ends.
     public func buildWaves(_ waves: [[String]], report: @escaping @Sendable (MockBuildResult) -> Void = { _ in }) async -> [MockBuildResult] {
         var results: [MockBuildResult] = []
-        for wave in waves {
-            let waveResults = await buildAll(wave, report: report)
+        var chain = self
+        let repository = try? StagingArea.create(in: scratchDirectory, purpose: "wave-repo")
+        defer { if let repository { FileSystem.remove(repository) } }
+        for (index, wave) in waves.enumerated() {
+            let waveResults = await chain.buildAll(wave, report: report)
             results += waveResults
             if waveResults.contains(where: { $0.exitCode != 0 }) { break }
+            guard index + 1 < waves.count, let repository else { continue }
+            do {
+                try Self.addToWaveRepository(repository, results: waveResults)
+                let url = "file://" + repository
+                if !chain.options.extraRepositories.contains(url) { chain.options.extraRepositories.append(url) }
+            } catch {
+                let failure = MockBuildResult(input: "wave \(index + 1)", exitCode: MockExitCode.packageManager,
+                                              error: "wave \(index + 1): cannot make the wave's repo: \(error)", seconds: 0)
+                report(failure)
+                results.append(failure)
+                break
+            }
         }
         return results
+    }
+
+    /// Links a wave's binary RPMs into the chain's repo and regenerates its repodata.
+    static func addToWaveRepository(_ repository: String, results: [MockBuildResult]) throws {
+        for result in results {
+            guard let directory = result.resultDirectory else { continue }
+            for file in result.files where file.hasSuffix(".rpm") && !file.hasSuffix(".src.rpm") {
+                let source = FileSystem.isRegularFile(directory + "/" + file) ? directory + "/" + file
+                    : directory + "/" + (file as NSString).lastPathComponent
+                let target = repository + "/" + (file as NSString).lastPathComponent
+                guard !FileSystem.exists(target) else { continue }
+                if link(source, target) != 0 { try FileManager.default.copyItem(atPath: source, toPath: target) }
+            }
+        }
+        let packages = ((try? FileManager.default.contentsOfDirectory(atPath: repository)) ?? []).filter { $0.hasSuffix(".rpm") }
+        _ = try RepodataGenerator.generate(repository: repository, packages: packages.map { RepodataPackage(href: $0) }, previous: nil, options: RepodataOptions())
     }
 
     /// Builds one SRPM or dist-git checkout; never throws, the failure is in the result.
@@ -100,12 +134,13 @@ public struct MockBuild: Sendable {
         try FileSystem.createDirectory(scratchDirectory)
         let root = try Buildroot(configuration: configuration, options: options,
                                  directory: try StagingArea.create(in: scratchDirectory, purpose: "root"),
-                                 cacheDirectory: (scratchDirectory as NSString).deletingLastPathComponent + "/roots")
+                                 cacheDirectory: Self.cacheDirectory(scratchDirectory: scratchDirectory))
         var sourcePackage = absolute
         var sourceCommit: String?
         var failure: Error?
         var package: RPMPackage?
         do {
+            try root.prepareRoot()
             if !isSourcePackage {
                 (sourcePackage, sourceCommit) = try makeSourcePackage(checkout: absolute, root: root)
             }
@@ -120,7 +155,7 @@ public struct MockBuild: Sendable {
                 // Checked before building, so that a rebuild of a published NVR wastes no time.
                 throw GooseError.workspace("build \(existing.nvr) already exists in \(inventory.directory(of: existing))")
             }
-            try root.rebuild(sourcePackage: sourcePackage, sourceDateEpoch: package!.changelogTime ?? package!.buildTime)
+            try root.rebuild(sourcePackage: sourcePackage, package: package!, sourceDateEpoch: package!.changelogTime ?? package!.buildTime)
         } catch {
             failure = error
         }
@@ -157,11 +192,16 @@ public struct MockBuild: Sendable {
             let files = try root.collect(sourcePackage: sourcePackage, into: staging)
             root.clean()
             try root.copyLogs(into: staging)
+            // Each file replaces its old version by rename (whole files only after a kill); the directory is
+            // synced once at the end rather than after every rename.
             for file in files + BuildLogs.names {
                 let flat = (file as NSString).lastPathComponent
-                if FileSystem.exists(target + "/" + flat) { FileSystem.remove(target + "/" + flat) }
-                try FileSystem.moveIntoPlace(staging + "/" + file, target + "/" + flat)
+                if FileSystem.isDirectory(target + "/" + flat) { FileSystem.remove(target + "/" + flat) }
+                guard rename(staging + "/" + file, target + "/" + flat) == 0 else {
+                    throw GooseError.buildFailed(subject: target + "/" + flat, reason: "cannot move the result into place: \(String(cString: strerror(errno)))", code: MockExitCode.resultDirectory)
+                }
             }
+            FileSystem.syncDirectory(of: target + "/build.log")
             result.files = files.map { ($0 as NSString).lastPathComponent }
             result.resultDirectory = target
         }
@@ -256,6 +296,11 @@ public struct MockBuild: Sendable {
             return formatter.date(from: words[0...3].joined(separator: " ")).map { Int($0.timeIntervalSince1970) }
         }
         return nil
+    }
+
+    /// The root cache beside the scratch area: `.goose/roots` in a workspace.
+    public static func cacheDirectory(scratchDirectory: String) -> String {
+        (scratchDirectory as NSString).deletingLastPathComponent + "/roots"
     }
 
     /// Scratch space without a workspace: `$TMPDIR/goose-mock-build-<uid>/tmp`, refused unless the

@@ -8,6 +8,9 @@ public struct SandboxSpecification: Equatable, Sendable {
     public var buildDirectory: String
     /// Extra host paths visible read-only at the same place (inputs outside the root).
     public var readOnlyPaths: [String] = []
+    /// Host files mounted read-only at a path inside (sandbox path → host path), e.g. the SRPM under
+    /// /builddir/originals: no copy, and the build cannot change the caller's file.
+    public var readOnlyFiles: [String: String] = [:]
     public var network = false
     /// Unprivileged user and group the command runs as inside.
     public var userID: UInt32 = 1000
@@ -51,6 +54,7 @@ public struct SandboxSpecification: Equatable, Sendable {
         if entries.contains(where: { $0.name == "var" && $0.isDirectory }) { arguments += ["--tmpfs", "/var/tmp"] }
         arguments += ["--bind", buildDirectory, "/builddir"]
         for path in readOnlyPaths { arguments += ["--ro-bind", path, path] }
+        for inside in readOnlyFiles.keys.sorted() { arguments += ["--ro-bind", readOnlyFiles[inside]!, inside] }
         if let passwdFile { arguments += ["--ro-bind", passwdFile, "/etc/passwd"] }
         if let groupFile { arguments += ["--ro-bind", groupFile, "/etc/group"] }
         if network { arguments += ["--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf"] }
@@ -105,7 +109,7 @@ public enum SandboxRunner {
     }
 
     /// Spawns `argv` (argv[0] a path or a name on the host PATH) with stdout and stderr appended to `log`.
-    static func spawnAndWait(_ argv: [String], log: String, timeout: Int) throws -> SandboxResult {
+    static func spawnAndWait(_ argv: [String], log: String, timeout: Int, environment: [String: String]? = nil) throws -> SandboxResult {
         let logDescriptor = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard logDescriptor >= 0 else { throw GooseError.errno(log, "cannot open log") }
         defer { close(logDescriptor) }
@@ -129,7 +133,7 @@ public enum SandboxRunner {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
-        let environment = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let environment = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { environment.forEach { free($0) } }
         var pid: pid_t = 0
         let started = Date()
