@@ -377,9 +377,9 @@ _goose_build-order() {
 
 _goose_mock-build() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --nocheck --allow-missing-deps --keep-root --version -h --help)
+    non_repeating_flags=(--json -q --quiet --nocheck --allow-missing-deps --keep-root --no-cache --version -h --help)
     repeating_options=(--with --without --define)
-    non_repeating_options=(--workspace --buildroot --config --resultdir --jobs --from-waves --timeout --memory-limit)
+    non_repeating_options=(--workspace --buildroot --config --resultdir --jobs --from-waves --timeout --memory-limit --scrub)
     __goose_offer_flags_options -1
 
     # Offer option value completions
@@ -415,6 +415,9 @@ _goose_mock-build() {
         return
         ;;
     '--memory-limit')
+        return
+        ;;
+    '--scrub')
         return
         ;;
     esac
