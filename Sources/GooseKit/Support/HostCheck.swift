@@ -92,9 +92,10 @@ public enum HostCheck {
         Program(name: "bwrap", package: "bubblewrap", neededBy: ["mock-build"], required: true),
         Program(name: "gpg", package: "gnupg", neededBy: ["sign", "mash --require-key"], required: true),
         Program(name: "gpg-agent", package: "gpg-agent", neededBy: ["sign"], required: true),
+        Program(name: "rpmsign", package: "rpm", neededBy: ["sign rpm (agent signer)"], required: true),
         Program(name: "implantisomd5", package: "isomd5sum", neededBy: ["compose-iso"], required: true),
         Program(name: "xorriso", package: "xorriso", neededBy: ["compose-iso (EFI boot)", "tests"], required: false),
-        Program(name: "dnf", package: "dnf", neededBy: ["checking repositories", "tests"], required: false),
+        Program(name: "dnf", package: "dnf", neededBy: ["mock-build with repos", "checking repositories", "tests"], required: false),
         Program(name: "rsync", package: "rsync", neededBy: ["mirror-sync rsync://"], required: false),
         Program(name: "parallel", package: "parallel", neededBy: ["scripts/rebuild --sshloginfile"], required: false),
     ]
