@@ -4,11 +4,11 @@ import XCTest
 /// `goose doctor` on this host and on a PATH with programs taken away.
 final class DoctorCLITests: XCTestCase {
     func testReportsMissingProgramsWithTheAptCommandAndFails() throws {
-        // A PATH holding only rpmbuild and gpg: bwrap, gpg-agent, implantisomd5, … are missing.
+        // A PATH holding only rpm's programs and gpg: bwrap, gpg-agent, implantisomd5, … are missing.
         let bin = NSTemporaryDirectory() + "goose-doctor-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: bin) }
-        for program in ["rpmbuild", "gpg"] {
+        for program in ["rpmbuild", "rpmsign", "gpg"] {
             if let path = GooseBinary.toolPath(named: program) {
                 try FileManager.default.createSymbolicLink(atPath: "\(bin)/\(program)", withDestinationPath: path)
             }
