@@ -14,8 +14,11 @@ struct ImportSRPMCommand: AsyncParsableCommand {
         directives are applied as a second commit tagged patched/<branch>/<nvr>.
 
         Re-importing the same SRPM does nothing; an NVR older than the branch head is refused \
-        unless --force. A failing SRPM does not stop the others; the exit code is non-zero when \
-        any failed (4 for a bad or refused package).
+        unless --force. A failing SRPM does not stop the others.
+
+        Exit status: 0; the highest code of the failed SRPMs otherwise: 4 a bad or refused package or \
+        patch directive, 5 an archive that does not match its hash, 6 a lookaside failure; 3 no \
+        workspace, or an invalid goose.toml; 7 another goose holds the lock.
 
         Examples:
           goose import-srpm ~/srpms/bash-5.1.8-9.el9.src.rpm
