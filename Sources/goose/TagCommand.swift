@@ -86,7 +86,7 @@ struct TagAddCommand: ParsableCommand {
         output.detail("workspace \(workspace.root)")
         let list = fromBuilds ? try inventory.allRecords().filter { $0.state == .complete }.map(\.nvr) : nvrs
         let added = try TagStore(workspace: workspace).add(list, to: tag, inventory: inventory)
-        output.detail("\(added.count) of \(list.count) builds newly tagged; the others were already in \(tag)")
+        output.detail("\(added.count) of \(list.count) builds newly tagged" + (added.count < list.count ? "; the others were already in \(tag)" : ""))
         if output.json { Console.json(["tag": .string(tag), "added": .list(added)] as [String: TagJSONValue]); return }
         if !output.quiet { for nvr in added { Console.line("tagged \(nvr) in \(tag)") } }
     }
