@@ -201,9 +201,9 @@ _goose_init() {
 
 _goose_import-srpm() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --force --version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --force --version -h --help)
     repeating_options=(--verify-key)
-    non_repeating_options=(--workspace --branch --layout --jobs)
+    non_repeating_options=(--workspace --branch --layout -j --jobs)
     __goose_offer_flags_options -1
 
     # Offer option value completions
@@ -218,7 +218,7 @@ _goose_import-srpm() {
         __goose_add_completions -W 'fedora'$'\n''centos'
         return
         ;;
-    '--jobs')
+    '-j'|'--jobs')
         return
         ;;
     '--verify-key')
@@ -252,7 +252,7 @@ _goose_lookaside() {
 
 _goose_lookaside_upload() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--workspace)
     __goose_offer_flags_options -1
@@ -267,7 +267,7 @@ _goose_lookaside_upload() {
 
 _goose_lookaside_fetch() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--workspace --name -j --jobs)
     __goose_offer_flags_options 1
@@ -312,7 +312,7 @@ _goose_lookaside_serve() {
 
 _goose_lookaside_hash() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--type)
     __goose_offer_flags_options -1
@@ -328,7 +328,7 @@ _goose_lookaside_hash() {
 
 _goose_build-order() {
     repeating_flags=()
-    non_repeating_flags=(--json --include-between --externals --direct-only --no-cache -v --verbose -q --quiet --version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --include-between --externals --direct-only --no-cache --version -h --help)
     repeating_options=(--define -d --with --without --macros --repo --dynamic-buildrequires --subset --rdeps)
     non_repeating_options=(--workspace --branch --format -j --jobs)
     __goose_offer_flags_options -1
@@ -377,9 +377,9 @@ _goose_build-order() {
 
 _goose_mock-build() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --nocheck --allow-missing-deps --keep-root --no-cache --version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --nocheck --allow-missing-deps --keep-root --no-cache --version -h --help)
     repeating_options=(--with --without --define)
-    non_repeating_options=(--workspace --buildroot --config --resultdir --jobs --from-waves --timeout --memory-limit --scrub)
+    non_repeating_options=(--workspace --buildroot --config --resultdir -j --jobs --from-waves --timeout --memory-limit --scrub)
     __goose_offer_flags_options -1
 
     # Offer option value completions
@@ -396,7 +396,7 @@ _goose_mock-build() {
     '--resultdir')
         return
         ;;
-    '--jobs')
+    '-j'|'--jobs')
         return
         ;;
     '--from-waves')
@@ -448,7 +448,7 @@ _goose_sign() {
 
 _goose_sign_rpm() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --resign --version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --resign --version -h --help)
     repeating_options=()
     non_repeating_options=(--key --gnupg-home --passphrase-file --passphrase-fd --workspace -j --jobs --signer)
     __goose_offer_flags_options -1
@@ -482,7 +482,7 @@ _goose_sign_rpm() {
 
 _goose_sign_file() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --clear --version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --clear --version -h --help)
     repeating_options=()
     non_repeating_options=(--key --gnupg-home --passphrase-file --passphrase-fd --workspace)
     __goose_offer_flags_options -1
@@ -509,7 +509,7 @@ _goose_sign_file() {
 
 _goose_sign_verify() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --version -h --help)
     repeating_options=(--keyring)
     non_repeating_options=(--gnupg-home)
     __goose_offer_flags_options -1
@@ -527,7 +527,7 @@ _goose_sign_verify() {
 
 _goose_sign_export-key() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--gnupg-home --name --output-dir)
     __goose_offer_flags_options 1
@@ -548,7 +548,7 @@ _goose_sign_export-key() {
 
 _goose_sign_tag() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --resign --version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --resign --version -h --help)
     repeating_options=()
     non_repeating_options=(--key --gnupg-home --passphrase-file --passphrase-fd --workspace -j --jobs --signer)
     __goose_offer_flags_options 1
@@ -605,7 +605,7 @@ _goose_builds() {
 
 _goose_builds_import() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--workspace)
     __goose_offer_flags_options -1
@@ -620,7 +620,7 @@ _goose_builds_import() {
 
 _goose_builds_list() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--workspace)
     __goose_offer_flags_options 0
@@ -676,7 +676,7 @@ _goose_tag_create() {
 
 _goose_tag_add() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --from-builds --version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --from-builds --version -h --help)
     repeating_options=()
     non_repeating_options=(--workspace)
     __goose_offer_flags_options -1
@@ -691,7 +691,7 @@ _goose_tag_add() {
 
 _goose_tag_remove() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--workspace)
     __goose_offer_flags_options -1
@@ -706,7 +706,7 @@ _goose_tag_remove() {
 
 _goose_tag_list() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --latest --version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --latest --version -h --help)
     repeating_options=()
     non_repeating_options=(--workspace)
     __goose_offer_flags_options 1
@@ -721,7 +721,7 @@ _goose_tag_list() {
 
 _goose_mash() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --sqlite --no-sign --strict --no-strict --version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --sqlite --no-sign --strict --no-strict --version -h --help)
     repeating_options=(--base-repo)
     non_repeating_options=(--workspace --arches --multilib --require-key --comps --updateinfo --compression --keep -j --jobs --sign-key)
     __goose_offer_flags_options 1
@@ -791,7 +791,7 @@ _goose_mirror() {
 
 _goose_mirror_manifest() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(-j --jobs)
     __goose_offer_flags_options 1
@@ -806,7 +806,7 @@ _goose_mirror_manifest() {
 
 _goose_mirror_check() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--output-directory -j --jobs)
     __goose_offer_flags_options 1
@@ -824,7 +824,7 @@ _goose_mirror_check() {
 
 _goose_mirror-sync() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --dry-run --version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --dry-run --version -h --help)
     repeating_options=()
     non_repeating_options=(-j --jobs --bwlimit --delete-delay)
     __goose_offer_flags_options 2
@@ -860,7 +860,7 @@ _goose_doctor() {
 
 _goose_compose-iso() {
     repeating_flags=()
-    non_repeating_flags=(--json -q --quiet --no-sign --dual-layer --version -h --help)
+    non_repeating_flags=(--json -q --quiet -v --verbose --no-sign --dual-layer --version -h --help)
     repeating_options=(--variant --arch)
     non_repeating_options=(--workspace --tag --repo --release-name --release-short --release-version --comps --groups --packages --include-level --boot --label --require-key --sign-key --passphrase-file --passphrase-fd --id -j --jobs)
     __goose_offer_flags_options 0

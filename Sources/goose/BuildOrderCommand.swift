@@ -19,7 +19,7 @@ struct BuildOrderCommand: AsyncParsableCommand {
         closure (Requires, transitively) of such a binary. Provider rule when several match: a binary \
         built here over one only --repo has; then the binary whose name is the dependency; then the \
         alphabetically first source. For `(a or b)` an alternative outside the requester's cycle wins. \
-        --verbose prints each such choice. Cycles are listed on stderr with their edges and the fewest \
+        --verbose prints each such choice and the parse cache statistics. Cycles are listed on stderr with their edges and the fewest \
         edges that break them (exact for small cycles, greedy for large ones), marking those that \
         disappear when the spec is parsed --with bootstrap.
 
@@ -28,7 +28,8 @@ struct BuildOrderCommand: AsyncParsableCommand {
         and kept in the cache by checksum. Specs with %generate_buildrequires get more BuildRequires \
         only when built: goose orders them by their static BuildRequires, notes them (the \
         "dynamicBuildRequires" field in JSON), and takes the full list from `rpmbuild -br` SRPMs \
-        (NAME-V-R.buildreqs.nosrc.rpm) given with --dynamic-buildrequires.
+        (NAME-V-R.buildreqs.nosrc.rpm) given with --dynamic-buildrequires. --json is --format json. \
+        --workspace is read only with --branch, and to keep the parse cache in its .goose/cache.
 
         Exit status: 0; 4 when some spec failed to parse (the others are still ordered) or an input is not \
         what it claims; 5 when a --repo primary does not match repomd.xml's checksum; 6 when a --repo URL \
@@ -45,8 +46,9 @@ struct BuildOrderCommand: AsyncParsableCommand {
           goose build-order --dynamic-buildrequires ~/buildreqs ~/specs
         """)
 
-    @Option(name: .long, help: ArgumentHelp("The goose workspace (for --branch and the cache).", valueName: "dir"))
-    var workspace: String?
+    // The workspace is read only for --branch and the parse cache; without either, none is needed.
+    @OptionGroup var workspaceOptions: WorkspaceOptions
+    @OptionGroup var output: OutputOptions
 
     @Argument(help: "Spec files, package directories, trees of package directories, or SRPMs.")
     var inputs: [String] = []
@@ -75,8 +77,6 @@ struct BuildOrderCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Output format: waves, chain, list, dot or json.")
     var format: BuildOrderFormat = .waves
 
-    @Flag(name: .long, help: "Print JSON (same as --format json).")
-    var json = false
 
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Order only these packages, through the whole graph (takes every word up to the next option).", valueName: "name"))
     var subset: [String] = []
@@ -93,21 +93,17 @@ struct BuildOrderCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Only direct BuildRequires edges, without the runtime closure of the providers.")
     var directOnly = false
 
-    @Option(name: [.short, .long], help: "Spec parser processes to run at once (default: all cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: [.short, .long], help: ArgumentHelp("Spec parser processes to run at once (default: number of cores).", valueName: "n"))
+    var jobs: Int?
 
     @Flag(name: .long, help: "Parse everything again, ignoring the cache (the cache is still refreshed).")
     var noCache = false
 
-    @Flag(name: [.short, .long], help: "Explain provider choices and print cache statistics.")
-    var verbose = false
-
-    @Flag(name: [.short, .long], help: "Print no progress, warnings or cycle details; only errors.")
-    var quiet = false
-
     func run() async throws {
         guard !inputs.isEmpty || branch != nil else { throw GooseError.usage("build-order: give spec files or directories, SRPMs, or --branch") }
+        let jobs = self.jobs ?? ProcessInfo.processInfo.activeProcessorCount
         guard jobs > 0 else { throw GooseError.usage("--jobs must be at least 1") }
+        let workspace = workspaceOptions.workspace, quiet = output.quiet, verbose = output.verbose
         let openedWorkspace: Workspace? = branch != nil || workspace != nil ? try Workspace.locate(explicit: workspace) : nil
         var sources = try SpecSource.discover(inputs)
         if let branch, let openedWorkspace { sources += try SpecSource.distGit(workspace: openedWorkspace, branch: branch) }
@@ -133,7 +129,7 @@ struct BuildOrderCommand: AsyncParsableCommand {
                 Console.error("specs: \(sources.count), parsed \(plan.statistics.parsed), from cache \(plan.statistics.cached) (\(cacheDirectory))")
             }
         }
-        let chosenFormat = json ? .json : format
+        let chosenFormat = output.json ? .json : format
         if externals && chosenFormat != .json {
             for external in result.externals {
                 let provider = external.providedBy.map { " [repo: \($0)]" } ?? ""

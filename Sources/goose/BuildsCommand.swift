@@ -6,6 +6,11 @@ struct BuildsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "builds",
         abstract: "The builds inventory: builds/<name>/<version>/<release>/ with build.json.",
+        discussion: """
+        Examples:
+          goose builds import ~/koji-downloads/*.rpm
+          goose builds list --json | jq -r .nvr
+        """,
         subcommands: [BuildsImportCommand.self, BuildsListCommand.self]
     )
 }
@@ -23,6 +28,8 @@ struct BuildsImportCommand: ParsableCommand {
         several runs (xargs); a file it already has must be identical ("exists"); builds made by goose \
         mock-build are never changed.
 
+        Exit status: 0; 4 an RPM is unreadable, fails its digest check or is refused; 3 no workspace, or an invalid goose.toml.
+
         Examples:
           goose builds import vendor/Packages/*.rpm
           goose builds import --json bash-5.1.8-9.el9.src.rpm bash-5.1.8-9.el9.x86_64.rpm
@@ -36,6 +43,8 @@ struct BuildsImportCommand: ParsableCommand {
 
     func run() throws {
         let workspace = try workspaceOptions.open()
+        output.detail("workspace \(workspace.root)")
+        for file in files { output.detail("reading \(file)") }
         let outcomes = try BuildImporter.importPackages(files.map(FileSystem.absolute), into: BuildInventory(workspace: workspace))
         for outcome in outcomes {
             if output.json { Console.json(outcome) } else if !output.quiet {
@@ -50,6 +59,8 @@ struct BuildsListCommand: ParsableCommand {
         commandName: "list",
         abstract: "List the builds in the workspace.",
         discussion: """
+        Exit status: 0; 3 no workspace, or an invalid goose.toml or build.json.
+
         Examples:
           goose builds list
           goose builds list --json | jq -r 'select(.origin == "imported") | .name'
@@ -61,6 +72,7 @@ struct BuildsListCommand: ParsableCommand {
     func run() throws {
         let workspace = try workspaceOptions.open()
         let records = try BuildInventory(workspace: workspace).allRecords()
+        output.detail("\(records.count) builds in \(workspace.root)/builds")
         if output.json {
             for record in records { Console.json(record) }
             return

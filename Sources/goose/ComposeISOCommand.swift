@@ -126,8 +126,8 @@ struct ComposeISOCommand: ParsableCommand {
     @Flag(name: .long, help: "Allow images up to a dual-layer DVD (8.5 GB).")
     var dualLayer = false
 
-    @Option(name: [.short, .long], help: "Packages to read at once.")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: [.short, .long], help: ArgumentHelp("Packages to read at once (default: number of cores).", valueName: "n"))
+    var jobs: Int?
 
     func validate() throws {
         if (tag == nil) == (repo == nil) { throw ValidationError("give exactly one of --tag and --repo") }
@@ -137,7 +137,7 @@ struct ComposeISOCommand: ParsableCommand {
         if groups != nil && comps == nil { throw ValidationError("--groups needs --comps") }
         if let label, label.count > 32 { throw ValidationError("--label must be at most 32 characters") }
         if repo != nil && arches.count > 1 { throw ValidationError("--repo composes one arch; use --tag for several") }
-        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if passphraseFile != nil && passphraseFd != nil { throw ValidationError("give --passphrase-file or --passphrase-fd, not both") }
         if noSign && signKey != nil { throw ValidationError("give --sign-key or --no-sign, not both") }
     }
@@ -174,7 +174,7 @@ struct ComposeISOCommand: ParsableCommand {
         }
         options.id = id
         options.dualLayer = dualLayer
-        options.jobs = jobs
+        options.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
         if let epoch = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"] {
             guard let value = Int(epoch), value >= 0 else { throw ValidationError("SOURCE_DATE_EPOCH must be a non-negative integer") }
             options.sourceDateEpoch = value
@@ -182,7 +182,10 @@ struct ComposeISOCommand: ParsableCommand {
         // libarchive encodes ISO 9660 dates in local time: one zone for every host keeps the image byte-identical.
         setenv("TZ", "UTC", 1)
         tzset()
-        let verbose = !output.quiet && !output.json && isatty(STDERR_FILENO) != 0
+        // Steps go to a terminal by default; --verbose prints them when piped too.
+        let verbose = output.verbose || (!output.quiet && !output.json && isatty(STDERR_FILENO) != 0)
+        for (arch, repository) in repositories.sorted(by: { $0.key < $1.key }) { output.detail("\(arch): gathering from \(repository)") }
+        output.detail(options.signKey.map { "signing CHECKSUM with \($0)" } ?? "CHECKSUM unsigned")
         let report = try Compose(workspace: workspace).run(options) { step in
             if verbose { FileHandle.standardError.write(Data("goose: \(step)\n".utf8)) }
         }

@@ -16,6 +16,18 @@ struct Goose: AsyncParsableCommand {
         6 network or lookaside failure; 7 workspace locked by another goose process; 8 signing key or \
         passphrase unusable. goose mock-build uses mock's codes instead (10 build failed, 11 timeout, \
         30 missing build dependencies, …; see goose-mock-build(1)).
+
+        Options shared by the subcommands: --workspace DIR (else $GOOSE_HOME, else the nearest directory \
+        holding goose.toml); -j/--jobs N for parallel work; --json for JSON Lines on stdout; -q/--quiet for \
+        errors only; -v/--verbose for the steps and decisions on stderr.
+
+        Examples:
+          goose init ~/el9 && cd ~/el9
+          goose import-srpm --verify-key vendor-key.asc ~/srpms/*.src.rpm
+          goose build-order --format waves ~/specs > waves.txt
+          goose mock-build --buildroot el9 --from-waves waves.txt ~/srpms/
+          goose mash el9
+          goose help mash
         """,
         version: GooseVersion.current,
         subcommands: [

@@ -14,8 +14,11 @@ struct ImportSRPMCommand: AsyncParsableCommand {
         directives are applied as a second commit tagged patched/<branch>/<nvr>.
 
         Re-importing the same SRPM does nothing; an NVR older than the branch head is refused \
-        unless --force. A failing SRPM does not stop the others; the exit code is non-zero when \
-        any failed (4 for a bad or refused package).
+        unless --force. A failing SRPM does not stop the others.
+
+        Exit status: 0; the highest code of the failed SRPMs otherwise: 4 a bad or refused package or \
+        patch directive, 5 an archive that does not match its hash, 6 a lookaside failure; 3 no \
+        workspace, or an invalid goose.toml; 7 another goose holds the lock.
 
         Examples:
           goose import-srpm ~/srpms/bash-5.1.8-9.el9.src.rpm
@@ -36,7 +39,7 @@ struct ImportSRPMCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Repository layout (default: goose.toml's import.layout).", valueName: "fedora|centos"))
     var layout: ImportLayout?
 
-    @Option(name: .long, help: ArgumentHelp("Parallel imports (default: number of cores).", valueName: "n"))
+    @Option(name: [.short, .long], help: ArgumentHelp("Imports to run at once (default: number of cores).", valueName: "n"))
     var jobs: Int?
 
     @Option(name: .long, help: ArgumentHelp("Require a valid signature by this public key file (repeatable).", valueName: "file"))
@@ -60,6 +63,9 @@ struct ImportSRPMCommand: AsyncParsableCommand {
         options.force = force
         options.verifyKeyFiles = verifyKey
         if let jobs { options.jobs = jobs }
+        output.detail("workspace \(workspace.root)")
+        output.detail("branch \(options.branch)\(branch == nil ? " (goose.toml default_branch)" : ""), layout \(options.layout)\(layout == nil ? " (goose.toml import.layout)" : ""), \(options.jobs) jobs")
+        output.detail("\(paths.count) SRPMs from \(inputs.count) inputs" + (verifyKey.isEmpty ? ", signatures not required" : ", signatures required by \(verifyKey.joined(separator: ", "))"))
         let importer = SRPMImporter(workspace: workspace, options: options, lookasideSink: try LookasideClient(workspace: workspace).importSink)
         let progress = output.json || output.quiet ? nil : ProgressBar(total: paths.count, label: "importing")
         let results = await importer.importAll(paths, progress: progress)

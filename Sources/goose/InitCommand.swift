@@ -9,6 +9,8 @@ struct InitCommand: ParsableCommand {
         Writes goose.toml and the workspace layout (git/, lookaside/, builds/, tags/, repos/, \
         composes/, mirrors/, patches/). An existing goose.toml is kept, so running it again is safe.
 
+        Exit status: 0; 3 when the directory cannot hold a workspace or its goose.toml is invalid; 1 on I/O errors.
+
         Examples:
           goose init ~/el9
           goose init --dist-tag .el9_4 .

@@ -11,6 +11,11 @@ struct LookasideCommand: AsyncParsableCommand {
         or `.<name>.metadata` (centos layout), at <name>/<file>/<hashtype>/<hash>/<file>. goose.toml's \
         [lookaside] url chooses it: empty for the workspace's own lookaside/ directory, else the base URL \
         of a dist-git server (another `goose lookaside serve`, or Fedora-style dist-git).
+
+        Examples:
+          goose lookaside upload bash bash-5.2.tar.gz
+          goose lookaside fetch ~/src/bash
+          goose lookaside serve --listen 127.0.0.1:8080 --token-file lookaside.token
         """,
         subcommands: [LookasideUploadCommand.self, LookasideFetchCommand.self, LookasideServeCommand.self, LookasideHashCommand.self]
     )
@@ -24,6 +29,9 @@ struct LookasideUploadCommand: ParsableCommand {
         Each FILE is hashed (SHA-512) and stored unless the lookaside already has it. When the current \
         directory is a dist-git checkout of NAME, its `sources` (BSD lines `SHA512 (file) = hash`) or \
         `.NAME.metadata` (`hash SOURCES/file`) and its .gitignore are updated.
+
+        Exit status: 0; 3 no workspace, or an invalid goose.toml or sources file; 5 a stored archive does not match its hash; 6 the \
+        lookaside cannot be reached or refuses the upload; 7 another goose holds the lock.
 
         Examples:
           goose lookaside upload bash bash-5.2.tar.gz bash-5.2.tar.gz.sig
@@ -42,6 +50,8 @@ struct LookasideUploadCommand: ParsableCommand {
     func run() throws {
         let workspace = try workspaceOptions.open()
         let client = try LookasideClient(workspace: workspace)
+        output.detail("workspace \(workspace.root)")
+        for file in files { output.detail("uploading \(file)") }
         try LookasideUpload.run(package: name, files: files, client: client,
                                 checkoutDirectory: FileManager.default.currentDirectoryPath) { record in
             LookasideOutput.print(record, output)
@@ -60,6 +70,9 @@ struct LookasideFetchCommand: AsyncParsableCommand {
         mismatch is an error and leaves no file behind. NAME is --name, else the one .NAME.metadata, else the \
         repository name of the git remote origin (as fedpkg), else the spec file's name, else the directory's name.
 
+        Exit status: 0; 3 no workspace, or an invalid goose.toml or sources file; 5 a download does not match its hash; 6 an archive \
+        cannot be fetched; 7 another goose holds the lock.
+
         Examples:
           goose lookaside fetch
           goose lookaside fetch --jobs 8 ~/src/kernel
@@ -75,7 +88,7 @@ struct LookasideFetchCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The package name (default: from the checkout, see above).", valueName: "name"))
     var name: String?
 
-    @Option(name: [.short, .long], help: "Downloads to run at once.")
+    @Option(name: [.short, .long], help: ArgumentHelp("Downloads to run at once.", valueName: "n"))
     var jobs: Int = 4
 
     func validate() throws {
@@ -86,6 +99,7 @@ struct LookasideFetchCommand: AsyncParsableCommand {
         let workspace = try workspaceOptions.open()
         let client = try LookasideClient(workspace: workspace)
         let output = self.output
+        output.detail("workspace \(workspace.root); fetching the sources of \(directory) with \(jobs) jobs")
         try await LookasideFetch.run(directory: directory, package: name, client: client, jobs: jobs) { record in
             LookasideOutput.print(record, output)
         }
@@ -102,6 +116,9 @@ struct LookasideServeCommand: AsyncParsableCommand {
         or file and mtime for an upload), authorised by `Authorization: Bearer <token>`. A package needs a \
         repository git/<name>.git in the workspace. Prints `listening on <url>` once ready; --listen with \
         port 0 picks a free port.
+
+        Exit status: 2 a bad --listen, --max-upload-size or no token; 3 no workspace, or an invalid goose.toml or an unreadable token \
+        file; 6 the address cannot be bound.
 
         Examples:
           goose lookaside serve --listen 127.0.0.1:8080 --token-file lookaside.token
@@ -180,6 +197,7 @@ struct LookasideHashCommand: ParsableCommand {
     func run() throws {
         for file in files {
             let hash = try ContentDigest.hexDigest(ofFile: file, algorithm: type)
+            output.detail("\(file): \(((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber).map { "\($0) bytes" } ?? "size unknown"), \(type.rawValue)")
             if output.json {
                 Console.json(Record(file: file, type: type.rawValue, hash: hash))
             } else {

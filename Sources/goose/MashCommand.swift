@@ -102,8 +102,8 @@ struct MashCommand: ParsableCommand {
     @Option(name: .long, help: "Published trees to keep.")
     var keep: Int = 3
 
-    @Option(name: [.short, .long], help: "Packages to read at once.")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: [.short, .long], help: ArgumentHelp("Packages to read at once (default: number of cores).", valueName: "n"))
+    var jobs: Int?
 
     @Option(name: .long, help: ArgumentHelp("Sign each repomd.xml with this key (default: goose.toml's signing.key, if set); the passphrase comes from gpg-agent.", valueName: "fingerprint"))
     var signKey: String?
@@ -116,7 +116,7 @@ struct MashCommand: ParsableCommand {
 
     func validate() throws {
         if keep < 1 { throw ValidationError("--keep must be at least 1") }
-        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() throws {
@@ -133,7 +133,7 @@ struct MashCommand: ParsableCommand {
         options.repodata.compression = compression
         options.repodata.comps = comps.map(FileSystem.absolute)
         options.repodata.updateinfo = updateinfo.map(FileSystem.absolute)
-        options.repodata.jobs = jobs
+        options.repodata.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
         options.repodata.sqlite = sqlite
         if !noSign {
             options.signKey = signKey ?? (configuration.signingKey.isEmpty ? nil : configuration.signingKey)
@@ -141,7 +141,10 @@ struct MashCommand: ParsableCommand {
                 options.gnupgHome = configuration.signingGnupgHome.hasPrefix("/") ? configuration.signingGnupgHome : workspace.root + "/" + configuration.signingGnupgHome
             }
         }
-        let verbose = !output.quiet && !output.json && isatty(STDERR_FILENO) != 0
+        // Steps go to a terminal by default; --verbose prints them when piped too (cron logs).
+        let verbose = output.verbose || (!output.quiet && !output.json && isatty(STDERR_FILENO) != 0)
+        output.detail("workspace \(workspace.root); tag \(tag), arches \(options.arches.joined(separator: ",")), multilib \(options.multilib), "
+            + "\(options.strict ? "strict" : "not strict"), " + (options.signKey.map { "signing repomd.xml with \($0)" } ?? "repomd.xml unsigned"))
         let report = try Mash(workspace: workspace).run(options) { step in
             if verbose { Console.error(step) }
         }

@@ -10,6 +10,10 @@ struct MirrorCommand: AsyncParsableCommand {
         On the master, `goose mirror manifest` lists every file of the tree with its hash so that mirrors \
         sync by manifest (goose mirror-sync) instead of walking the tree. `goose mirror check` probes the \
         mirrors and writes mirror lists and metalinks that name only current mirrors.
+
+        Examples:
+          goose mirror manifest /srv/pub/el9
+          goose mirror check --output /srv/www/mirrors mirrors.toml
         """,
         subcommands: [MirrorManifestCommand.self, MirrorCheckCommand.self])
 }
@@ -35,7 +39,7 @@ struct MirrorManifestCommand: AsyncParsableCommand {
     @Argument(help: "The tree to describe.")
     var directory: String
 
-    @Option(name: [.short, .long], help: "Files to hash at once.")
+    @Option(name: [.short, .long], help: ArgumentHelp("Files to hash at once.", valueName: "n"))
     var jobs: Int = 2
 
     struct Record: Encodable {
@@ -48,6 +52,7 @@ struct MirrorManifestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        output.detail("scanning \(directory) with \(max(1, jobs)) jobs")
         let result = try await ManifestBuilder.build(directory: directory, jobs: max(1, jobs))
         let record = Record(directory: directory, files: result.manifest.files.count,
                             bytes: result.manifest.files.reduce(0) { $0 + $1.size }, repoRoots: result.manifest.repoRoots,
@@ -101,7 +106,7 @@ struct MirrorCheckCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Directory for status.json, mirror lists and metalinks.", valueName: "dir"))
     var outputDirectory: String = "mirrors"
 
-    @Option(name: [.short, .long], help: "Mirrors to probe at once.")
+    @Option(name: [.short, .long], help: ArgumentHelp("Mirrors to probe at once.", valueName: "n"))
     var jobs: Int = 16
 
     struct Record: Encodable {
@@ -115,6 +120,7 @@ struct MirrorCheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         let list = try MirrorList.load(from: mirrorsFile)
+        output.detail("\(list.mirrors.count) mirrors in \(mirrorsFile); probing \(max(1, jobs)) at once, writing to \(outputDirectory)")
         let status = try await MirrorChecker.run(list: list, outputDirectory: outputDirectory, jobs: max(1, jobs))
         for mirror in status.mirrors {
             let record = Record(name: mirror.name, country: mirror.country, disabled: mirror.disabled,

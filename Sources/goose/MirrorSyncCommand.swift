@@ -36,7 +36,7 @@ struct MirrorSyncCommand: AsyncParsableCommand {
     @Argument(help: "The local mirror tree.")
     var directory: String
 
-    @Option(name: [.short, .long], help: "Transfers to run at once.")
+    @Option(name: [.short, .long], help: ArgumentHelp("Transfers to run at once.", valueName: "n"))
     var jobs: Int = 4
 
     @Option(name: .long, help: ArgumentHelp("Total bandwidth limit, as rsync: KiB/s, or with k/m/g suffix.", valueName: "rate"))
@@ -53,6 +53,9 @@ struct MirrorSyncCommand: AsyncParsableCommand {
         let transfer = MirrorTransferOptions(jobs: jobs, bandwidthLimit: try bwlimit.map(MirrorUnits.rate) ?? 0)
         let options = MirrorSyncOptions(transfer: transfer, deleteDelay: try MirrorUnits.duration(deleteDelay), dryRun: dryRun,
                                         showProgress: !output.quiet && !output.json && isatty(STDERR_FILENO) != 0)
+        output.detail("\(upstream) -> \(directory): \(jobs) transfers at once, "
+            + (transfer.bandwidthLimit > 0 ? "limit \(transfer.bandwidthLimit) bytes/s" : "no bandwidth limit")
+            + ", stale files deleted \(deleteDelay) after the new metadata" + (dryRun ? " (dry run: nothing changes)" : ""))
         let summary = try await MirrorSync.run(upstream: upstream, directory: directory, options: options)
         if output.json {
             Console.json(summary)

@@ -67,7 +67,7 @@ struct MockBuildCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Put results here instead of the workspace's builds/.", valueName: "dir"))
     var resultdir: String?
 
-    @Option(name: .long, help: ArgumentHelp("Parallel builds, each in its own root.", valueName: "n"))
+    @Option(name: [.short, .long], help: ArgumentHelp("Builds to run at once, each in its own root.", valueName: "n"))
     var jobs: Int = 1
 
     @Option(name: .long, help: ArgumentHelp("Build the packages of a `goose build-order --format waves` file, wave by wave; each wave's RPMs form a local repo later waves install BuildRequires from.", valueName: "file"))
@@ -153,6 +153,8 @@ struct MockBuildCommand: AsyncParsableCommand {
                                   scratchDirectory: scratchDirectory,
                                   lookaside: try workspace.map { try LookasideClient(workspace: $0) })
         mockBuild.jobs = jobs
+        output.detail("buildroot \(definition.name) (\(definition.arch)), results in " + (resultdir.map(FileSystem.absolute) ?? "\(workspace?.root ?? "?")/builds")
+            + ", \(jobs) builds at once, " + (noCache ? "fresh root per build" : "root cache on") + ", scratch \(scratchDirectory)")
         let json = output.json, quiet = output.quiet
         // Lines as builds finish, and a bar on a terminal while several run.
         let progress = json || quiet ? nil : ProgressBar(total: inputs.count, label: "building")

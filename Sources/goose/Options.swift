@@ -22,6 +22,14 @@ struct OutputOptions: ParsableArguments {
 
     @Flag(name: [.short, .long], help: "Print no progress and no per-item lines, only errors.")
     var quiet = false
+
+    @Flag(name: [.short, .long], help: "Also print the steps taken and the decisions made, on stderr.")
+    var verbose = false
+
+    /// Prints a step or decision on stderr when --verbose is given (and --quiet is not).
+    func detail(_ message: @autoclosure () -> String) {
+        if verbose && !quiet { Console.writeError(Data("goose: \(message())\n".utf8)) }
+    }
 }
 
 /// Writing to the terminal: errors to stderr with the program name, JSON records to stdout.

@@ -12,6 +12,11 @@ struct SignCommand: ParsableCommand {
         clear signature (CHECKSUM). The key is named by fingerprint: --key, else goose.toml's [signing] key. \
         A passphrase comes from gpg-agent or from --passphrase-file/--passphrase-fd (pinentry loopback), \
         never from the command line or the environment.
+
+        Examples:
+          goose sign rpm --key 0123456789ABCDEF0123456789ABCDEF01234567 out/*.rpm
+          goose sign tag el9
+          goose sign verify --keyring RPM-GPG-KEY-goose out/*.rpm
         """,
         subcommands: [SignRPMCommand.self, SignFileCommand.self, SignVerifyCommand.self, SignExportKeyCommand.self, SignTagCommand.self]
     )
@@ -97,6 +102,8 @@ enum SignOutput {
                          method: RPMSigningMethod, output: OutputOptions) throws -> [RPMSignResult] {
         // A worker that dies must not kill goose through SIGPIPE; the write error says what happened.
         signal(SIGPIPE, SIG_IGN)
+        output.detail("signing \(files.count) packages with \(fingerprint) from \(home ?? "$GNUPGHOME or ~/.gnupg"), method \(method.rawValue), \(jobs) workers"
+            + (resign ? ", replacing other keys' signatures" : ""))
         let progress = ProgressBar(total: files.count, label: "signing", enabled: !output.json && !output.quiet && isatty(STDERR_FILENO) != 0)
         let lock = NSLock()
         var settings = RPMSigningSettings(fingerprint: fingerprint, homeDirectory: home, resign: resign)
@@ -140,7 +147,7 @@ struct SignRPMCommand: ParsableCommand {
     @OptionGroup var signing: SigningOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(name: [.short, .long], help: "Packages to sign at once (worker processes).")
+    @Option(name: [.short, .long], help: ArgumentHelp("Packages to sign at once (worker processes).", valueName: "n"))
     var jobs: Int = 2
 
     @Flag(name: .long, help: "Replace a signature made by another key.")
@@ -174,6 +181,8 @@ struct SignFileCommand: ParsableCommand {
         the file is replaced by its clear-signed text (as CHECKSUM files of ISOs). Each signature is checked \
         before it is written atomically.
 
+        Exit status: 0; 2 no key given; 3 an invalid goose.toml; 8 the key is missing or its passphrase unusable.
+
         Examples:
           goose sign file --key $FPR repos/el9/x86_64/repodata/repomd.xml
           goose sign file --clear --key $FPR composes/el9/CHECKSUM
@@ -192,6 +201,7 @@ struct SignFileCommand: ParsableCommand {
         let (fingerprint, home, passphrase, _) = try signing.resolve()
         let context = try GPGContext(homeDirectory: home, passphrase: passphrase)
         let key = try context.signingKey(fingerprint: fingerprint)
+        output.detail("\(clear ? "clear-signing in place" : "writing detached FILE.asc signatures") with \(key.fingerprint)")
         let written = try FileSigner.sign(files, key: key, context: context, clear: clear)
         for (file, signature) in zip(files, written) {
             if output.json { Console.json(["file": file, "signature": signature, "key": key.fingerprint]) } else if !output.quiet { Console.line("signed   \(signature)") }
@@ -228,6 +238,7 @@ struct SignVerifyCommand: ParsableCommand {
 
     func run() throws {
         let verifier = try SignatureVerifier(keyFiles: keyring, homeDirectory: gnupgHome.map(FileSystem.absolute))
+        output.detail("trusting " + (keyring.isEmpty ? "the public keys of \(gnupgHome ?? "$GNUPGHOME or ~/.gnupg")" : keyring.joined(separator: ", ")))
         var allGood = true
         for path in paths {
             let result = verifier.verify(path)
@@ -250,6 +261,8 @@ struct SignExportKeyCommand: ParsableCommand {
         <name> is --name, else the key's user ID name in lower case with dashes. The file is ASCII-armored, \
         ready for `rpmkeys --import`, a .repo's gpgkey= and the top of an ISO.
 
+        Exit status: 0; 8 the key is not in the keyring.
+
         Examples:
           goose sign export-key 90CD38B3279F287EB036BAADD6D4B7F1C8B6609A
           goose sign export-key --name goose-9 --output-dir composes/el9 $FPR
@@ -271,6 +284,7 @@ struct SignExportKeyCommand: ParsableCommand {
 
     func run() throws {
         let context = try GPGContext(homeDirectory: gnupgHome.map(FileSystem.absolute))
+        output.detail("exporting \(fingerprint) from \(gnupgHome ?? "$GNUPGHOME or ~/.gnupg") to \(outputDir)")
         let path = try FileSigner.exportKey(fingerprint: fingerprint, context: context, name: name, directory: outputDir)
         if output.json { Console.json(["file": path, "key": try context.publicKey(fingerprint: fingerprint).fingerprint]) } else { Console.line(path) }
     }
@@ -285,6 +299,9 @@ struct SignTagCommand: ParsableCommand {
         signed_by (and the new sha256) of each signed or already-signed RPM in the build's build.json, under \
         the build's lock. mash requires those records.
 
+        Exit status: 0; 4 when any package failed (the others are signed); 2 no key given or an empty tag; \
+        3 no workspace, or an invalid goose.toml, or an unknown tag; 8 the key or its passphrase is unusable.
+
         Examples:
           goose sign tag el9-candidate --key 90CD38B3279F287EB036BAADD6D4B7F1C8B6609A
           goose sign tag --jobs 4 el9-candidate
@@ -293,7 +310,7 @@ struct SignTagCommand: ParsableCommand {
     @OptionGroup var signing: SigningOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(name: [.short, .long], help: "Packages to sign at once (worker processes).")
+    @Option(name: [.short, .long], help: ArgumentHelp("Packages to sign at once (worker processes).", valueName: "n"))
     var jobs: Int = 2
 
     @Flag(name: .long, help: "Replace a signature made by another key.")

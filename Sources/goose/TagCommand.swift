@@ -12,6 +12,11 @@ struct TagCommand: ParsableCommand {
         parent depth first) and whether it is a release tag (`release = true` makes mash --strict the default). \
         Inherited builds are shadowed as in koji: for each package, the first tag in inheritance order that has \
         the package decides, and within it the highest epoch:version-release (librpm's comparison) wins.
+
+        Examples:
+          goose tag create el9
+          goose tag add el9 --from-builds
+          goose tag list el9 --latest
         """,
         subcommands: [TagCreateCommand.self, TagAddCommand.self, TagRemoveCommand.self, TagListCommand.self]
     )
@@ -22,6 +27,8 @@ struct TagCreateCommand: ParsableCommand {
         commandName: "create",
         abstract: "Create an empty tag, optionally inheriting from others.",
         discussion: """
+        Exit status: 0; 2 an invalid tag name; 3 no workspace, or an invalid goose.toml, an existing tag or an unknown parent.
+
         Examples:
           goose tag create el9-bootstrap
           goose tag create el9 --inherit el9-bootstrap --release
@@ -50,6 +57,8 @@ struct TagAddCommand: ParsableCommand {
         commandName: "add",
         abstract: "Tag builds (each NVR must exist under builds/).",
         discussion: """
+        Exit status: 0; 3 no workspace, or an invalid goose.toml, an unknown tag, or a build that is missing or failed.
+
         Examples:
           goose tag add el9 bash-5.1.8-9.el9 glibc-2.34-100.el9
           goose tag add el9-bootstrap --from-builds
@@ -74,8 +83,10 @@ struct TagAddCommand: ParsableCommand {
     func run() throws {
         let workspace = try workspaceOptions.open()
         let inventory = BuildInventory(workspace: workspace)
+        output.detail("workspace \(workspace.root)")
         let list = fromBuilds ? try inventory.allRecords().filter { $0.state == .complete }.map(\.nvr) : nvrs
         let added = try TagStore(workspace: workspace).add(list, to: tag, inventory: inventory)
+        output.detail("\(added.count) of \(list.count) builds newly tagged" + (added.count < list.count ? "; the others were already in \(tag)" : ""))
         if output.json { Console.json(["tag": .string(tag), "added": .list(added)] as [String: TagJSONValue]); return }
         if !output.quiet { for nvr in added { Console.line("tagged \(nvr) in \(tag)") } }
     }
@@ -86,11 +97,14 @@ struct TagRemoveCommand: ParsableCommand {
         commandName: "remove",
         abstract: "Untag builds.",
         discussion: """
+        Exit status: 0; 3 no workspace, or an invalid goose.toml, an unknown tag, or a build the tag lacks.
+
         Examples:
           goose tag remove el9 bash-5.1.8-9.el9
         """)
 
     @OptionGroup var workspaceOptions: WorkspaceOptions
+    @OptionGroup var output: OutputOptions
 
     @Argument(help: "The tag.")
     var tag: String
@@ -100,7 +114,10 @@ struct TagRemoveCommand: ParsableCommand {
 
     func run() throws {
         let workspace = try workspaceOptions.open()
-        for nvr in try TagStore(workspace: workspace).remove(nvrs, from: tag) { Console.line("untagged \(nvr) from \(tag)") }
+        output.detail("workspace \(workspace.root)")
+        let removed = try TagStore(workspace: workspace).remove(nvrs, from: tag)
+        if output.json { Console.json(["tag": .string(tag), "removed": .list(removed)] as [String: TagJSONValue]); return }
+        if !output.quiet { for nvr in removed { Console.line("untagged \(nvr) from \(tag)") } }
     }
 }
 
@@ -111,6 +128,8 @@ struct TagListCommand: ParsableCommand {
         discussion: """
         Without --latest, prints the NVRs tagged directly into TAG. With --latest, prints the build mash \
         would take for each package, inheritance included, with the tag it comes from.
+
+        Exit status: 0; 3 no workspace, or an invalid goose.toml, an unknown tag, or an inheritance cycle.
 
         Examples:
           goose tag list
@@ -130,12 +149,14 @@ struct TagListCommand: ParsableCommand {
     func run() throws {
         let workspace = try workspaceOptions.open()
         let store = TagStore(workspace: workspace)
+        output.detail("workspace \(workspace.root)")
         guard let tag else {
             for name in store.allTags() {
                 if output.json { Console.json(["tag": .string(name), "inherit": .list(workspace.configuration.tags[name]?.inherit ?? [])] as [String: TagJSONValue]) } else { Console.line(name) }
             }
             return
         }
+        output.detail(latest ? "resolving \(tag) through its inheritance: the newest build of each package" : "the builds listed in tags/\(tag) itself")
         let nvrs = latest ? try store.resolve(tag, inventory: BuildInventory(workspace: workspace)).map(\.nvr) : try store.entries(of: tag)
         for nvr in nvrs {
             if output.json { Console.json(["tag": .string(tag), "nvr": .string(nvr)] as [String: TagJSONValue]) } else { Console.line(nvr) }
