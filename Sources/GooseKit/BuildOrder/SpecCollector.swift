@@ -215,12 +215,17 @@ public struct SpecCollector: Sendable {
     }
 
     /// Feeds one worker process spec after spec until the queue is empty; a worker that dies (a spec crashed
-    /// librpm) costs that spec an error, and a fresh worker takes over the rest.
+    /// librpm) costs that spec an error, and a fresh worker takes over the rest. Two requests are kept in flight,
+    /// so that the worker parses the next spec while this thread decodes and caches the previous answer.
     private static func runWorker(_ executable: String, options: SpecMacroOptions, queue: SpecWorkQueue,
                                   store: @Sendable (Int, SpecParseOutcome) -> Void) throws {
         let header = try JSONEncoder().encode(options) + Data("\n".utf8)
         let decoder = JSONDecoder()
-        var pending = queue.next()
+        let depth = 2
+        // Handed out but not answered, oldest first; a fresh worker gets these again before new ones.
+        var retry: [(Int, String)] = []
+        func nextSpec() -> (Int, String)? { retry.isEmpty ? queue.next() : retry.removeFirst() }
+        var pending = nextSpec()
         while pending != nil {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
@@ -234,11 +239,21 @@ public struct SpecCollector: Sendable {
             let requests = input.fileHandleForWriting.fileDescriptor
             let replies = LineReader(output.fileHandleForReading.fileDescriptor)
             var alive = Self.send(header, to: requests)
-            while alive, let (index, path) = pending {
-                guard Self.send(Data((path + "\n").utf8), to: requests), let line = replies.next() else {
+            var inFlight: [(Int, String)] = []
+            while alive, pending != nil || !inFlight.isEmpty {
+                while alive, inFlight.count < depth, let request = pending {
+                    if Self.send(Data((request.1 + "\n").utf8), to: requests) {
+                        inFlight.append(request)
+                        pending = nextSpec()
+                    } else {
+                        alive = false
+                    }
+                }
+                guard alive, let line = replies.next() else {
                     alive = false
                     break
                 }
+                let (index, _) = inFlight.removeFirst()
                 if let outcome = try? decoder.decode(SpecParseOutcome.self, from: Data(line.utf8)) {
                     store(index, outcome)
                     queue.finish(index, outcome)
@@ -246,15 +261,22 @@ public struct SpecCollector: Sendable {
                     // Not cached: the next run tries again.
                     queue.finish(index, SpecParseOutcome(error: "unreadable reply from the spec parser"))
                 }
-                pending = queue.next()
             }
             try? input.fileHandleForWriting.close()
             process.waitUntilExit()
             try? output.fileHandleForReading.close()
-            if !alive, let (index, _) = pending {
-                // Not cached either: a crash may be the machine's (out of memory), not the spec's.
-                queue.finish(index, SpecParseOutcome(error: "spec parser process died on this spec (exit status \(process.terminationStatus))"))
-                pending = queue.next()
+            if !alive {
+                // The worker answers in order, so the oldest unanswered spec is the one it died on. Not cached
+                // either: a crash may be the machine's (out of memory), not the spec's.
+                if !inFlight.isEmpty {
+                    let (index, _) = inFlight.removeFirst()
+                    queue.finish(index, SpecParseOutcome(error: "spec parser process died on this spec (exit status \(process.terminationStatus))"))
+                } else if let (index, _) = pending {
+                    queue.finish(index, SpecParseOutcome(error: "spec parser process died on this spec (exit status \(process.terminationStatus))"))
+                    pending = nil
+                }
+                retry = inFlight + (pending.map { [$0] } ?? []) + retry
+                pending = nextSpec()
             }
         }
     }
