@@ -58,7 +58,7 @@ final class SigningTests: XCTestCase {
 
     // MARK: - OpenPGP packets around gpg-agent's signatures
 
-    private let fingerprint = AgentSigningKey.bytes(fromHex: "E315AB4370D02B97CC84A32491AA7485E0FA62B3")
+    private let fingerprint = Hex.bytes("E315AB4370D02B97CC84A32491AA7485E0FA62B3")
 
     func testHashedPartAndTrailerFollowRFC4880() {
         let packet = OpenPGPSignaturePacket(algorithm: .rsa, issuerFingerprint: fingerprint, creationTime: 0x6A0B_1C2D)
@@ -104,6 +104,14 @@ final class SigningTests: XCTestCase {
         }
         XCTAssertEqual(OpenPGPSignaturePacket.multiprecisionInteger([]), [0, 0])
         XCTAssertEqual(OpenPGPSignaturePacket.multiprecisionInteger([0, 0, 1]), [0, 1, 1])
+    }
+
+    func testDigestBytesAndHexAgree() {
+        let data = Data("goose".utf8)
+        let bytes = { let digest = ContentDigest(.sha256); digest.update(data); return digest.finalizeBytes() }()
+        XCTAssertEqual(bytes.count, 32)
+        XCTAssertEqual(Hex.string(bytes), ContentDigest.hexDigest(of: data, algorithm: .sha256))
+        XCTAssertEqual(Hex.bytes(Hex.string(bytes, uppercase: true)), bytes)
     }
 
     func testRelayCommandQuotesPathsForRpmMacrosAndPopt() {

@@ -10,17 +10,7 @@ public struct AgentSigningKey: Sendable, Equatable, Codable {
     public var algorithm: OpenPGPSignaturePacket.PublicKeyAlgorithm
 
     /// The fingerprint as bytes, for the packet's issuer subpackets.
-    var fingerprintBytes: [UInt8] { Self.bytes(fromHex: fingerprint) }
-
-    static func bytes(fromHex hex: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var index = hex.startIndex
-        while let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex), index < hex.endIndex {
-            if let byte = UInt8(hex[index..<next], radix: 16) { bytes.append(byte) }
-            index = next
-        }
-        return bytes
-    }
+    var fingerprintBytes: [UInt8] { Hex.bytes(fingerprint) }
 
     /// The OpenPGP algorithm for a gpgme algorithm number, when goose can assemble its signatures
     /// (RSA and EdDSA; other algorithms are signed by gpg itself).
@@ -89,7 +79,7 @@ final class GPGAgentSession {
             _ = try transact("SIGKEY \(keygrip)")
             selectedKeygrip = keygrip
         }
-        _ = try transact("SETHASH \(OpenPGPSignaturePacket.sha256Algorithm) " + digest.map { String(format: "%02X", $0) }.joined())
+        _ = try transact("SETHASH \(OpenPGPSignaturePacket.sha256Algorithm) " + Hex.string(digest, uppercase: true))
         return try transact("PKSIGN")
     }
 
@@ -161,7 +151,7 @@ final class AgentSigner {
         let digest = ContentDigest(.sha256)
         digest.update(data)
         packet.hashTrailer.withUnsafeBytes { digest.update($0) }
-        let digestBytes = AgentSigningKey.bytes(fromHex: digest.finalizeHex())
+        let digestBytes = digest.finalizeBytes()
         let answer = try session.signDigest(digestBytes, keygrip: key.keygrip)
         return packet.packet(digest: digestBytes, values: try packet.signatureValues(fromAgentAnswer: answer))
     }

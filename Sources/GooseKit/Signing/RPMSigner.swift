@@ -64,19 +64,12 @@ public struct RPMSigningSettings: Codable, Sendable {
     }
 
     var passphrase: Passphrase? {
-        guard let hex = passphraseHex else { return nil }
-        var bytes: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
-            if let byte = UInt8(hex[index..<next], radix: 16) { bytes.append(byte) }
-            index = next
-        }
-        return Passphrase(bytes: bytes)
+        passphraseHex.map { Passphrase(bytes: Hex.bytes($0)) }
     }
 
     func withPassphrase(_ passphrase: Passphrase?) -> RPMSigningSettings {
         var copy = self
-        copy.passphraseHex = passphrase.map { $0.bytes.map { String(format: "%02x", $0) }.joined() }
+        copy.passphraseHex = passphrase.map { Hex.string($0.bytes) }
         return copy
     }
 }

@@ -68,6 +68,17 @@ public final class ContentDigest {
         data.withUnsafeBytes { update($0) }
     }
 
+    /// Finishes the digest and returns its bytes; the hasher cannot be used afterwards.
+    public func finalizeBytes() -> [UInt8] {
+        var output: UnsafeMutableRawPointer?
+        var length = 0
+        _ = rpmDigestFinal(context, &output, &length, 0)
+        context = nil
+        guard let output else { return [] }
+        defer { free(output) }
+        return Array(UnsafeRawBufferPointer(start: output, count: length))
+    }
+
     /// Finishes the digest and returns it as lower-case hex; the hasher cannot be used afterwards.
     public func finalizeHex() -> String {
         var output: UnsafeMutableRawPointer?
@@ -90,6 +101,24 @@ public final class ContentDigest {
         let hasher = ContentDigest(algorithm)
         hasher.update(data)
         return hasher.finalizeHex()
+    }
+}
+
+/// Bytes written as hexadecimal digits, two per byte, and read back.
+public enum Hex {
+    public static func string(_ bytes: [UInt8], uppercase: Bool = false) -> String {
+        bytes.map { String(format: uppercase ? "%02X" : "%02x", $0) }.joined()
+    }
+
+    /// The bytes of a hex string; a trailing odd digit and pairs that are not hex are skipped.
+    public static func bytes(_ hex: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+            if let byte = UInt8(hex[index..<next], radix: 16) { bytes.append(byte) }
+            index = next
+        }
+        return bytes
     }
 }
 
