@@ -171,6 +171,15 @@ final class MashPlanTests: XCTestCase {
         let now = Date(timeIntervalSince1970: 0)
         XCTAssertEqual(Mash.timestamp(existing: [], now: now), "19700101-000000")
         XCTAssertEqual(Mash.timestamp(existing: ["19700101-000000"], now: now), "19700101-000000.1")
+        // The plain name was pruned while later ones of the same second remain: the new one still sorts last.
+        XCTAssertEqual(Mash.timestamp(existing: ["19700101-000000.1", "19700101-000000.2", "latest"], now: now), "19700101-000000.3")
+        XCTAssertEqual(Mash.timestamp(existing: ["19700101-000000.4.123.tmp"], now: now), "19700101-000000.5")
+        XCTAssertEqual(Mash.timestamp(existing: ["19691231-235959.7"], now: now), "19700101-000000")
+    }
+
+    func testPruneOrdersCountersNumerically() {
+        let names = ["20260101-000000.10", "20260101-000000.2", "20260101-000000", "20251231-235959.3", "latest"]
+        XCTAssertEqual(Mash.toPrune(names, latest: "20260101-000000.10", keep: 2), ["20251231-235959.3", "20260101-000000"])
     }
 
     func testSourceFileNames() {

@@ -257,20 +257,34 @@ public struct Mash {
         return MashReport(tag: options.tag, directory: final, builds: builds.count, repositories: repositories, multilib: multilib, broken: broken)
     }
 
-    /// `YYYYMMDD-HHMMSS` in UTC, with `.N` appended when a mash in the same second already used the name.
+    /// `YYYYMMDD-HHMMSS` in UTC, with `.N` appended when mashes of the same second exist already: N is one more than
+    /// any of theirs (published or staging), so a new name always sorts after the older ones, even when the plain
+    /// name was pruned meanwhile.
     static func timestamp(existing: Set<String>, now: Date = Date()) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd-HHmmss"
         let base = formatter.string(from: now)
-        var candidate = base
-        var counter = 1
-        while existing.contains(candidate) || existing.contains(where: { $0.hasPrefix(candidate + ".") && $0.hasSuffix(".tmp") }) {
-            candidate = "\(base).\(counter)"
-            counter += 1
+        let counters = existing.compactMap { name -> Int? in
+            // Staging trees are `<stamp>.<pid>.tmp`.
+            let stamp = stampOrder(name.hasSuffix(".tmp") ? name.split(separator: ".").dropLast(2).joined(separator: ".") : name)
+            return stamp?.second == base ? stamp?.counter : nil
         }
-        return candidate
+        guard let highest = counters.max() else { return base }
+        return "\(base).\(highest + 1)"
+    }
+
+    /// A published mash's name as (second, counter): `20260101-000000` is counter 0, `20260101-000000.12` counter 12;
+    /// nil for anything else (`latest`, staging trees, dot files).
+    static func stampOrder(_ name: String) -> (second: String, counter: Int)? {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard let second = parts.first, second.count == 15, second.allSatisfy({ $0.isNumber || $0 == "-" }) else { return nil }
+        switch parts.count {
+        case 1: return (String(second), 0)
+        case 2: return Int(parts[1]).map { (String(second), $0) }
+        default: return nil
+        }
     }
 
     /// fsyncs what a mash wrote under `directory`: every directory (the hardlinks are entries there) and every file
@@ -327,7 +341,9 @@ public struct Mash {
 
     /// The published mashes to delete so that `keep` remain; the one `latest` names is never deleted.
     public static func toPrune(_ names: [String], latest: String?, keep: Int) -> [String] {
-        let published = names.filter { !$0.hasPrefix(".") && !$0.hasSuffix(".tmp") && $0 != "latest" }.sorted()
+        // Oldest first by (second, counter): as text, `…000000.10` would sort before `…000000.2`.
+        let published = names.compactMap { name in stampOrder(name).map { (name, $0) } }
+            .sorted { ($0.1.second, $0.1.counter) < ($1.1.second, $1.1.counter) }.map(\.0)
         return Array(published.dropLast(keep)).filter { $0 != latest }
     }
 
