@@ -226,7 +226,8 @@ struct ParseSpecsFloorBenchCommand: ParsableCommand {
         }
         let start = DispatchTime.now()
         var parsed = 0
-        for path in paths where (try? SpecParser.parse(path: path, options: options)) != nil { parsed += 1 }
+        let hostMacros = SpecParser.hostConstantMacros(options: options)
+        for path in paths where (try? SpecParser.parse(path: path, options: options, hostMacros: hostMacros)) != nil { parsed += 1 }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         var own = rusage(), children = rusage()
         getrusage(RUSAGE_SELF.rawValue, &own)

@@ -70,6 +70,71 @@ final class SpecParserTests: XCTestCase {
         XCTAssertEqual(again.buildRequires.map(\.description), ["full-compiler >= 12"])
     }
 
+    /// The host-constant macros are what `rpm --eval` prints, and parsing with them gives what parsing without gives,
+    /// on the photon specs that expand them (every spec using %make_build or %_smp_mflags in %build).
+    func testHostConstantMacrosMatchRpmEvalAndChangeNoParse() throws {
+        let memo = SpecParser.hostConstantMacros(options: SpecMacroOptions())
+        for name in HostConstantMacros.names {
+            let eval = try TestSupport.run("/usr/bin/rpm", ["--eval", "%{\(name)}"])
+            XCTAssertEqual(memo.values[name], eval.output.trimmingCharacters(in: .newlines), name)
+        }
+        let photon = TestSupport.fixture("specs/photon")
+        var compared = 0
+        for name in try FileManager.default.contentsOfDirectory(atPath: photon).sorted() {
+            let path = "\(photon)/\(name)/\(name).spec"
+            guard compared < 40, let text = FileManager.default.contents(atPath: path),
+                  let string = String(data: text, encoding: .utf8), string.contains("%make_build") || string.contains("%{?_smp_mflags}"),
+                  memo.applies(to: text) else { continue }
+            let plain = try? SpecParser.parse(path: path, options: SpecMacroOptions())
+            let memoised = try? SpecParser.parse(path: path, options: SpecMacroOptions(), hostMacros: memo)
+            XCTAssertEqual(plain, memoised, name)
+            compared += 1
+        }
+        XCTAssertEqual(compared, 40)
+    }
+
+    /// A host-constant macro's shell-out runs once per run, not once per spec; a spec that sets one of its inputs
+    /// (here a CPU cap) is parsed with rpm's own definition and sees the cap.
+    func testHostConstantMacrosRunTheirShellOnceAndYieldToSpecsThatSetTheirInputs() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let counter = directory + "/expansions"
+        let macros = directory + "/macros.count"
+        try """
+        %_smp_build_ncpus %(echo x >> \(counter); n=%{?_smp_ncpus_max}; echo ${n:-7})
+        """.write(toFile: macros, atomically: true, encoding: .utf8)
+        func spec(_ name: String, cap: String?) throws -> String {
+            let path = "\(directory)/\(name).spec"
+            try """
+            \(cap.map { "%global _smp_ncpus_max \($0)" } ?? "")
+            Name: \(name)
+            Version: 1
+            Release: 1
+            Summary: s
+            License: MIT
+            BuildRequires: cpus-%{_smp_build_ncpus}
+            %description
+            d
+            %build
+            make %{?_smp_mflags}
+            %files
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let options = SpecMacroOptions(macroFiles: [macros])
+        let memo = SpecParser.hostConstantMacros(options: options)
+        XCTAssertEqual(memo.values["_smp_build_ncpus"], "7")
+        let lines = { ((try? String(contentsOfFile: counter, encoding: .utf8)) ?? "").split(separator: "\n").count }
+        XCTAssertEqual(lines(), 1)
+        for index in 1...3 {
+            let parsed = try SpecParser.parse(path: try spec("plain\(index)", cap: nil), options: options, hostMacros: memo)
+            XCTAssertEqual(parsed.buildRequires.map(\.description), ["cpus-7"])
+        }
+        XCTAssertEqual(lines(), 1, "the memoised value stood in for every expansion")
+        let capped = try SpecParser.parse(path: try spec("capped", cap: "2"), options: options, hostMacros: memo)
+        XCTAssertEqual(capped.buildRequires.map(\.description), ["cpus-2"])
+        XCTAssertGreaterThan(lines(), 1, "a spec that sets _smp_ncpus_max runs rpm's definition")
+    }
+
     func testBrokenSpecNamesFileAndRpmMessage() throws {
         let directory = try TestSupport.temporaryDirectory(self)
         let spec = directory + "/broken.spec"

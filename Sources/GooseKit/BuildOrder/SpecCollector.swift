@@ -12,9 +12,9 @@ public struct SpecParseOutcome: Codable, Sendable, Equatable {
     }
 
     /// Parses `path`; the error keeps rpm's reason only, since the path may be a scratch copy.
-    static func parsing(_ path: String, options: SpecMacroOptions) -> SpecParseOutcome {
+    static func parsing(_ path: String, options: SpecMacroOptions, hostMacros: HostConstantMacros?) -> SpecParseOutcome {
         do {
-            return SpecParseOutcome(spec: try SpecParser.parse(path: path, options: options))
+            return SpecParseOutcome(spec: try SpecParser.parse(path: path, options: options, hostMacros: hostMacros))
         } catch let GooseError.invalidPackage(_, reason) {
             return SpecParseOutcome(error: reason)
         } catch {
@@ -95,8 +95,9 @@ public enum SpecParseWorker {
         guard let header = reader.next() else { return }
         let options = try JSONDecoder().decode(SpecMacroOptions.self, from: Data(header.utf8))
         let encoder = JSONEncoder()
+        let hostMacros = SpecParser.hostConstantMacros(options: options)
         while let path = reader.next() {
-            let outcome = SpecParseOutcome.parsing(path, options: options)
+            let outcome = SpecParseOutcome.parsing(path, options: options, hostMacros: hostMacros)
             write(((try? encoder.encode(outcome)) ?? Data("{\"error\":\"cannot encode the result\"}".utf8)) + Data("\n".utf8))
         }
     }
@@ -193,8 +194,9 @@ public struct SpecCollector: Sendable {
         // Even one spec goes to a worker: a spec's shell-outs and a librpm crash must not take goose down with them.
         guard let workerExecutable else {
             var outcomes: [SpecParseOutcome] = []
+            let hostMacros = SpecParser.hostConstantMacros(options: options)
             for (number, path) in paths.enumerated() {
-                let outcome = SpecParseOutcome.parsing(path, options: options)
+                let outcome = SpecParseOutcome.parsing(path, options: options, hostMacros: hostMacros)
                 store(number, outcome)
                 outcomes.append(outcome)
                 progress?(number + 1, paths.count)

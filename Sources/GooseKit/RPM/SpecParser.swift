@@ -57,6 +57,31 @@ public struct ParsedSpec: Hashable, Sendable, Codable {
     }
 }
 
+/// Macros that run a shell on every expansion although their value is the host's, not the spec's: rpm's
+/// `%_smp_build_ncpus` (`%_smp_mflags`, `%make_build`) and `%_make_output_sync` (`make --version -O`). Parsing
+/// expands the build scriptlets, so they ran 2–3 times per spec (2,673 of the 3,269 shell-outs of the photon
+/// corpus) and cost as much CPU as librpm's parse itself. A run evaluates them once, with its options, and every
+/// spec that cannot change their inputs gets the values as plain definitions; rpm's `%(...)` would print the same.
+public struct HostConstantMacros: Sendable, Equatable {
+    /// Macro name → the text its expansion gives on this host with the run's options.
+    public var values: [String: String]
+
+    /// The macros memoised, and what their shell commands read besides the host: a spec that mentions any of
+    /// these (sets a CPU cap, another make, an environment override) is parsed with rpm's own definitions. A spec
+    /// that defines a memoised macro itself needs no check: its definition shadows the memoised one.
+    static let names = ["_smp_build_ncpus", "_make_output_sync"]
+    static let inputs = ["_smp_ncpus_max", "RPM_BUILD_NCPUS", "__make", "constrain_build"]
+
+    public init(values: [String: String]) {
+        self.values = values
+    }
+
+    /// Whether a spec's text leaves every input of the memoised macros alone.
+    func applies(to specText: Data) -> Bool {
+        !Self.inputs.contains { name in specText.range(of: Data(name.utf8)) != nil }
+    }
+}
+
 /// Parses spec files with librpmbuild's `rpmSpecParse`, as `rpmspec -q` does.
 ///
 /// librpm keeps macros in one process-wide context and a spec's `%global`s stay in it after parsing, so
@@ -65,8 +90,30 @@ public struct ParsedSpec: Hashable, Sendable, Codable {
 public enum SpecParser {
     private static let lock = NSLock()
 
-    /// Parses `path` with `options`; the error carries rpm's own messages.
-    public static func parse(path: String, options: SpecMacroOptions) throws -> ParsedSpec {
+    /// Expands the host-constant macros once under `options` (their shell-outs run here, once per run or worker).
+    public static func hostConstantMacros(options: SpecMacroOptions) -> HostConstantMacros {
+        RPMLibrary.ensureInitialized()
+        lock.lock()
+        defer { lock.unlock() }
+        var values: [String: String] = [:]
+        _ = RPMLibrary.capturingLog { () -> Bool in
+            resetMacros(options: options, specDirectory: ".", hostMacros: nil)
+            for name in HostConstantMacros.names {
+                // A macro rpm does not define here is left to rpm.
+                guard rpmMacroIsDefined(nil, name) != 0 else { continue }
+                var expanded: UnsafeMutablePointer<CChar>?
+                guard rpmExpandMacros(nil, "%{\(name)}", &expanded, 0) >= 0, let expanded else { continue }
+                defer { free(expanded) }
+                values[name] = String(cString: expanded)
+            }
+            return true
+        }
+        return HostConstantMacros(values: values)
+    }
+
+    /// Parses `path` with `options`; the error carries rpm's own messages. `hostMacros` (from
+    /// `hostConstantMacros(options:)` with the same options) saves the host-constant macros' shell-outs.
+    public static func parse(path: String, options: SpecMacroOptions, hostMacros: HostConstantMacros? = nil) throws -> ParsedSpec {
         RPMLibrary.ensureInitialized()
         lock.lock()
         defer { lock.unlock() }
@@ -75,7 +122,9 @@ public enum SpecParser {
         // instead lets rpm itself say whether the section survives the spec's conditionals.
         var parsedPath = path
         var markedCopy: String?
-        if let text = try? FileSystem.contents(of: path), let marked = markingGeneratedBuildRequires(in: text) {
+        let text = try? FileSystem.contents(of: path)
+        let memoised = text.flatMap { text in hostMacros.flatMap { $0.applies(to: text) ? $0 : nil } }
+        if let text, let marked = markingGeneratedBuildRequires(in: text) {
             let directory = try FileSystem.makeTemporaryDirectory(in: NSTemporaryDirectory(), prefix: "goose-spec-")
             let copy = directory + "/" + (path as NSString).lastPathComponent
             try AtomicFileWriter.write(marked, to: copy)
@@ -84,7 +133,7 @@ public enum SpecParser {
         }
         defer { if let markedCopy { FileSystem.remove(markedCopy) } }
         let (result, messages) = RPMLibrary.capturingLog { () -> ParsedSpec? in
-            resetMacros(options: options, specDirectory: (path as NSString).deletingLastPathComponent)
+            resetMacros(options: options, specDirectory: (path as NSString).deletingLastPathComponent, hostMacros: memoised)
             guard let spec = rpmSpecParse(parsedPath, rpmSpecFlags(RPMSPEC_ANYARCH.rawValue | RPMSPEC_FORCE.rawValue), nil) else { return nil }
             defer { rpmSpecFree(spec) }
             return read(spec)
@@ -97,7 +146,7 @@ public enum SpecParser {
         return result
     }
 
-    private static func resetMacros(options: SpecMacroOptions, specDirectory: String) {
+    private static func resetMacros(options: SpecMacroOptions, specDirectory: String, hostMacros: HostConstantMacros?) {
         rpmFreeMacros(nil)
         rpmFreeRpmrc()
         _ = rpmReadConfigFiles(nil, nil)
@@ -109,6 +158,12 @@ public enum SpecParser {
         // rpmbuild's --with X / --without X are exactly these definitions (see rpmbuild's popt table).
         for name in options.withConditionals { _ = rpmDefineMacro(nil, "_with_\(name) --with-\(name)", RMIL_CMDLINE) }
         for name in options.withoutConditionals { _ = rpmDefineMacro(nil, "_without_\(name) --without-\(name)", RMIL_CMDLINE) }
+        // On top of rpm's own definitions, at their level: a spec's %define still shadows them, %undefine
+        // uncovers rpm's. An empty value is %{nil}, since a macro body cannot be empty.
+        for (name, value) in hostMacros?.values ?? [:] {
+            let body = value.isEmpty ? "%{nil}" : value.replacingOccurrences(of: "%", with: "%%")
+            rpmPushMacro(nil, name, nil, body, RMIL_MACROFILES)
+        }
     }
 
     private static func read(_ spec: rpmSpec) -> ParsedSpec? {
