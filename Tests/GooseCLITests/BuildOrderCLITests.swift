@@ -409,6 +409,39 @@ final class BuildOrderCLITests: XCTestCase {
 
     /// An SRPM whose spec %includes one of its sources: goose parses it beside that file, as rpmbuild did when it
     /// wrote the SRPM (whose Requires, read by rpm, are the BuildRequires rpmbuild saw).
+    /// A cached parse is not reused when a file the spec %includes has changed: the include is part of the key.
+    func testCacheKeyCoversIncludedFiles() throws {
+        let work = try temporaryDirectory()
+        let directory = work + "/specs/includer", cache = work + "/cache"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try "BuildRequires: first-devel\n".write(toFile: directory + "/deps.inc", atomically: true, encoding: .utf8)
+        try """
+        Name: includer
+        Version: 1
+        Release: 1
+        Summary: s
+        License: MIT
+        Source1: deps.inc
+        %include %{SOURCE1}
+        %description
+        d
+        %files
+
+        """.write(toFile: directory + "/includer.spec", atomically: true, encoding: .utf8)
+        let first = try goose(["build-order", "--externals", work + "/specs"], cache: cache)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(first.stdout, "first-devel\tincluder\n")
+        let again = try goose(["build-order", "--verbose", "--externals", work + "/specs"], cache: cache)
+        XCTAssertTrue(again.stderr.contains("parsed 0, from cache 1"), again.stderr)
+        try "BuildRequires: second-devel >= 3\n".write(toFile: directory + "/deps.inc", atomically: true, encoding: .utf8)
+        let changed = try goose(["build-order", "--verbose", "--externals", work + "/specs"], cache: cache)
+        XCTAssertTrue(changed.stderr.contains("parsed 1, from cache 0"), changed.stderr)
+        XCTAssertEqual(changed.stdout, "second-devel >= 3\tincluder\n")
+        // rpmspec agrees with what goose printed.
+        let rpmspec = try shell("rpmspec -q --buildrequires --define '_sourcedir \(directory)' \(directory)/includer.spec")
+        XCTAssertEqual(rpmspec.stdout, "second-devel >= 3\n")
+    }
+
     func testSourceRPMSpecIncludingItsSourceFile() throws {
         try requireTools(["rpmbuild", "rpm"])
         let work = try temporaryDirectory()

@@ -45,11 +45,18 @@ public struct SpecParseCache: Sendable {
     /// Changes whenever `ParsedSpec` gains a field, so old entries are parsed again rather than read with a default.
     static let formatVersion = "parsed-spec-2"
 
-    /// SHA-256 over the spec text, the options, the macro files' contents, librpm's version and the cache format.
-    public static func key(content: Data, options: SpecMacroOptions) -> String {
+    /// SHA-256 over the spec text, the files it may read (`includedFiles`, by name), the options, the macro files'
+    /// contents, librpm's version and the cache format.
+    public static func key(content: Data, options: SpecMacroOptions, includedFiles: [String: Data] = [:]) -> String {
         let digest = ContentDigest(.sha256)
         digest.update(Data(formatVersion.utf8))
         digest.update(content)
+        // Length-prefixed, so that no two different sets of files hash alike.
+        for name in includedFiles.keys.sorted() {
+            let data = includedFiles[name]!
+            digest.update(Data("\u{0}\(name.utf8.count):\(name)\(data.count):".utf8))
+            digest.update(data)
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         digest.update((try? encoder.encode(options)) ?? Data())
@@ -145,7 +152,8 @@ public struct SpecCollector: Sendable {
                 collected.append(Collected(source: source, content: Data(), outcome: SpecParseOutcome(error: "\(error)")))
                 continue
             }
-            let key = SpecParseCache.key(content: loaded.content, options: options)
+            let key = SpecParseCache.key(content: loaded.content, options: options,
+                                         includedFiles: source.filesReadByParsing(content: loaded.content, companions: loaded.companions))
             if let hit = cache.load(key) {
                 statistics.cached += 1
                 collected.append(Collected(source: source, content: loaded.content, outcome: hit))

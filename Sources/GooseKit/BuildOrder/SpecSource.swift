@@ -90,6 +90,26 @@ public enum SpecSource: Hashable, Sendable {
         }
     }
 
+    /// The files beside the spec that parsing it may read, for the cache key: none unless the spec pulls a file in
+    /// (`%include`, `%{load:…}`); then every small file beside it (an included file that changes must change the
+    /// key, and which one a macro names is known only to rpm).
+    func filesReadByParsing(content: Data, companions: [String: Data]) -> [String: Data] {
+        guard content.range(of: Data("%include".utf8)) != nil || content.range(of: Data("%{load:".utf8)) != nil else { return [:] }
+        guard case let .file(path) = self else { return companions }
+        let directory = (path as NSString).deletingLastPathComponent
+        let specName = (path as NSString).lastPathComponent
+        var files: [String: Data] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
+        where name != specName && !name.hasPrefix(".") {
+            let file = (directory.isEmpty ? "" : directory + "/") + name
+            var info = stat()
+            guard stat(file, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size <= Self.companionSizeLimit,
+                  let data = try? FileSystem.contents(of: file) else { continue }
+            files[name] = data
+        }
+        return files
+    }
+
     /// Reads the spec file (the entry rpm flags as the spec) and the small files beside it out of a source RPM's payload.
     static func specInside(sourceRPM path: String) throws -> (content: Data, companions: [String: Data]) {
         let package = try RPMPackageReader.read(path)
