@@ -111,7 +111,7 @@ enum SignOutput {
         settings.relayExecutable = relayExecutable
         let results = try RPMSigningRun.run(
             files: files, settings: settings,
-            passphrase: passphrase, jobs: jobs, workerExecutable: executable) { result in
+            passphrase: passphrase, jobs: jobs, workerExecutable: executable, detail: { output.detail($0) }) { result in
                 lock.lock(); defer { lock.unlock() }
                 progress.finish()
                 print(result, output)

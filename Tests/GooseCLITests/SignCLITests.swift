@@ -295,8 +295,10 @@ final class SignCLITests: XCTestCase {
         XCTAssertEqual(try goose(["sign", "export-key", "--output-dir", parent, locked], keys).status, 0)
         for method in ["agent", "gpg"] {
             let files = try copyFixtures(to: parent + "/" + method, count: 5)
-            let signed = try goose(["sign", "rpm", "--signer", method, "--jobs", "2", "--key", locked, "--passphrase-file", parent + "/pass"] + files, keys)
+            let signed = try goose(["sign", "rpm", "--verbose", "--signer", method, "--jobs", "2", "--key", locked, "--passphrase-file", parent + "/pass"] + files, keys)
             XCTAssertEqual(signed.status, 0, method + ": " + signed.stderr)
+            // The second worker's own agent reads the same protected key file and asks goose for the passphrase too.
+            if method == "agent" { XCTAssertTrue(signed.stderr.contains("2 gpg-agents sign for 2 workers"), signed.stderr) }
             let check = try rpmCheck(files, keyFile: parent + "/RPM-GPG-KEY-inquiry", parent)
             XCTAssertEqual(check.stdout.components(separatedBy: ": digests signatures OK\n").count - 1, files.count, method + ": " + check.stdout)
         }
@@ -313,6 +315,45 @@ final class SignCLITests: XCTestCase {
         XCTAssertEqual(fallback.status, 0, fallback.stderr)
         XCTAssertEqual(try goose(["sign", "export-key", "--output-dir", parent, dsa], keys).status, 0)
         XCTAssertEqual(try rpmCheck(files, keyFile: parent + "/RPM-GPG-KEY-dsa", parent).status, 0)
+    }
+
+    /// Each further worker signs through a gpg-agent of its own that reads GNUPGHOME's key files through a link (no
+    /// copy of the key); it is gone when the run ends, and one a killed run left is stopped by the next run. A key
+    /// whose passphrase only the user's agent has cached is not shared: that agent signs for every worker.
+    func testFurtherWorkersSignThroughAgentsOfTheirOwn() throws {
+        let parent = try temporaryDirectory()
+        let keys = try makeHome(parent)
+        let fingerprint = try generateKey(keys, name: "shared", algorithm: "rsa2048")
+        XCTAssertEqual(try goose(["sign", "export-key", "--output-dir", parent, fingerprint], keys).status, 0)
+        let files = try copyFixtures(to: parent + "/rpms", count: 12)
+        // A leftover of a killed run: a running agent in a home named after a process that no longer exists.
+        let stale = keys.home + "/.goose-agent.999999.1"
+        try FileManager.default.createDirectory(atPath: stale, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        XCTAssertEqual(try program("/usr/bin/gpgconf", ["--homedir", stale, "--launch", "gpg-agent"]).status, 0)
+        let agentsOf = { (home: String) -> String in (try? self.program("/usr/bin/pgrep", ["-f", "gpg-agent --homedir " + home]))?.stdout ?? "" }
+        XCTAssertFalse(agentsOf(stale).isEmpty)
+
+        let signed = try goose(["sign", "rpm", "--verbose", "--jobs", "3", "--key", fingerprint, parent + "/rpms"], keys)
+        XCTAssertEqual(signed.status, 0, signed.stderr)
+        XCTAssertTrue(signed.stderr.contains("3 gpg-agents sign for 3 workers (2 started over the same key files)"), signed.stderr)
+        let check = try rpmCheck(files, keyFile: parent + "/RPM-GPG-KEY-shared", parent)
+        XCTAssertEqual(check.stdout.components(separatedBy: ": digests signatures OK\n").count - 1, files.count, check.stdout)
+        let left = try FileManager.default.contentsOfDirectory(atPath: keys.home).filter { $0.hasPrefix(".goose-agent.") }
+        XCTAssertEqual(left, [], "the run's agents and the stale one are gone")
+        XCTAssertTrue(agentsOf(keys.home + "/.goose-agent.").isEmpty, agentsOf(keys.home + "/.goose-agent."))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: keys.home + "/private-keys-v1.d"))
+        XCTAssertEqual(try program("/usr/bin/gpg", ["--list-secret-keys", fingerprint], keys).status, 0, "the key files are intact")
+
+        // A protected key whose passphrase is cached in the user's agent only (gpg signed with it once).
+        let locked = try generateKey(keys, name: "cached", algorithm: "rsa2048", passphrase: "only the agent knows")
+        try Data("warm the agent's passphrase cache\n".utf8).write(to: URL(fileURLWithPath: parent + "/warm"))
+        let warm = try program("/usr/bin/gpg", ["--batch", "--pinentry-mode", "loopback", "--passphrase", "only the agent knows",
+                                                "-u", locked, "--detach-sign", parent + "/warm"], keys)
+        XCTAssertEqual(warm.status, 0, warm.stderr)
+        let more = try copyFixtures(to: parent + "/locked", count: 4)
+        let lockedRun = try goose(["sign", "rpm", "--verbose", "--jobs", "2", "--key", locked] + more, keys)
+        XCTAssertEqual(lockedRun.status, 0, lockedRun.stderr)
+        XCTAssertTrue(lockedRun.stderr.contains("one gpg-agent signs for 2 workers"), lockedRun.stderr)
     }
 
     func testKillDuringABatchLeavesEveryFileWholeOrUntouched() throws {

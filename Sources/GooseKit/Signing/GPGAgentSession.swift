@@ -83,8 +83,26 @@ final class GPGAgentSession {
         return try transact("PKSIGN")
     }
 
+    /// Where the agent keeps a key and whether it is protected, from `KEYINFO`: `S KEYINFO <keygrip> <type>
+    /// <serial> <idstr> <cached> <protection> …` — type D (on disk), T (smartcard) or X; protection P, C (clear) or -.
+    func keyInfo(keygrip: String) throws -> (type: String, protection: String)? {
+        let status = try transactCollectingStatus("KEYINFO \(keygrip)").status
+        for line in status {
+            let fields = line.split(separator: " ").map(String.init)
+            if fields.count >= 7, fields[0] == "KEYINFO", fields[1].uppercased() == keygrip.uppercased() {
+                return (fields[2], fields[6])
+            }
+        }
+        return nil
+    }
+
     /// Sends one command; returns the data lines of the answer.
     func transact(_ command: String) throws -> [UInt8] {
+        try transactCollectingStatus(command).data
+    }
+
+    /// Sends one command; returns the data lines and the status lines (`S …`, keyword first) of the answer.
+    private func transactCollectingStatus(_ command: String) throws -> (data: [UInt8], status: [String]) {
         let exchange = Unmanaged.passRetained(AgentExchange(passphrase: passphrase))
         defer { exchange.release() }
         var operationError: gpgme_error_t = 0
@@ -111,7 +129,12 @@ final class GPGAgentSession {
             let status = copy.withUnsafeBytes { gpgme_data_new_from_mem(&data, $0.baseAddress!.assumingMemoryBound(to: CChar.self), passphrase.bytes.count, 1) }
             answer.pointee = data
             return status
-        }, exchange.toOpaque(), nil, nil, &operationError)
+        }, exchange.toOpaque(), { opaque, keyword, arguments in
+            guard let opaque, let keyword else { return 0 }
+            let line = String(cString: keyword) + (arguments.map { " " + String(cString: $0) } ?? "")
+            Unmanaged<AgentExchange>.fromOpaque(opaque).takeUnretainedValue().status.append(line)
+            return 0
+        }, exchange.toOpaque(), &operationError)
         for failure in [error, operationError] where failure != 0 {
             let code = gpgme_err_code(failure)
             if code == GPG_ERR_BAD_PASSPHRASE || code == GPG_ERR_NO_PASSPHRASE || code == GPG_ERR_NO_PIN {
@@ -119,7 +142,7 @@ final class GPGAgentSession {
             }
             throw GooseError.signing("gpg-agent refused '\(command.split(separator: " ").first ?? "")': \(String(cString: gpgme_strerror(failure)))")
         }
-        return exchange.takeUnretainedValue().received
+        return (exchange.takeUnretainedValue().received, exchange.takeUnretainedValue().status)
     }
 }
 
@@ -128,6 +151,7 @@ private final class AgentExchange {
     let passphrase: Passphrase?
     var passphraseSent = false
     var received: [UInt8] = []
+    var status: [String] = []
     init(passphrase: Passphrase?) { self.passphrase = passphrase }
 }
 
@@ -143,6 +167,13 @@ final class AgentSigner {
 
     /// The agent's socket, for other processes' sessions.
     var agentSocket: String { session.socket }
+
+    /// Whether another gpg-agent, reading the same key file, can sign with this key unattended: the key is on disk
+    /// (not a smartcard, whose reader one agent owns) and either unprotected or `hasPassphrase` answers its inquiry.
+    func keyCanBeSharedWithAnotherAgent(hasPassphrase: Bool) -> Bool {
+        guard let info = try? session.keyInfo(keygrip: key.keygrip), info.type == "D" else { return false }
+        return info.protection == "C" || (info.protection == "P" && hasPassphrase)
+    }
 
     /// A binary detached signature packet over `data`.
     func signaturePacket(over data: UnsafeRawBufferPointer, at time: Date = Date()) throws -> [UInt8] {

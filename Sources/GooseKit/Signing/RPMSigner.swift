@@ -163,6 +163,29 @@ public final class RPMSigner {
         if ownsPublicKeyFile { FileSystem.remove((publicKeyFile as NSString).deletingLastPathComponent) }
     }
 
+    /// Up to `count` more gpg-agents for further workers (see `PrivateAgent`), each proven by a probe signature that
+    /// gpg accepts; none when the agent method is not in use or the key cannot be shared (a smartcard key, or a
+    /// protected key whose passphrase only the user's agent has cached). An agent that fails is left out.
+    func startPrivateAgents(count: Int) -> [PrivateAgent] {
+        guard count > 0, let relay, relay.signer.keyCanBeSharedWithAnotherAgent(hasPassphrase: passphrase != nil),
+              let context = try? GPGContext(homeDirectory: settings.homeDirectory) else { return [] }
+        let gnupgHome = PrivateAgent.gnupgHome(settings.homeDirectory)
+        PrivateAgent.removeAbandoned(in: gnupgHome)
+        var agents: [PrivateAgent] = []
+        for index in 1...count {
+            guard let agent = try? PrivateAgent(gnupgHome: gnupgHome, index: index) else { break }
+            let probe = Data("goose agent signing check \(index)".utf8)
+            let signer = try? AgentSigner(key: relay.signer.key, homeDirectory: settings.homeDirectory, socket: agent.socket, passphrase: passphrase)
+            let packet = signer.flatMap { signer in try? probe.withUnsafeBytes { try signer.signaturePacket(over: $0) } }
+            guard let packet, case .good = try? context.verify(signature: Data(packet), data: probe) else {
+                agent.stop()
+                break
+            }
+            agents.append(agent)
+        }
+        return agents
+    }
+
     /// Settings for worker processes that reuse this signer's checks.
     func workerSettings() -> RPMSigningSettings {
         var copy = settings.withPassphrase(passphrase)

@@ -33,8 +33,10 @@ public enum RPMSigningRun {
 
     /// Signs `files`; `report` is called once per file as it finishes (from any thread). The key and the
     /// passphrase are checked before the first file is touched.
+    /// `detail` hears how the run is set up (for --verbose).
     public static func run(files: [String], settings: RPMSigningSettings, passphrase: Passphrase?, jobs: Int,
-                           workerExecutable: String?, report: @escaping @Sendable (RPMSignResult) -> Void) throws -> [RPMSignResult] {
+                           workerExecutable: String?, detail: (String) -> Void = { _ in },
+                           report: @escaping @Sendable (RPMSignResult) -> Void) throws -> [RPMSignResult] {
         let signer = try RPMSigner(settings: settings, passphrase: passphrase)
         let workerCount = min(jobs, files.count)
         // Batches share one flush to disk (and, with the agent method, one rpmsign run); small enough that
@@ -53,11 +55,22 @@ public enum RPMSigningRun {
         }
         let queue = SigningBatchQueue(files, batchSize: batchSize)
         let workerSettings = signer.workerSettings()
+        // gpg-agent makes one signature at a time: the first worker uses the user's agent, each other one an agent
+        // of its own over the same key files, so that signatures are computed on as many cores as there are workers.
+        let agents = signer.startPrivateAgents(count: workerCount - 1)
+        defer { for agent in agents { agent.stop() } }
+        let sockets = agents.map(\.socket)
+        if signer.effectiveMethod == .agent {
+            detail(agents.isEmpty ? "one gpg-agent signs for \(workerCount) workers"
+                   : "\(agents.count + 1) gpg-agents sign for \(workerCount) workers (\(agents.count) started over the same key files)")
+        }
         let failure = FirstFailure()
         // Each worker is driven by one blocking thread (pipe I/O); concurrentPerform bounds them to --jobs.
-        DispatchQueue.concurrentPerform(iterations: workerCount) { _ in
+        DispatchQueue.concurrentPerform(iterations: workerCount) { index in
             do {
-                let worker = try SignWorkerProcess(executable: workerExecutable, settings: workerSettings)
+                var settings = workerSettings
+                if index > 0, index <= sockets.count { settings.agentSocket = sockets[index - 1] }
+                let worker = try SignWorkerProcess(executable: workerExecutable, settings: settings)
                 defer { worker.finish() }
                 while let (start, batch) = queue.next() {
                     let results = try worker.sign(batch)
