@@ -11,8 +11,9 @@ fixtures="$root/../shared/fixtures/srpms"
 rounds="${1:-5}"
 goose="${GOOSE_BINARY:-}"
 if [ -z "$goose" ]; then
-    (cd "$root" && swift build -c release >/dev/null)
-    goose="$(cd "$root" && swift build -c release --show-bin-path)/goose"
+    # As scripts/bootstrap builds the binary that ships: the Swift runtime linked in.
+    (cd "$root" && swift build -c release --static-swift-stdlib >/dev/null)
+    goose="$(cd "$root" && swift build -c release --static-swift-stdlib --show-bin-path)/goose"
 fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/goose-bench-mock.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -31,6 +32,10 @@ phases() {
     echo "$(echo "$init - $start" | bc) $(echo "$build_start - $init" | bc) $(echo "$end - $build_end" | bc)"
 }
 best() { sort -n | head -1; }
+# CPU time (ms) of a command and everything it starts, from perf's inherited task clock: the sandbox's
+# processes are not in goose's rusage (bwrap's init is not reaped by it), so `time` would undercount them.
+cpu_ms() { perf stat -x, -e task-clock -o "$work/perf.out" -- "$@" >/dev/null 2>&1 && awk -F, '/task-clock/ { printf "%.0f\n", $1 }' "$work/perf.out"; }
+has_perf=$(perf stat -x, -e task-clock -o /dev/null -- true >/dev/null 2>&1 && echo yes || echo no)
 # Debian's rpmdb is empty: plain rpmbuild needs --nodeps too (goose checks BuildRequires itself).
 plain() { rpmbuild --rebuild --nodeps --define "_topdir $1" "$2" >/dev/null 2>&1; }
 # Debian has none of the fixtures' BuildRequires in its rpmdb: both sides build without the check.
@@ -56,6 +61,15 @@ for srpm in $srpms; do
     plain_best=$(best < "$work/plain.times"); goose_best=$(best < "$work/goose.times")
     printf '%-16s rpmbuild --rebuild %6.3f s   goose mock-build warm %6.3f s   cold %6.3f s   ratio goose/rpmbuild %.2f (target <= 1.20)\n' \
         "$name" "$plain_best" "$goose_best" "$cold" "$(echo "$goose_best / $plain_best" | bc -l)"
+    if [ "$has_perf" = yes ]; then
+        : > "$work/plain.cpu"; : > "$work/goose.cpu"
+        for round in $(seq "$rounds"); do
+            cpu_ms rpmbuild --rebuild --nodeps --define "_topdir $work/cpu-plain-$name-$round" "$srpm" >> "$work/plain.cpu"
+            cpu_ms "$goose" mock-build --quiet --allow-missing-deps --resultdir "$work/cpu-goose-$name-$round" "$srpm" >> "$work/goose.cpu"
+        done
+        plain_cpu=$(best < "$work/plain.cpu"); goose_cpu=$(best < "$work/goose.cpu")
+        printf '%-16s CPU (best, all processes): rpmbuild %d ms, goose %d ms, ratio %.2f\n' "$name" "$plain_cpu" "$goose_cpu" "$(echo "$goose_cpu / $plain_cpu" | bc -l)"
+    fi
     # Each column's best over the rounds: the fixed cost without the machine's noise.
     sort -n -k1 "$work/phases" | awk -v name="$name" '
         { for (i = 1; i <= 3; i++) if (NR == 1 || $i < best[i]) best[i] = $i }

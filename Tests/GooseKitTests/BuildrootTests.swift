@@ -201,6 +201,19 @@ final class BuildrootPopulationTests: XCTestCase {
                        RootCache.populationKey(baseRoot: "/r", configuration: other, repositoryDigests: ["d1"]))
     }
 
+    /// librpm creates an empty database where it opens a directory without one, even read-only: the
+    /// queries must leave such a root (or the host's empty /var/lib/rpm) untouched.
+    func testQueriesOfADirectoryWithoutADatabaseCreateNone() throws {
+        let root = NSTemporaryDirectory() + "goose-no-rpmdb-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/var/lib/rpm", withIntermediateDirectories: true)
+        XCTAssertFalse(RPMDatabase.exists(in: root + "/var/lib/rpm"))
+        XCTAssertEqual(RPMDatabase.installedPackages(root: root, databasePath: "/var/lib/rpm"), [])
+        let wanted = [Dependency(name: "gcc"), Dependency(name: "zlib-devel", flags: [.greater, .equal], version: "1.2")]
+        XCTAssertEqual(RPMDatabase.unsatisfied(wanted, root: root, databasePath: "/var/lib/rpm"), wanted)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/var/lib/rpm"), [])
+    }
+
     func testRepositoryDigestReadsRepomd() throws {
         let directory = NSTemporaryDirectory() + "goose-repomd-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -140,27 +140,25 @@ public final class Buildroot {
             if let installer {
                 return try installWithPackageManager(buildRequires.filter { !$0.name.hasPrefix("rpmlib(") }, installer: installer, subject: subject)
             }
-            // The package list is only logged: the root's rpm (the host's own for a host root, with its own
-            // database) lists it while the build runs, off the critical path.
-            let querySandbox = configuration.base == .host ? nil : sandbox(sourceDateEpoch: nil)
-            // The host's database only where it exists: rpm -qa would create an empty one (Debian: ~/.rpmdb).
-            let hostDatabase = querySandbox != nil ? nil : Self.hostDatabaseCandidates.first { FileSystem.isDirectory($0) }
-            let listingCommand = querySandbox != nil ? ["rpm", "-qa"] : hostDatabase.map { ["rpm", "--dbpath", $0, "-qa"] }
+            let wanted = buildRequires.filter { !$0.name.hasPrefix("rpmlib(") }
+            guard configuration.base != .host else { return checkHost(wanted) }
+            // The package list is only logged: the root's own rpm lists its database while the build runs,
+            // off the critical path.
+            let querySandbox = sandbox(sourceDateEpoch: nil)
             let logs = logs, directory = directory
-            if let listingCommand { packageListing.enter() }
-            if let listingCommand { Thread.detachNewThread { [packageListing] in
-                if let listing = try? Buildroot.captureOutput(directory: directory, sandbox: querySandbox, listingCommand + ["--qf", "%{nevra} %{buildtime} %{size}\\n"]),
+            packageListing.enter()
+            Thread.detachNewThread { [packageListing] in
+                if let listing = try? Buildroot.captureOutput(directory: directory, sandbox: querySandbox, ["rpm", "-qa", "--qf", "%{nevra} %{buildtime} %{size}\\n"]),
                    listing.status == 0 {
                     logs.append(listing.output.split(separator: "\n").sorted().map { $0 + "\n" }.joined(), to: logs.installedPackages)
                 }
                 packageListing.leave()
-            } }
-            let wanted = buildRequires.filter { !$0.name.hasPrefix("rpmlib(") }
+            }
             guard !wanted.isEmpty else {
                 logs.root("no BuildRequires to check")
                 return []
             }
-            logs.root("checking BuildRequires against the \(querySandbox == nil ? "host" : "root") rpm database: " + wanted.map(\.description).joined(separator: ", "))
+            logs.root("checking BuildRequires against the root rpm database: " + wanted.map(\.description).joined(separator: ", "))
             let check = try Self.captureOutput(directory: directory, sandbox: querySandbox, ["rpm", "-q", "--whatprovides"] + wanted.map(\.description))
             let missingNames = Set(check.output.split(separator: "\n").compactMap { line -> String? in
                 line.hasPrefix("no package provides ") ? String(line.dropFirst("no package provides ".count)) : nil
@@ -169,6 +167,30 @@ public final class Buildroot {
             for dependency in missing { logs.root("missing BuildRequires: \(dependency)") }
             return missing
         }
+    }
+
+    /// A host root's BuildRequires, checked against the host's rpm database with librpm in this process (rpm's
+    /// own matching, no rpm process before the build); the package list is read the same way while the build
+    /// runs. Only a database that exists is opened: librpm would create an empty one in its place.
+    func checkHost(_ wanted: [Dependency]) -> [Dependency] {
+        let database = Self.hostDatabaseCandidates.first(where: RPMDatabase.exists(in:))
+        var missing: [Dependency] = []
+        if wanted.isEmpty {
+            logs.root("no BuildRequires to check")
+        } else {
+            logs.root("checking BuildRequires against the host rpm database (\(database ?? "none")): " + wanted.map(\.description).joined(separator: ", "))
+            missing = database.map { RPMDatabase.unsatisfied(wanted, root: "/", databasePath: $0) } ?? wanted
+            for dependency in missing { logs.root("missing BuildRequires: \(dependency)") }
+        }
+        if let database {
+            let logs = logs
+            packageListing.enter()
+            Thread.detachNewThread { [packageListing] in
+                logs.append(RPMDatabase.installedPackages(root: "/", databasePath: database).joined(), to: logs.installedPackages)
+                packageListing.leave()
+            }
+        }
+        return missing
     }
 
     /// Common rpm macro arguments: topdir, buildhost, the root's macros, the options' defines and bconds.

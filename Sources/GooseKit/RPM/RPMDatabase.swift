@@ -42,10 +42,16 @@ public enum RPMDatabase {
         }
     }
 
+    /// Whether `directory` holds an rpm database (sqlite, ndb or bdb backend). Opening a directory without
+    /// one, even read-only, makes librpm (and rpm -q) create an empty database there: check first.
+    public static func exists(in directory: String) -> Bool {
+        ["rpmdb.sqlite", "Packages.db", "Packages"].contains { FileSystem.isRegularFile(directory + "/" + $0) }
+    }
+
     /// Opens the root's database read-only for `body` (nil when there is none). librpm takes the database's
     /// place from the `_dbpath` macro, which is process-wide: it is set only while librpm's log lock is held.
     static func withDatabase<T>(root: String, databasePath: String, _ body: (rpmts?) -> T) -> T {
-        guard FileSystem.isDirectory(root + databasePath) else { return body(nil) }
+        guard exists(in: root + databasePath) else { return body(nil) }
         return RPMLibrary.capturingLog { () -> T in
             rpmPushMacro(nil, "_dbpath", nil, databasePath, RMIL_CMDLINE)
             defer { rpmPopMacro(nil, "_dbpath") }
