@@ -49,10 +49,15 @@ public struct RepodataPackage: Sendable {
     public var source: String?
     /// Packages of one group (a build) are written together, so that with a segment cache they are compressed together.
     public var group: String
-    public init(href: String, source: String? = nil, group: String = "") {
+    /// Size and mtime of the file already at `href` when the caller has just looked (saves a stat per package).
+    public var size: Int64?
+    public var modificationTime: Int64?
+    public init(href: String, source: String? = nil, group: String = "", size: Int64? = nil, modificationTime: Int64? = nil) {
         self.href = href
         self.source = source
         self.group = group
+        self.size = size
+        self.modificationTime = modificationTime
     }
 }
 
@@ -82,6 +87,7 @@ public enum RepodataGenerator {
         let segmentCache = options.compression == .gz ? options.segmentCache : nil
         let sorted = segmentCache == nil ? packages.sorted { $0.href < $1.href } : packages.sorted { ($0.group, $0.href) < ($1.group, $1.href) }
         let hrefs = sorted.map(\.href), sources = sorted.map(\.source)
+        let known = sorted.map { package in package.size.flatMap { size in package.modificationTime.map { (size, $0) } } }
         let signature = RepodataCache.signature(for: options)
         let cache = options.cacheFile.map { RepodataCache.load($0, signature: signature) }
         // Parsing the old repodata is the slow path: only when the cache cannot answer.
@@ -105,7 +111,8 @@ public enum RepodataGenerator {
                                 if let source = sources[index], link(source, repository + "/" + hrefs[index]) != 0 {
                                     try BuildImporter.linkOrCopy(source, to: repository + "/" + hrefs[index])
                                 }
-                                let (xml, reused, identity) = try dump(repository: repository, href: hrefs[index], cache: cache, old: old, options: options)
+                                let (xml, reused, identity) = try dump(repository: repository, href: hrefs[index], known: sources[index] == nil ? known[index] : nil,
+                                                                                       cache: cache, old: old, options: options)
                                 chunkOut[index] = xml
                                 reusedOut[index] = reused
                                 sizeOut[index] = identity
@@ -262,8 +269,13 @@ public enum RepodataGenerator {
     }
 
     /// One package's three XML chunks, from the previous repo when the file is unchanged, else from the RPM.
-    static func dump(repository: String, href: String, cache: RepodataCache?, old: OldMetadata?, options: RepodataOptions) throws -> (XMLChunks, Bool, (Int64, Int64)) {
+    /// `known`: the file's size and mtime as the caller just saw them, so that a cache hit needs no stat.
+    static func dump(repository: String, href: String, known: (Int64, Int64)? = nil, cache: RepodataCache?, old: OldMetadata?,
+                     options: RepodataOptions) throws -> (XMLChunks, Bool, (Int64, Int64)) {
         let path = repository + "/" + href
+        if let known, let entry = cache?.entries[href], entry.size == known.0, entry.modificationTime == known.1 {
+            return (XMLChunks(primary: entry.primary, filelists: entry.filelists, other: entry.other), true, known)
+        }
         var status = stat()
         guard stat(path, &status) == 0 else { throw GooseError.errno(path, "cannot stat") }
         let identity = (Int64(status.st_size), Int64(status.st_mtim.tv_sec))
