@@ -239,3 +239,72 @@ final class RepodataCacheTests: XCTestCase {
         XCTAssertEqual(RepodataCache.load(directory + "/missing", signature: "sig").entries, [:])
     }
 }
+
+final class PackageTreeTests: XCTestCase {
+    /// A spare tree keeps the links that are still right, relinks a file whose builds/ copy is another inode, and loses
+    /// everything else.
+    func testReconcileKeepsOnlyTheLinksThatAreStillRight() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let builds = directory + "/builds", staging = directory + "/staging"
+        try FileSystem.createDirectory(builds)
+        for name in ["a", "b", "c", "d", "gone"] { try Data(name.utf8).write(to: URL(fileURLWithPath: "\(builds)/\(name).rpm")) }
+        try FileSystem.createDirectory(staging + "/x86_64/Packages")
+        try FileSystem.createDirectory(staging + "/x86_64/repodata")
+        try FileSystem.createDirectory(staging + "/x86_64/debug/Packages")
+        try FileSystem.createDirectory(staging + "/aarch64/Packages")
+        try FileSystem.createDirectory(staging + "/source/tree/Packages/stray")
+        for name in ["a", "b", "gone"] { XCTAssertEqual(link("\(builds)/\(name).rpm", "\(staging)/x86_64/Packages/\(name).rpm"), 0) }
+        try Data("repomd".utf8).write(to: URL(fileURLWithPath: staging + "/x86_64/repodata/repomd.xml"))
+        // b was rewritten under builds/ (as goose sign does): the spare's link is the old file.
+        try FileManager.default.removeItem(atPath: builds + "/b.rpm")
+        try Data("b, signed".utf8).write(to: URL(fileURLWithPath: builds + "/b.rpm"))
+
+        let members = ["x86_64": ["a", "b", "c"].map { PackageTree.Member(name: "\($0).rpm", source: "\(builds)/\($0).rpm") },
+                       "source/tree": [PackageTree.Member(name: "d.rpm", source: builds + "/d.rpm")]]
+        let identities = try PackageTree.reconcile(staging, repositories: members)
+        var status = stat()
+        XCTAssertEqual(stat(builds + "/a.rpm", &status), 0)
+        XCTAssertEqual(identities["x86_64"]?.count, 3)
+        XCTAssertEqual(identities["x86_64"]?[0]?.size, Int64(status.st_size))
+        XCTAssertEqual(identities["x86_64"]?[0]?.modificationTime, Int64(status.st_mtim.tv_sec))
+        XCTAssertNil(identities["x86_64"]?[1] ?? nil, "another inode under builds/: to link again")
+        XCTAssertNil(identities["x86_64"]?[2] ?? nil, "not in the spare: to link")
+        XCTAssertEqual(identities["source/tree"]?.map { $0 == nil }, [true])
+        func names(_ path: String) -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() }
+        XCTAssertEqual(names(staging), ["source", "x86_64"])
+        XCTAssertEqual(names(staging + "/x86_64"), ["Packages"], "repodata and the unplanned debug repository are gone")
+        XCTAssertEqual(names(staging + "/x86_64/Packages"), ["a.rpm"])
+        XCTAssertEqual(names(staging + "/source/tree/Packages"), [])
+    }
+
+    func testRetireKeepsOneSpareAndAdoptTakesIt() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let spare = directory + "/cache/spare"
+        for tree in ["one", "two"] { try FileSystem.createDirectory("\(directory)/\(tree)/x86_64/Packages") }
+        PackageTree.retire(directory + "/one", spare: spare)
+        PackageTree.retire(directory + "/two", spare: spare)
+        XCTAssertTrue(FileSystem.isDirectory(spare + "/x86_64/Packages"))
+        XCTAssertFalse(FileSystem.exists(directory + "/one"))
+        XCTAssertFalse(FileSystem.exists(directory + "/two"), "a second tree is removed, not kept")
+        XCTAssertTrue(PackageTree.adopt(spare: spare, as: directory + "/staging"))
+        XCTAssertTrue(FileSystem.isDirectory(directory + "/staging/x86_64/Packages"))
+        XCTAssertFalse(PackageTree.adopt(spare: spare, as: directory + "/again"), "no spare left")
+        // Something that is not a directory is no spare.
+        try Data().write(to: URL(fileURLWithPath: spare))
+        XCTAssertFalse(PackageTree.adopt(spare: spare, as: directory + "/again"))
+        XCTAssertFalse(FileSystem.exists(spare))
+    }
+
+    func testRemoveTreeRemovesEverythingAndNotWhatALinkPointsAt() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        try FileSystem.createDirectory(directory + "/kept")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: directory + "/kept/file"))
+        try FileSystem.createDirectory(directory + "/tree/a/b/c")
+        try Data("y".utf8).write(to: URL(fileURLWithPath: directory + "/tree/a/b/file"))
+        XCTAssertEqual(symlink(directory + "/kept", directory + "/tree/a/link"), 0)
+        try FileSystem.removeTree(directory + "/tree")
+        XCTAssertFalse(FileSystem.exists(directory + "/tree"))
+        XCTAssertTrue(FileSystem.isRegularFile(directory + "/kept/file"))
+        try FileSystem.removeTree(directory + "/missing")
+    }
+}
