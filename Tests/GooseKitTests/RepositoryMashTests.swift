@@ -308,3 +308,29 @@ final class PackageTreeTests: XCTestCase {
         try FileSystem.removeTree(directory + "/missing")
     }
 }
+
+final class RepodataChunkGroupsTests: XCTestCase {
+    func testGroupsAreWrittenOnceAndGoneGroupsRemoved() throws {
+        let directory = try TestSupport.temporaryDirectory(self) + "/chunks"
+        let entry = { (text: String) in RepodataCache.Entry(size: 1, modificationTime: 2, primary: text, filelists: "f", other: "o") }
+        try RepodataCache.saveGroups(directory, signature: "sig", groups: [("k1", [("Packages/a.rpm", entry("a"))]), ("k2", [("Packages/b.rpm", entry("b"))])],
+                                     existing: [])
+        let loaded = RepodataCache.loadGroups(directory, signature: "sig")
+        XCTAssertEqual(loaded.files, ["k1.chunks", "k2.chunks"])
+        XCTAssertEqual(loaded.entries["Packages/b.rpm"], entry("b"))
+        XCTAssertEqual(RepodataCache.loadGroups(directory, signature: "other").entries, [:], "other settings: ignored")
+        // A group that exists is not written again (its content is whatever its key says); a gone one is removed.
+        try RepodataCache.saveGroups(directory, signature: "sig", groups: [("k2", [("Packages/b.rpm", entry("changed"))]), ("k3", [("Packages/c.rpm", entry("c"))])],
+                                     existing: loaded.files)
+        let again = RepodataCache.loadGroups(directory, signature: "sig")
+        XCTAssertEqual(again.files, ["k2.chunks", "k3.chunks"])
+        XCTAssertEqual(again.entries["Packages/b.rpm"], entry("b"))
+        XCTAssertNil(again.entries["Packages/a.rpm"])
+        // The single file an older goose kept at the same path gives way to the directory.
+        let legacy = directory + ".legacy"
+        try Data("old".utf8).write(to: URL(fileURLWithPath: legacy))
+        XCTAssertEqual(RepodataCache.loadGroups(legacy, signature: "sig").entries, [:])
+        try RepodataCache.saveGroups(legacy, signature: "sig", groups: [("k1", [("Packages/a.rpm", entry("a"))])], existing: [])
+        XCTAssertEqual(RepodataCache.loadGroups(legacy, signature: "sig").entries.count, 1)
+    }
+}

@@ -233,7 +233,7 @@ public struct Mash {
             var repodataOptions = options.repodata
             if repository.hasSuffix("/debug") || repository == "source/tree" { repodataOptions.comps = nil }
             let cacheName = "\(workspace.root)/.goose/cache/mash/\(options.tag)/\(repository.replacingOccurrences(of: "/", with: "-"))"
-            repodataOptions.cacheFile = cacheName + ".chunks"
+            repodataOptions.chunkCache = cacheName + ".chunks"
             repodataOptions.segmentCache = cacheName + ".members"
             let checked = options.arches.contains(repository)
             let (summary, groups) = try RepodataGenerator.generate(repository: directory, packages: packages, previous: previous.map { $0 + "/" + repository },
