@@ -53,13 +53,15 @@ enum PackageTree {
             }
         }
         var identities: [String: [Identity?]] = [:]
+        // The sources' directories (a build's `<arch>/`), opened once: a stat by name there walks no long path.
+        var sourceDirectories: [Substring: Directory?] = [:]
         func walk(_ directory: Directory, _ relative: String) throws {
             for entry in try directory.entries() {
                 let path = relative.isEmpty ? entry.name : relative + "/" + entry.name
                 if entry.isDirectory && skeleton.contains(path) {
                     try walk(directory.subdirectory(entry.name), path)
                 } else if entry.isDirectory && entry.name == "Packages", let members = repositories[relative] {
-                    identities[relative] = try reconcilePackages(directory.subdirectory(entry.name), members: members)
+                    identities[relative] = try reconcilePackages(directory.subdirectory(entry.name), members: members, sourceDirectories: &sourceDirectories)
                 } else {
                     try directory.remove(entry.name)
                 }
@@ -73,7 +75,7 @@ enum PackageTree {
     }
 
     /// One `Packages/` directory: an entry stays when it is the very file (device and inode) its member's source is.
-    static func reconcilePackages(_ directory: Directory, members: [Member]) throws -> [Identity?] {
+    static func reconcilePackages(_ directory: Directory, members: [Member], sourceDirectories: inout [Substring: Directory?]) throws -> [Identity?] {
         var present: Set<String> = []
         for entry in try directory.entries() {
             if entry.isRegularFile { present.insert(entry.name) } else { try directory.remove(entry.name) }
@@ -85,8 +87,7 @@ enum PackageTree {
                 identities.append(nil)
                 continue
             }
-            var source = stat()
-            if let linked = directory.status(of: member.name), stat(member.source, &source) == 0,
+            if let linked = directory.status(of: member.name), let source = sourceStatus(member.source, directories: &sourceDirectories),
                linked.st_dev == source.st_dev, linked.st_ino == source.st_ino {
                 identities.append((Int64(linked.st_size), Int64(linked.st_mtim.tv_sec)))
             } else {
@@ -96,5 +97,17 @@ enum PackageTree {
         }
         for name in present { try directory.remove(name) }
         return identities
+    }
+
+    /// lstat of a source file through its opened directory; nil when it is missing.
+    static func sourceStatus(_ path: String, directories: inout [Substring: Directory?]) -> stat? {
+        guard let slash = path.lastIndex(of: "/") else {
+            var status = stat()
+            return lstat(path, &status) == 0 ? status : nil
+        }
+        let parent = path[..<slash]
+        if directories[parent] == nil { directories[parent] = .some(try? Directory(String(parent))) }
+        guard let directory = directories[parent] ?? nil else { return nil }
+        return directory.status(of: String(path[path.index(after: slash)...]))
     }
 }
