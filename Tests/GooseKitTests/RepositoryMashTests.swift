@@ -334,3 +334,35 @@ final class RepodataChunkGroupsTests: XCTestCase {
         XCTAssertEqual(RepodataCache.loadGroups(legacy, signature: "sig").entries.count, 1)
     }
 }
+
+final class BuildRecordCacheTests: XCTestCase {
+    func testRecordsRoundTripWithEveryFieldAndAreDecodedAgainWhenRewritten() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let file = directory + "/build.json", cacheFile = directory + "/cache/builds"
+        var record = BuildRecord(name: "bash", epoch: 1, version: "5.1.8", release: "9.el9", origin: .built, state: .failed, sourceCommit: "abc",
+                                 buildroot: "el9-x86_64", started: Date(timeIntervalSince1970: 1_700_000_000), finished: Date(timeIntervalSince1970: 1_700_000_100),
+                                 artifacts: [BuildArtifact(path: "x86_64/bash-5.1.8-9.el9.x86_64.rpm", name: "bash", epoch: 1, version: "5.1.8", release: "9.el9",
+                                                           arch: "x86_64", sha256: String(repeating: "a", count: 64), signedBy: "0123ABCD"),
+                                             BuildArtifact(path: "src/bash-5.1.8-9.el9.src.rpm", name: "bash", epoch: nil, version: "5.1.8", release: "9.el9",
+                                                           arch: "src", sha256: String(repeating: "b", count: 64))])
+        record.exitStatus = 10
+        // Every stored property is written: a field added to BuildRecord or BuildArtifact must be added to the cache too.
+        XCTAssertEqual(Mirror(reflecting: record).children.count, 12)
+        XCTAssertEqual(Mirror(reflecting: record.artifacts[0]).children.count, 8)
+        try AtomicFileWriter.write(try record.encoded(), to: file)
+        var cache = BuildRecordCache.load(cacheFile)
+        XCTAssertEqual(try cache.record(at: file), record)
+        try cache.save(cacheFile)
+        var again = BuildRecordCache.load(cacheFile)
+        // From the cache, field for field.
+        XCTAssertEqual(try again.record(at: file), record)
+        record.state = .complete
+        record.artifacts.removeLast()
+        try AtomicFileWriter.write(try record.encoded(), to: file)
+        XCTAssertEqual(try again.record(at: file), record, "rewritten (another inode): decoded again")
+        XCTAssertNil(try again.record(at: directory + "/missing.json"))
+        try Data("damaged".utf8).write(to: URL(fileURLWithPath: cacheFile))
+        var damaged = BuildRecordCache.load(cacheFile)
+        XCTAssertEqual(try damaged.record(at: file), record)
+    }
+}

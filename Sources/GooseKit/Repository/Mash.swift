@@ -130,7 +130,10 @@ public struct Mash {
         let inventory = BuildInventory(workspace: workspace)
         let lock = try FileLock(path: workspace.lockPath("mash-\(options.tag)"), wait: false)
         defer { lock.unlock() }
-        let builds = try tags.resolve(options.tag, inventory: inventory).map { ($0, inventory.directory(of: $0)) }
+        let recordsFile = "\(workspace.root)/.goose/cache/mash/\(options.tag)/builds"
+        var records = BuildRecordCache.load(recordsFile)
+        let builds = try tags.resolve(options.tag, inventory: inventory, records: &records).map { ($0, inventory.directory(of: $0)) }
+        try records.save(recordsFile)
         progress("\(builds.count) builds selected from \(options.tag)")
 
         // Header facts of files seen by earlier mashes come from the cache: an incremental mash reads new headers only.
