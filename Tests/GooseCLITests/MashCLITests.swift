@@ -365,6 +365,41 @@ final class MashCLITests: XCTestCase {
         XCTAssertEqual(names.filter { $0 != "latest" }.count, 2, "\(names)")
     }
 
+    /// Pruned trees come back as the next mash's staging tree (the spare): whatever builds come and go, each published
+    /// tree's Packages/ holds exactly the tag's files, each the very file under builds/, and dnf and createrepo_c's
+    /// checks read it.
+    func testRecycledTreesHoldExactlyTheTagsPackages() throws {
+        try requireTools(["rpmbuild", "dnf", "python3", "zcat"])
+        let directory = try temporaryDirectory(prefix: "goose-mash-")
+        let workspace = try libdnfWorkspace(directory)
+        let added = try buildRPM(directory, name: "added", requires: ["bash"]), other = try buildRPM(directory, name: "other")
+        try goose(["builds", "import", added, other], workspace: workspace)
+        let mash = ["mash", "el9", "--arches", "x86_64", "--multilib", "all", "--keep", "1"]
+        let steps: [(change: [String]?, count: Int)] = [
+            (nil, 7), (["tag", "add", "el9", "added-1.0-1"], 8), (["tag", "remove", "el9", "added-1.0-1"], 7),
+            (["tag", "add", "el9", "other-1.0-1"], 8), (["tag", "add", "el9", "added-1.0-1"], 9),
+        ]
+        for (step, (change, count)) in steps.enumerated() {
+            if let change { try goose(change, workspace: workspace) }
+            try goose(mash, workspace: workspace)
+            let repository = try shell("readlink -f \(workspace)/repos/el9/latest/x86_64").trimmingCharacters(in: .whitespacesAndNewlines)
+            let nevras = try dnfNEVRAs(repository, directory)
+            XCTAssertEqual(nevras.count, count, "step \(step): \(nevras)")
+            XCTAssertEqual(nevras.contains("added-0:1.0-1.noarch"), step == 1 || step == 4, "step \(step)")
+            XCTAssertEqual(nevras.contains("other-0:1.0-1.noarch"), step >= 3, "step \(step)")
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: repository + "/Packages").count, count, "step \(step)")
+            XCTAssertEqual(try checkRepomd(repository), ["filelists ok", "other ok", "primary ok"], "step \(step)")
+            let strays = try shell("cd \(repository)/Packages && for f in *.rpm; do [ \"$(find \(workspace)/builds -name \"$f\" -samefile \"$f\" | wc -l)\" = 1 ] || echo \"$f\"; done")
+            XCTAssertEqual(strays, "", "step \(step): not the file under builds/")
+            let names = try FileManager.default.contentsOfDirectory(atPath: workspace + "/repos/el9").sorted()
+            XCTAssertEqual(names.count, 2, "step \(step): \(names)")
+            XCTAssertTrue(names.contains("latest"))
+            var isDirectory: ObjCBool = false
+            let spare = FileManager.default.fileExists(atPath: workspace + "/.goose/cache/mash/el9/spare", isDirectory: &isDirectory) && isDirectory.boolValue
+            XCTAssertEqual(spare, step > 0, "step \(step): the pruned tree is the spare")
+        }
+    }
+
     func testUnknownBuildAndTagAreErrors() throws {
         let directory = try temporaryDirectory(prefix: "goose-mash-")
         let workspace = try libdnfWorkspace(directory)

@@ -239,3 +239,130 @@ final class RepodataCacheTests: XCTestCase {
         XCTAssertEqual(RepodataCache.load(directory + "/missing", signature: "sig").entries, [:])
     }
 }
+
+final class PackageTreeTests: XCTestCase {
+    /// A spare tree keeps the links that are still right, relinks a file whose builds/ copy is another inode, and loses
+    /// everything else.
+    func testReconcileKeepsOnlyTheLinksThatAreStillRight() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let builds = directory + "/builds", staging = directory + "/staging"
+        try FileSystem.createDirectory(builds)
+        for name in ["a", "b", "c", "d", "gone"] { try Data(name.utf8).write(to: URL(fileURLWithPath: "\(builds)/\(name).rpm")) }
+        try FileSystem.createDirectory(staging + "/x86_64/Packages")
+        try FileSystem.createDirectory(staging + "/x86_64/repodata")
+        try FileSystem.createDirectory(staging + "/x86_64/debug/Packages")
+        try FileSystem.createDirectory(staging + "/aarch64/Packages")
+        try FileSystem.createDirectory(staging + "/source/tree/Packages/stray")
+        for name in ["a", "b", "gone"] { XCTAssertEqual(link("\(builds)/\(name).rpm", "\(staging)/x86_64/Packages/\(name).rpm"), 0) }
+        try Data("repomd".utf8).write(to: URL(fileURLWithPath: staging + "/x86_64/repodata/repomd.xml"))
+        // b was rewritten under builds/ (as goose sign does): the spare's link is the old file.
+        try FileManager.default.removeItem(atPath: builds + "/b.rpm")
+        try Data("b, signed".utf8).write(to: URL(fileURLWithPath: builds + "/b.rpm"))
+
+        let members = ["x86_64": ["a", "b", "c"].map { PackageTree.Member(name: "\($0).rpm", source: "\(builds)/\($0).rpm") },
+                       "source/tree": [PackageTree.Member(name: "d.rpm", source: builds + "/d.rpm")]]
+        let identities = try PackageTree.reconcile(staging, repositories: members)
+        var status = stat()
+        XCTAssertEqual(stat(builds + "/a.rpm", &status), 0)
+        XCTAssertEqual(identities["x86_64"]?.count, 3)
+        XCTAssertEqual(identities["x86_64"]?[0]?.size, Int64(status.st_size))
+        XCTAssertEqual(identities["x86_64"]?[0]?.modificationTime, Int64(status.st_mtim.tv_sec))
+        XCTAssertNil(identities["x86_64"]?[1] ?? nil, "another inode under builds/: to link again")
+        XCTAssertNil(identities["x86_64"]?[2] ?? nil, "not in the spare: to link")
+        XCTAssertEqual(identities["source/tree"]?.map { $0 == nil }, [true])
+        func names(_ path: String) -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() }
+        XCTAssertEqual(names(staging), ["source", "x86_64"])
+        XCTAssertEqual(names(staging + "/x86_64"), ["Packages"], "repodata and the unplanned debug repository are gone")
+        XCTAssertEqual(names(staging + "/x86_64/Packages"), ["a.rpm"])
+        XCTAssertEqual(names(staging + "/source/tree/Packages"), [])
+    }
+
+    func testRetireKeepsOneSpareAndAdoptTakesIt() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let spare = directory + "/cache/spare"
+        for tree in ["one", "two"] { try FileSystem.createDirectory("\(directory)/\(tree)/x86_64/Packages") }
+        PackageTree.retire(directory + "/one", spare: spare)
+        PackageTree.retire(directory + "/two", spare: spare)
+        XCTAssertTrue(FileSystem.isDirectory(spare + "/x86_64/Packages"))
+        XCTAssertFalse(FileSystem.exists(directory + "/one"))
+        XCTAssertFalse(FileSystem.exists(directory + "/two"), "a second tree is removed, not kept")
+        XCTAssertTrue(PackageTree.adopt(spare: spare, as: directory + "/staging"))
+        XCTAssertTrue(FileSystem.isDirectory(directory + "/staging/x86_64/Packages"))
+        XCTAssertFalse(PackageTree.adopt(spare: spare, as: directory + "/again"), "no spare left")
+        // Something that is not a directory is no spare.
+        try Data().write(to: URL(fileURLWithPath: spare))
+        XCTAssertFalse(PackageTree.adopt(spare: spare, as: directory + "/again"))
+        XCTAssertFalse(FileSystem.exists(spare))
+    }
+
+    func testRemoveTreeRemovesEverythingAndNotWhatALinkPointsAt() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        try FileSystem.createDirectory(directory + "/kept")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: directory + "/kept/file"))
+        try FileSystem.createDirectory(directory + "/tree/a/b/c")
+        try Data("y".utf8).write(to: URL(fileURLWithPath: directory + "/tree/a/b/file"))
+        XCTAssertEqual(symlink(directory + "/kept", directory + "/tree/a/link"), 0)
+        try FileSystem.removeTree(directory + "/tree")
+        XCTAssertFalse(FileSystem.exists(directory + "/tree"))
+        XCTAssertTrue(FileSystem.isRegularFile(directory + "/kept/file"))
+        try FileSystem.removeTree(directory + "/missing")
+    }
+}
+
+final class RepodataChunkGroupsTests: XCTestCase {
+    func testGroupsAreWrittenOnceAndGoneGroupsRemoved() throws {
+        let directory = try TestSupport.temporaryDirectory(self) + "/chunks"
+        let entry = { (text: String) in RepodataCache.Entry(size: 1, modificationTime: 2, primary: text, filelists: "f", other: "o") }
+        try RepodataCache.saveGroups(directory, signature: "sig", groups: [("k1", [("Packages/a.rpm", entry("a"))]), ("k2", [("Packages/b.rpm", entry("b"))])],
+                                     existing: [])
+        let loaded = RepodataCache.loadGroups(directory, signature: "sig")
+        XCTAssertEqual(loaded.files, ["k1.chunks", "k2.chunks"])
+        XCTAssertEqual(loaded.entries["Packages/b.rpm"], entry("b"))
+        XCTAssertEqual(RepodataCache.loadGroups(directory, signature: "other").entries, [:], "other settings: ignored")
+        // A group that exists is not written again (its content is whatever its key says); a gone one is removed.
+        try RepodataCache.saveGroups(directory, signature: "sig", groups: [("k2", [("Packages/b.rpm", entry("changed"))]), ("k3", [("Packages/c.rpm", entry("c"))])],
+                                     existing: loaded.files)
+        let again = RepodataCache.loadGroups(directory, signature: "sig")
+        XCTAssertEqual(again.files, ["k2.chunks", "k3.chunks"])
+        XCTAssertEqual(again.entries["Packages/b.rpm"], entry("b"))
+        XCTAssertNil(again.entries["Packages/a.rpm"])
+        // The single file an older goose kept at the same path gives way to the directory.
+        let legacy = directory + ".legacy"
+        try Data("old".utf8).write(to: URL(fileURLWithPath: legacy))
+        XCTAssertEqual(RepodataCache.loadGroups(legacy, signature: "sig").entries, [:])
+        try RepodataCache.saveGroups(legacy, signature: "sig", groups: [("k1", [("Packages/a.rpm", entry("a"))])], existing: [])
+        XCTAssertEqual(RepodataCache.loadGroups(legacy, signature: "sig").entries.count, 1)
+    }
+}
+
+final class BuildRecordCacheTests: XCTestCase {
+    func testRecordsRoundTripWithEveryFieldAndAreDecodedAgainWhenRewritten() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let file = directory + "/build.json", cacheFile = directory + "/cache/builds"
+        var record = BuildRecord(name: "bash", epoch: 1, version: "5.1.8", release: "9.el9", origin: .built, state: .failed, sourceCommit: "abc",
+                                 buildroot: "el9-x86_64", started: Date(timeIntervalSince1970: 1_700_000_000), finished: Date(timeIntervalSince1970: 1_700_000_100),
+                                 artifacts: [BuildArtifact(path: "x86_64/bash-5.1.8-9.el9.x86_64.rpm", name: "bash", epoch: 1, version: "5.1.8", release: "9.el9",
+                                                           arch: "x86_64", sha256: String(repeating: "a", count: 64), signedBy: "0123ABCD"),
+                                             BuildArtifact(path: "src/bash-5.1.8-9.el9.src.rpm", name: "bash", epoch: nil, version: "5.1.8", release: "9.el9",
+                                                           arch: "src", sha256: String(repeating: "b", count: 64))])
+        record.exitStatus = 10
+        // Every stored property is written: a field added to BuildRecord or BuildArtifact must be added to the cache too.
+        XCTAssertEqual(Mirror(reflecting: record).children.count, 12)
+        XCTAssertEqual(Mirror(reflecting: record.artifacts[0]).children.count, 8)
+        try AtomicFileWriter.write(try record.encoded(), to: file)
+        var cache = BuildRecordCache.load(cacheFile)
+        XCTAssertEqual(try cache.record(at: file), record)
+        try cache.save(cacheFile)
+        var again = BuildRecordCache.load(cacheFile)
+        // From the cache, field for field.
+        XCTAssertEqual(try again.record(at: file), record)
+        record.state = .complete
+        record.artifacts.removeLast()
+        try AtomicFileWriter.write(try record.encoded(), to: file)
+        XCTAssertEqual(try again.record(at: file), record, "rewritten (another inode): decoded again")
+        XCTAssertNil(try again.record(at: directory + "/missing.json"))
+        try Data("damaged".utf8).write(to: URL(fileURLWithPath: cacheFile))
+        var damaged = BuildRecordCache.load(cacheFile)
+        XCTAssertEqual(try damaged.record(at: file), record)
+    }
+}

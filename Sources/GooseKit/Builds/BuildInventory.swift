@@ -45,11 +45,19 @@ public struct BuildInventory: Sendable {
 
     /// Finds a build by its NVR (`name-version-release`), trying each split of the name.
     public func record(nvr: String) throws -> BuildRecord? {
+        guard let (name, version, release) = Self.split(nvr: nvr) else { return nil }
+        return try record(name: name, version: version, release: release)
+    }
+
+    /// The build.json an NVR names (which may not exist); nil when it is no NVR.
+    public func recordFile(nvr: String) -> String? {
+        Self.split(nvr: nvr).map { directory(name: $0.name, version: $0.version, release: $0.release) + "/build.json" }
+    }
+
+    static func split(nvr: String) -> (name: String, version: String, release: String)? {
         let parts = nvr.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count >= 3 else { return nil }
-        let release = String(parts[parts.count - 1]), version = String(parts[parts.count - 2])
-        let name = parts.dropLast(2).joined(separator: "-")
-        return try record(name: name, version: version, release: release)
+        return (parts.dropLast(2).joined(separator: "-"), String(parts[parts.count - 2]), String(parts[parts.count - 1]))
     }
 
     /// Takes the inventory's lock for one build (per NVR), so that concurrent writers of one build serialise.

@@ -83,12 +83,23 @@ public enum ClosureCheck {
     }
 }
 
-/// One group of a repository's packages (a build) as the closure check reads it: its primary and filelists XML
-/// documents, and the key under which its parsed form is cached (nil: not cached).
+/// One group of a repository's packages (a build) as the closure check reads it: its packages' primary and filelists
+/// XML chunks, and the key under which its parsed form is cached (nil: not cached).
 public struct ClosureGroup: Sendable {
     public var key: String?
-    public var primary: Data
-    public var filelists: Data
+    public var primaryChunks: [String]
+    public var filelistsChunks: [String]
+
+    /// The primary document of the group; made only when the group is parsed (not for one loaded from its .solv).
+    public var primary: Data {
+        Data(("<metadata xmlns=\"http://linux.duke.edu/metadata/common\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" "
+            + "packages=\"\(primaryChunks.count)\">\n" + primaryChunks.joined() + "</metadata>\n").utf8)
+    }
+
+    public var filelists: Data {
+        Data(("<filelists xmlns=\"http://linux.duke.edu/metadata/filelists\" packages=\"\(filelistsChunks.count)\">\n"
+            + filelistsChunks.joined() + "</filelists>\n").utf8)
+    }
 }
 
 extension ClosureCheck {

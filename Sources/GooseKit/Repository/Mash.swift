@@ -130,7 +130,10 @@ public struct Mash {
         let inventory = BuildInventory(workspace: workspace)
         let lock = try FileLock(path: workspace.lockPath("mash-\(options.tag)"), wait: false)
         defer { lock.unlock() }
-        let builds = try tags.resolve(options.tag, inventory: inventory).map { ($0, inventory.directory(of: $0)) }
+        let recordsFile = "\(workspace.root)/.goose/cache/mash/\(options.tag)/builds"
+        var records = BuildRecordCache.load(recordsFile)
+        let builds = try tags.resolve(options.tag, inventory: inventory, records: &records).map { ($0, inventory.directory(of: $0)) }
+        try records.save(recordsFile)
         progress("\(builds.count) builds selected from \(options.tag)")
 
         // Header facts of files seen by earlier mashes come from the cache: an incremental mash reads new headers only.
@@ -200,28 +203,40 @@ public struct Mash {
         }
         let root = repositoryRoot(of: options.tag)
         try FileSystem.createDirectory(root)
-        Self.removeAbandoned(in: root)
-        let stamp = Self.timestamp(existing: Set((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []))
+        let spare = spareTree(of: options.tag)
+        Self.removeAbandoned(in: root, spare: spare)
+        let stamp = Self.timestamp(existing: Set(Self.names(in: root)))
         let staging = "\(root)/\(stamp).\(getpid()).tmp"
-        try FileSystem.createDirectory(staging)
+        // The tree the last prune retired becomes this one: only the links that differ are changed (see PackageTree).
+        let adopted = PackageTree.adopt(spare: spare, as: staging)
+        if !adopted { try FileSystem.createDirectory(staging) }
         var published = false
-        defer { if !published { FileSystem.remove(staging) } }
+        defer { if !published { PackageTree.retire(staging, spare: spare) } }
         let previous = FileSystem.exists(root + "/latest") ? root + "/latest" : nil
+
+        let written = plan.keys.sorted().filter { !(plan[$0]!.isEmpty && $0.hasSuffix("/debug")) }
+        var members: [String: [PackageTree.Member]] = [:]
+        for repository in written { members[repository] = plan[repository]!.map { PackageTree.Member(name: MashPlan.fileName($0), source: $0) } }
+        let linked = adopted ? try PackageTree.reconcile(staging, repositories: members) : [:]
 
         var repositories: [MashReport.Repository] = []
         var closureInput: [String: (groups: [ClosureGroup], cache: String)] = [:]
-        for repository in plan.keys.sorted() {
+        for repository in written {
             let files = plan[repository]!
-            if files.isEmpty && repository.hasSuffix("/debug") { continue }
             let directory = staging + "/" + repository
+            let identities = linked[repository]
             // The build directory groups packages: an incremental mash recompresses only the builds that changed.
-            let packages = files.map { RepodataPackage(href: "Packages/" + MashPlan.fileName($0), source: $0, group: MashPlan.buildDirectory(of: $0)) }
+            let packages = files.enumerated().map { index, file in
+                let identity = identities?[index]
+                return RepodataPackage(href: "Packages/" + members[repository]![index].name, source: identity == nil ? file : nil,
+                                       group: MashPlan.buildDirectory(of: file), size: identity?.size, modificationTime: identity?.modificationTime)
+            }
             try FileSystem.createDirectory(directory + "/Packages")
             progress("\(repository): repodata for \(packages.count) packages")
             var repodataOptions = options.repodata
             if repository.hasSuffix("/debug") || repository == "source/tree" { repodataOptions.comps = nil }
             let cacheName = "\(workspace.root)/.goose/cache/mash/\(options.tag)/\(repository.replacingOccurrences(of: "/", with: "-"))"
-            repodataOptions.cacheFile = cacheName + ".chunks"
+            repodataOptions.chunkCache = cacheName + ".chunks"
             repodataOptions.segmentCache = cacheName + ".members"
             let checked = options.arches.contains(repository)
             let (summary, groups) = try RepodataGenerator.generate(repository: directory, packages: packages, previous: previous.map { $0 + "/" + repository },
@@ -247,14 +262,27 @@ public struct Mash {
         }
 
         // Durable before visible: the new tree reaches the disk before any name points at it.
-        Self.syncTree(staging)
+        // Packages the spare already linked are hardlinks of builds/ (same inode), whose data is durable there.
+        var reusedLinks: [String: Set<String>] = [:]
+        for (repository, identities) in linked {
+            reusedLinks["\(staging)/\(repository)/Packages"] = Set(zip(members[repository]!, identities).compactMap { $1 == nil ? nil : $0.name })
+        }
+        Self.syncTree(staging, reusedLinks: reusedLinks)
         let final = root + "/" + stamp
         try FileSystem.moveIntoPlace(staging, final)
         published = true
         try Self.switchLatest(in: root, to: stamp)
-        Self.prune(root, keep: max(1, options.keep))
+        Self.prune(root, keep: max(1, options.keep), spare: spare)
         let multilib = multilibNames.values.flatMap { $0 }.sorted()
         return MashReport(tag: options.tag, directory: final, builds: builds.count, repositories: repositories, multilib: multilib, broken: broken)
+    }
+
+    /// Where the tree the last prune retired waits for the next mash of `tag`: under the mash cache, outside `repos/`.
+    public func spareTree(of tag: String) -> String { "\(workspace.root)/.goose/cache/mash/\(tag)/spare" }
+
+    /// The names in `directory` (none when it cannot be read).
+    static func names(in directory: String) -> [String] {
+        ((try? Directory(directory).entries()) ?? []).map(\.name)
     }
 
     /// `YYYYMMDD-HHMMSS` in UTC, with `.N` appended when mashes of the same second exist already: N is one more than
@@ -292,8 +320,9 @@ public struct Mash {
     /// every other writer on the file system. The fsyncs run at once, one thread each: they wait on the disk, not the
     /// CPU, and the file system's journal commits concurrent ones together (one after another, each waited for its
     /// own commit: ~25 ms apiece on a busy disk).
-    static func syncTree(_ directory: String) {
-        let paths = durablePaths(directory)
+    /// `reusedLinks`: per directory, the package links known to be hardlinks (not stat'ed again).
+    static func syncTree(_ directory: String, reusedLinks: [String: Set<String>] = [:]) {
+        let paths = (try? durablePaths(Directory(directory), reusedLinks: reusedLinks)) ?? [directory]
         let group = DispatchGroup()
         for path in paths {
             group.enter()
@@ -307,16 +336,16 @@ public struct Mash {
     }
 
     /// The directories and written files under `directory` (see `syncTree`).
-    static func durablePaths(_ directory: String) -> [String] {
-        var paths = [directory]
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
-            let path = directory + "/" + name
-            var status = stat()
-            guard lstat(path, &status) == 0 else { continue }
-            if (status.st_mode & S_IFMT) == S_IFDIR {
-                paths += durablePaths(path)
-            } else if (status.st_mode & S_IFMT) == S_IFREG && !(name.hasSuffix(".rpm") && status.st_nlink > 1) {
-                paths.append(path)
+    static func durablePaths(_ directory: Directory, reusedLinks: [String: Set<String>] = [:]) throws -> [String] {
+        var paths = [directory.path]
+        let reused = reusedLinks[directory.path] ?? []
+        for entry in try directory.entries() {
+            if entry.isDirectory {
+                paths += try durablePaths(directory.subdirectory(entry.name), reusedLinks: reusedLinks)
+            } else if entry.isRegularFile && !reused.contains(entry.name) {
+                // A package's own stat only where it might be a copy (a hardlink's data is durable under builds/).
+                if entry.name.hasSuffix(".rpm"), let status = directory.status(of: entry.name), status.st_nlink > 1 { continue }
+                paths.append(directory.path + "/" + entry.name)
             }
         }
         return paths
@@ -330,12 +359,13 @@ public struct Mash {
         try FileSystem.moveIntoPlace(temporary, root + "/latest")
     }
 
-    /// Removes staging trees and symlinks of mashes whose process is gone (killed).
-    static func removeAbandoned(in root: String) {
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where name.hasSuffix(".tmp") {
+    /// Removes staging trees and symlinks of mashes whose process is gone (killed); a staging tree becomes the spare
+    /// when there is none (PackageTree checks every entry it reuses).
+    static func removeAbandoned(in root: String, spare: String) {
+        for name in names(in: root) where name.hasSuffix(".tmp") {
             let parts = name.split(separator: ".")
             guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]) else { continue }
-            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { FileSystem.remove(root + "/" + name) }
+            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { PackageTree.retire(root + "/" + name, spare: spare) }
         }
     }
 
@@ -347,9 +377,9 @@ public struct Mash {
         return Array(published.dropLast(keep)).filter { $0 != latest }
     }
 
-    static func prune(_ root: String, keep: Int) {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+    /// Deletes the trees beyond `keep`; the newest of them is retired as the spare (one rename), not deleted.
+    static func prune(_ root: String, keep: Int, spare: String) {
         let latest = try? FileManager.default.destinationOfSymbolicLink(atPath: root + "/latest")
-        for name in toPrune(names, latest: latest, keep: keep) { FileSystem.remove(root + "/" + name) }
+        for name in toPrune(names(in: root), latest: latest, keep: keep).reversed() { PackageTree.retire(root + "/" + name, spare: spare) }
     }
 }

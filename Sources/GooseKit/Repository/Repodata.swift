@@ -27,8 +27,8 @@ public struct RepodataOptions: Sendable {
     public var changelogLimit: Int32 = 10
     /// Fixed repomd revision and record timestamps (a reproducible compose's SOURCE_DATE_EPOCH); nil: the clock and file mtimes.
     public var timestamp: Int?
-    /// File where the packages' XML chunks are kept for the next run (see `RepodataCache`).
-    public var cacheFile: String?
+    /// Directory where the packages' XML chunks are kept for the next run, one file per group (see `RepodataCache`).
+    public var chunkCache: String?
     /// Directory of gzip members kept per package group for the next run (see `SegmentedXMLWriter`); gz only.
     public var segmentCache: String?
     /// Also write the sqlite databases (primary_db, filelists_db, other_db), as createrepo_c does without --no-database.
@@ -49,10 +49,15 @@ public struct RepodataPackage: Sendable {
     public var source: String?
     /// Packages of one group (a build) are written together, so that with a segment cache they are compressed together.
     public var group: String
-    public init(href: String, source: String? = nil, group: String = "") {
+    /// Size and mtime of the file already at `href` when the caller has just looked (saves a stat per package).
+    public var size: Int64?
+    public var modificationTime: Int64?
+    public init(href: String, source: String? = nil, group: String = "", size: Int64? = nil, modificationTime: Int64? = nil) {
         self.href = href
         self.source = source
         self.group = group
+        self.size = size
+        self.modificationTime = modificationTime
     }
 }
 
@@ -82,8 +87,9 @@ public enum RepodataGenerator {
         let segmentCache = options.compression == .gz ? options.segmentCache : nil
         let sorted = segmentCache == nil ? packages.sorted { $0.href < $1.href } : packages.sorted { ($0.group, $0.href) < ($1.group, $1.href) }
         let hrefs = sorted.map(\.href), sources = sorted.map(\.source)
+        let known = sorted.map { package in package.size.flatMap { size in package.modificationTime.map { (size, $0) } } }
         let signature = RepodataCache.signature(for: options)
-        let cache = options.cacheFile.map { RepodataCache.load($0, signature: signature) }
+        let cache = options.chunkCache.map { RepodataCache.loadGroups($0, signature: signature) }
         // Parsing the old repodata is the slow path: only when the cache cannot answer.
         let old = (cache?.entries.isEmpty ?? true) && !packages.isEmpty ? previous.flatMap { OldMetadata(repository: $0) } : nil
         var sizes = [(Int64, Int64)](repeating: (0, 0), count: hrefs.count)
@@ -105,7 +111,8 @@ public enum RepodataGenerator {
                                 if let source = sources[index], link(source, repository + "/" + hrefs[index]) != 0 {
                                     try BuildImporter.linkOrCopy(source, to: repository + "/" + hrefs[index])
                                 }
-                                let (xml, reused, identity) = try dump(repository: repository, href: hrefs[index], cache: cache, old: old, options: options)
+                                let (xml, reused, identity) = try dump(repository: repository, href: hrefs[index], known: sources[index] == nil ? known[index] : nil,
+                                                                                       cache: cache, old: old, options: options)
                                 chunkOut[index] = xml
                                 reusedOut[index] = reused
                                 sizeOut[index] = identity
@@ -121,17 +128,34 @@ public enum RepodataGenerator {
             }
         }
         if let failure = failures.compactMap({ $0 }).first { throw failure }
-        // When the cache answered every package (reuses came from it unless old metadata was loaded) and holds
-        // nothing else, it stands as it is.
-        let cacheCurrent = (old == nil || hrefs.isEmpty) && cache?.entries.count == hrefs.count && !reusedFlags.contains(false)
-        if let cacheFile = options.cacheFile, !cacheCurrent {
-            var fresh = RepodataCache(signature: signature)
-            for (index, href) in hrefs.enumerated() {
-                let chunk = chunks[index]!
-                fresh.entries[href] = .init(size: sizes[index].0, modificationTime: sizes[index].1, primary: chunk.primary, filelists: chunk.filelists, other: chunk.other)
+        // The groups (builds): runs of `sorted` with a segment cache, else gathered by name for the chunk cache.
+        var grouping: [[Int]] = []
+        if segmentCache != nil {
+            for index in hrefs.indices {
+                if index > 0 && sorted[index].group == sorted[index - 1].group { grouping[grouping.count - 1].append(index) } else { grouping.append([index]) }
             }
-            try FileSystem.createDirectory((cacheFile as NSString).deletingLastPathComponent)
-            try fresh.save(cacheFile)
+        } else if options.chunkCache != nil {
+            var position: [String: Int] = [:]
+            for index in hrefs.indices {
+                if let existing = position[sorted[index].group] { grouping[existing].append(index) } else {
+                    position[sorted[index].group] = grouping.count
+                    grouping.append([index])
+                }
+            }
+        }
+        let identities = sizes
+        let groupIdentities = grouping.map { members in
+            SegmentedXMLWriter.identity(signature: signature, packages: members.map { (hrefs[$0], identities[$0].0, identities[$0].1) })
+        }
+        if let chunkCache = options.chunkCache {
+            let groups = zip(grouping, groupIdentities).map { members, identity in
+                (key: SegmentedXMLWriter.key(kind: "chunks", group: identity), entries: members.map { index in
+                    let chunk = chunks[index]!
+                    return (hrefs[index], RepodataCache.Entry(size: sizes[index].0, modificationTime: sizes[index].1, primary: chunk.primary,
+                                                              filelists: chunk.filelists, other: chunk.other))
+                })
+            }
+            try RepodataCache.saveGroups(chunkCache, signature: signature, groups: groups, existing: cache?.files ?? [])
         }
         let repodata = repository + "/repodata"
         try FileSystem.createDirectory(repodata)
@@ -146,14 +170,8 @@ public enum RepodataGenerator {
         var written = [Result<Void, GooseError>](repeating: .success(()), count: kinds.count)
         var stats = [UnsafeMutablePointer<cr_ContentStat>?](repeating: nil, count: kinds.count)
         var cacheFiles = [[String]](repeating: [], count: kinds.count)
-        var grouping: [[Int]] = []
-        if let segmentCache {
-            try FileSystem.createDirectory(segmentCache)
-            for index in hrefs.indices {
-                if index > 0 && sorted[index].group == sorted[index - 1].group { grouping[grouping.count - 1].append(index) } else { grouping.append([index]) }
-            }
-        }
-        let groups = grouping, identities = sizes
+        if let segmentCache { try FileSystem.createDirectory(segmentCache) }
+        let groups = grouping
         defer { for stat in stats where stat != nil { cr_contentstat_free(stat, nil) } }
         written.withUnsafeMutableBufferPointer { writtenBuffer in
             stats.withUnsafeMutableBufferPointer { statBuffer in
@@ -163,10 +181,8 @@ public enum RepodataGenerator {
                     do {
                         let path = "\(repodata)/\(names[index]).xml\(suffix)"
                         if let segmentCache {
-                            let segments = groups.map { members in
-                                SegmentedXMLWriter.Segment(
-                                    key: SegmentedXMLWriter.key(kind: names[index], signature: signature, packages: members.map { (hrefs[$0], identities[$0].0, identities[$0].1) }),
-                                    chunks: members.map { columns[index][$0] })
+                            let segments = zip(groups, groupIdentities).map { members, identity in
+                                SegmentedXMLWriter.Segment(key: SegmentedXMLWriter.key(kind: names[index], group: identity), chunks: members.map { columns[index][$0] })
                             }
                             let result = try SegmentedXMLWriter.write(path, type: types[index], segments: segments, packages: hrefs.count, cache: segmentCache)
                             statOut[index] = result.contentStat
@@ -221,15 +237,12 @@ public enum RepodataGenerator {
         try RepodataCache.replace(repodata + "/repomd.xml", with: Data(String(cString: xml).utf8))
         let summary = RepodataSummary(packages: hrefs.count, reused: reusedFlags.filter { $0 }.count)
         guard closureInput else { return (summary, []) }
-        let closureGroups = (groups.isEmpty ? [Array(hrefs.indices)] : groups).map { members in
-            ClosureGroup(
-                key: segmentCache == nil ? nil
-                    : SegmentedXMLWriter.key(kind: "solv", signature: signature, packages: members.map { (hrefs[$0], identities[$0].0, identities[$0].1) }),
-                primary: Data(("<metadata xmlns=\"http://linux.duke.edu/metadata/common\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" "
-                    + "packages=\"\(members.count)\">\n" + members.map { columns[0][$0] }.joined() + "</metadata>\n").utf8),
-                filelists: Data(("<filelists xmlns=\"http://linux.duke.edu/metadata/filelists\" packages=\"\(members.count)\">\n"
-                    + members.map { columns[1][$0] }.joined() + "</filelists>\n").utf8))
-        }
+        let closureGroups = groups.isEmpty
+            ? [ClosureGroup(key: nil, primaryChunks: columns[0], filelistsChunks: columns[1])]
+            : zip(groups, groupIdentities).map { members, identity in
+                ClosureGroup(key: SegmentedXMLWriter.key(kind: "solv", group: identity), primaryChunks: members.map { columns[0][$0] },
+                             filelistsChunks: members.map { columns[1][$0] })
+            }
         return (summary, closureGroups)
     }
 
@@ -262,8 +275,13 @@ public enum RepodataGenerator {
     }
 
     /// One package's three XML chunks, from the previous repo when the file is unchanged, else from the RPM.
-    static func dump(repository: String, href: String, cache: RepodataCache?, old: OldMetadata?, options: RepodataOptions) throws -> (XMLChunks, Bool, (Int64, Int64)) {
+    /// `known`: the file's size and mtime as the caller just saw them, so that a cache hit needs no stat.
+    static func dump(repository: String, href: String, known: (Int64, Int64)? = nil, cache: RepodataCache?, old: OldMetadata?,
+                     options: RepodataOptions) throws -> (XMLChunks, Bool, (Int64, Int64)) {
         let path = repository + "/" + href
+        if let known, let entry = cache?.entries[href], entry.size == known.0, entry.modificationTime == known.1 {
+            return (XMLChunks(primary: entry.primary, filelists: entry.filelists, other: entry.other), true, known)
+        }
         var status = stat()
         guard stat(path, &status) == 0 else { throw GooseError.errno(path, "cannot stat") }
         let identity = (Int64(status.st_size), Int64(status.st_mtim.tv_sec))

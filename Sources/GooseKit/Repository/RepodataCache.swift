@@ -15,6 +15,8 @@ public struct RepodataCache: Sendable {
     /// Written first; a cache made with other settings (or by another format version) is ignored.
     public let signature: String
     public var entries: [String: Entry] = [:]
+    /// The group files the entries came from (`loadGroups`).
+    public var files: Set<String> = []
 
     public init(signature: String) { self.signature = signature }
 
@@ -37,6 +39,42 @@ public struct RepodataCache: Sendable {
             index += 6
         }
         return cache
+    }
+
+    /// Loads a directory of group files (see `saveGroups`); files that are damaged or foreign are left out.
+    public static func loadGroups(_ directory: String, signature: String) -> RepodataCache {
+        var cache = RepodataCache(signature: signature)
+        guard let listing = try? Directory(directory).entries() else { return cache }
+        for entry in listing where entry.isRegularFile && entry.name.hasSuffix(".chunks") {
+            let part = load(directory + "/" + entry.name, signature: signature)
+            guard !part.entries.isEmpty else { continue }
+            cache.entries.merge(part.entries) { first, _ in first }
+            cache.files.insert(entry.name)
+        }
+        return cache
+    }
+
+    /// Keeps the chunks as one file per group of packages (a build), named by a key over its packages' identities
+    /// (`<key>.chunks`): a mash after one build changed writes that build's file, not the whole repository's chunks
+    /// again. Writes the groups whose file `existing` (the loaded ones) lacks; removes the files of groups that are gone.
+    public static func saveGroups(_ directory: String, signature: String, groups: [(key: String, entries: [(String, Entry)])],
+                                  existing: Set<String>) throws {
+        var status = stat()
+        // A single-file cache of an older goose stands where the directory goes.
+        if lstat(directory, &status) == 0 && (status.st_mode & S_IFMT) != S_IFDIR { unlink(directory) }
+        try FileSystem.createDirectory(directory)
+        var used: Set<String> = []
+        for group in groups {
+            let name = group.key + ".chunks"
+            used.insert(name)
+            guard !existing.contains(name) else { continue }
+            var cache = RepodataCache(signature: signature)
+            for (href, entry) in group.entries { cache.entries[href] = entry }
+            try cache.save(directory + "/" + name)
+        }
+        for entry in try Directory(directory).entries() where !used.contains(entry.name) {
+            unlink(directory + "/" + entry.name)
+        }
     }
 
     /// Writes the cache atomically, entries sorted by location.

@@ -125,9 +125,23 @@ enum SegmentedXMLWriter {
 
     /// The cache key of a group's member for one XML kind: the packages' locations and identities, and the settings.
     static func key(kind: String, signature: String, packages: [(href: String, size: Int64, modificationTime: Int64)]) -> String {
+        key(kind: kind, group: identity(signature: signature, packages: packages))
+    }
+
+    /// A digest of a group's packages (locations and identities) and the settings, from which its keys derive: the
+    /// packages are hashed once per group, not once per kind of file kept for it.
+    static func identity(signature: String, packages: [(href: String, size: Int64, modificationTime: Int64)]) -> String {
+        var text = signature + "\n"
+        for package in packages { text += "\(package.href)\u{0}\(package.size)\u{0}\(package.modificationTime)\n" }
         let digest = ContentDigest(.sha256)
-        digest.update(Data("\(signature)\n\(kind)\n".utf8))
-        for package in packages { digest.update(Data("\(package.href)\u{0}\(package.size)\u{0}\(package.modificationTime)\n".utf8)) }
+        digest.update(Data(text.utf8))
+        return digest.finalizeHex()
+    }
+
+    /// The key of one kind of cached file (`primary`, `solv`, `chunks`, ...) of a group with `identity`.
+    static func key(kind: String, group identity: String) -> String {
+        let digest = ContentDigest(.sha256)
+        digest.update(Data("\(kind)\n\(identity)".utf8))
         return digest.finalizeHex()
     }
 }

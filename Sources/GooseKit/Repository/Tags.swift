@@ -92,13 +92,22 @@ public struct TagStore: Sendable {
     /// The builds a tag holds with inheritance: per package, the latest build of the first tag in
     /// inheritance order that has the package (koji's rule).
     public func resolve(_ tag: String, inventory: BuildInventory) throws -> [BuildRecord] {
+        try resolve(tag, inventory: inventory) { try inventory.record(nvr: $0) }
+    }
+
+    /// `resolve`, with the build records read through `records` (unchanged build.json files are not decoded again).
+    public func resolve(_ tag: String, inventory: BuildInventory, records: inout BuildRecordCache) throws -> [BuildRecord] {
+        try resolve(tag, inventory: inventory) { nvr in try inventory.recordFile(nvr: nvr).flatMap { try records.record(at: $0) } }
+    }
+
+    func resolve(_ tag: String, inventory: BuildInventory, record: (String) throws -> BuildRecord?) throws -> [BuildRecord] {
         let configuration = workspace.configuration
         let order = try TagInheritance.order(of: tag, parents: { configuration.tags[$0]?.inherit ?? [] })
         var layers: [[BuildRecord]] = []
         for member in order {
             var records: [BuildRecord] = []
             for nvr in try entries(of: member) {
-                guard let record = try inventory.record(nvr: nvr) else {
+                guard let record = try record(nvr) else {
                     throw GooseError.workspace("tag '\(member)' lists \(nvr), which is not under \(inventory.root)")
                 }
                 records.append(record)
