@@ -24,10 +24,12 @@ let package = Package(
         .systemLibrary(name: "CSolv", pkgConfig: "libsolvext", providers: [.apt(["libsolv-dev", "libsolvext-dev"])]),
         // Debian's createrepo_c.pc has an empty libdir, so SwiftPM drops -lcreaterepo_c: the module map links it.
         .systemLibrary(name: "CCreaterepo", pkgConfig: "createrepo_c", providers: [.apt(["libcreaterepo-c-dev"])]),
+        // zlib compresses the per-build gzip members of repodata XML in memory (see SegmentedXMLWriter).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "GooseKit",
             dependencies: [
-                "CRPM", "CArchive", "CGit2", "CGPGME", "CCurl", "CSolv", "CCreaterepo",
+                "CRPM", "CArchive", "CGit2", "CGPGME", "CCurl", "CSolv", "CCreaterepo", "CZlib",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ]

@@ -1,3 +1,4 @@
+import CCreaterepo
 import XCTest
 @testable import GooseKit
 
@@ -159,6 +160,28 @@ final class MashPlanTests: XCTestCase {
         XCTAssertFalse(SegmentedXMLWriter.isMember(member, of: 4), "ISIZE names another length")
         XCTAssertFalse(SegmentedXMLWriter.isMember(Data(count: member.count), of: 0), "zeros after a crash are not a member")
         XCTAssertFalse(SegmentedXMLWriter.isMember(member.prefix(10), of: 3), "truncated")
+    }
+
+    func testGzipMembersAreWhatGzipAndCreaterepoCMake() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let first = Data(String(repeating: "<package type=\"rpm\"><name>zlib</name></package>\n", count: 500).utf8)
+        let second = Data("</metadata>\n".utf8)
+        // Concatenated members are one stream to gzip (as to zlib's gzread in libsolv, librepo and createrepo_c).
+        let joined = try Gzip.member(first, name: "first") + Gzip.member(second, name: "second")
+        try joined.write(to: URL(fileURLWithPath: directory + "/joined.gz"))
+        try first.write(to: URL(fileURLWithPath: directory + "/first"))
+        try second.write(to: URL(fileURLWithPath: directory + "/second"))
+        XCTAssertEqual(try TestSupport.shell("gzip -t joined.gz && gzip -dc joined.gz | sha256sum", in: directory),
+                       try TestSupport.shell("cat first second | sha256sum", in: directory))
+        // Byte for byte what libcreaterepo_c's gz writer makes of the same data (the cached members replaced its output).
+        _ = RepodataGenerator.libraryReady
+        var error: UnsafeMutablePointer<GError>?
+        let path = directory + "/createrepo.gz"
+        let file = try XCTUnwrap(cr_sopen(path, CR_CW_MODE_WRITE, CR_CW_GZ_COMPRESSION, nil, &error))
+        _ = first.withUnsafeBytes { cr_write(file, $0.baseAddress, UInt32($0.count), &error) }
+        XCTAssertEqual(cr_close(file, &error), Int32(CRE_OK.rawValue))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), try Gzip.member(first, name: "first"))
+        XCTAssertTrue(SegmentedXMLWriter.isMember(try Gzip.member(Data(), name: "empty"), of: 0))
     }
 
     func testPruneKeepsNewestAndLatest() {

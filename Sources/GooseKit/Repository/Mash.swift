@@ -117,6 +117,24 @@ public enum MashPlan {
     }
 }
 
+/// The closure checks' outcomes per arch, handed over from the threads they ran on.
+final class ClosureResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [String: Result<[BrokenDependency], Error>] = [:]
+
+    func record(_ arch: String, _ result: Result<[BrokenDependency], Error>) {
+        lock.lock()
+        defer { lock.unlock() }
+        results[arch] = result
+    }
+
+    func result(of arch: String) -> Result<[BrokenDependency], Error>? {
+        lock.lock()
+        defer { lock.unlock() }
+        return results[arch]
+    }
+}
+
 /// `goose mash`: turns a tag into published, closure-checked yum repositories under `repos/<tag>/`.
 public struct Mash {
     public let workspace: Workspace
@@ -220,7 +238,8 @@ public struct Mash {
         let linked = adopted ? try PackageTree.reconcile(staging, repositories: members) : [:]
 
         var repositories: [MashReport.Repository] = []
-        var closureInput: [String: (groups: [ClosureGroup], cache: String)] = [:]
+        // The closure check of an arch repository runs while its XML is compressed and written (see RepodataGenerator).
+        let closureResults = ClosureResults()
         for repository in written {
             let files = plan[repository]!
             let directory = staging + "/" + repository
@@ -238,10 +257,16 @@ public struct Mash {
             let cacheName = "\(workspace.root)/.goose/cache/mash/\(options.tag)/\(repository.replacingOccurrences(of: "/", with: "-"))"
             repodataOptions.chunkCache = cacheName + ".chunks"
             repodataOptions.segmentCache = cacheName + ".members"
-            let checked = options.arches.contains(repository)
-            let (summary, groups) = try RepodataGenerator.generate(repository: directory, packages: packages, previous: previous.map { $0 + "/" + repository },
-                                                                   options: repodataOptions, closureInput: checked)
-            if checked { closureInput[repository] = (groups, cacheName + ".solv") }
+            var check: (@Sendable ([ClosureGroup]) -> Void)?
+            if options.arches.contains(repository) {
+                progress("\(repository): closure check")
+                let arch = repository, cache = cacheName + ".solv", baseRepositories = options.baseRepositories
+                check = { groups in
+                    closureResults.record(arch, Result { try ClosureCheck.check(groups: groups, cache: cache, baseRepositories: baseRepositories, arch: arch) })
+                }
+            }
+            let summary = try RepodataGenerator.generate(repository: directory, packages: packages, previous: previous.map { $0 + "/" + repository },
+                                                         options: repodataOptions, whileWriting: check)
             repositories.append(.init(path: repository, packages: summary.packages, reused: summary.reused))
             if let (context, key) = signer {
                 let repomd = directory + "/repodata/repomd.xml"
@@ -252,10 +277,12 @@ public struct Mash {
 
         var broken: [BrokenDependency] = []
         for arch in options.arches {
-            progress("\(arch): closure check")
-            let input = closureInput[arch] ?? ([], "")
-            broken += try ClosureCheck.check(groups: input.groups, cache: input.cache.isEmpty ? nil : input.cache,
-                                             baseRepositories: options.baseRepositories, arch: arch)
+            if let result = closureResults.result(of: arch) {
+                broken += try result.get()
+            } else {
+                progress("\(arch): closure check")
+                broken += try ClosureCheck.check(groups: [], cache: nil, baseRepositories: options.baseRepositories, arch: arch)
+            }
         }
         if options.strict && !broken.isEmpty {
             throw GooseError.workspace("\(broken.count) broken dependencies in \(options.tag), not published (first: \(broken[0]))")

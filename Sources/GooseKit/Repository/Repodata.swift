@@ -76,13 +76,14 @@ public enum RepodataGenerator {
     /// source); unchanged files reuse the chunk cache, else the metadata of `previous`, an older repository of the
     /// same layout (createrepo_c --update).
     public static func generate(repository: String, packages: [RepodataPackage], previous: String?, options: RepodataOptions) throws -> RepodataSummary {
-        try generate(repository: repository, packages: packages, previous: previous, options: options, closureInput: false).summary
+        try generate(repository: repository, packages: packages, previous: previous, options: options, whileWriting: nil)
     }
 
-    /// `generate`, also handing back the packages' primary and filelists XML per group for the closure check (with
-    /// `closureInput`), so that it needs neither to read the files back nor, for unchanged groups, to parse them.
+    /// `generate`, also handing the packages' primary and filelists XML per group to `whileWriting` (the closure
+    /// check), so that it needs neither to read the files back nor, for unchanged groups, to parse them. It runs on a
+    /// thread of its own while the XML files are compressed and written (the check and the writing are independent).
     static func generate(repository: String, packages: [RepodataPackage], previous: String?, options: RepodataOptions,
-                         closureInput: Bool) throws -> (summary: RepodataSummary, closureGroups: [ClosureGroup]) {
+                         whileWriting: (@Sendable ([ClosureGroup]) -> Void)?) throws -> RepodataSummary {
         _ = libraryReady
         let segmentCache = options.compression == .gz ? options.segmentCache : nil
         let sorted = segmentCache == nil ? packages.sorted { $0.href < $1.href } : packages.sorted { ($0.group, $0.href) < ($1.group, $1.href) }
@@ -172,12 +173,22 @@ public enum RepodataGenerator {
         var cacheFiles = [[String]](repeating: [], count: kinds.count)
         if let segmentCache { try FileSystem.createDirectory(segmentCache) }
         let groups = grouping
+        let closureGroups = whileWriting == nil ? [] : groups.isEmpty
+            ? [ClosureGroup(key: nil, primaryChunks: columns[0], filelistsChunks: columns[1])]
+            : zip(groups, groupIdentities).map { members, identity in
+                ClosureGroup(key: SegmentedXMLWriter.key(kind: "solv", group: identity), primaryChunks: members.map { columns[0][$0] },
+                             filelistsChunks: members.map { columns[1][$0] })
+            }
         defer { for stat in stats where stat != nil { cr_contentstat_free(stat, nil) } }
         written.withUnsafeMutableBufferPointer { writtenBuffer in
             stats.withUnsafeMutableBufferPointer { statBuffer in
               cacheFiles.withUnsafeMutableBufferPointer { cacheBuffer in
                 nonisolated(unsafe) let writtenOut = writtenBuffer, statOut = statBuffer, cacheOut = cacheBuffer
-                DispatchQueue.concurrentPerform(iterations: kinds.count) { index in
+                DispatchQueue.concurrentPerform(iterations: kinds.count + (whileWriting == nil ? 0 : 1)) { index in
+                    if index == kinds.count {
+                        whileWriting?(closureGroups)
+                        return
+                    }
                     do {
                         let path = "\(repodata)/\(names[index]).xml\(suffix)"
                         if let segmentCache {
@@ -235,15 +246,7 @@ public enum RepodataGenerator {
         defer { g_free(xml) }
         // The callers build the repository in a staging tree that they make durable before publishing it.
         try RepodataCache.replace(repodata + "/repomd.xml", with: Data(String(cString: xml).utf8))
-        let summary = RepodataSummary(packages: hrefs.count, reused: reusedFlags.filter { $0 }.count)
-        guard closureInput else { return (summary, []) }
-        let closureGroups = groups.isEmpty
-            ? [ClosureGroup(key: nil, primaryChunks: columns[0], filelistsChunks: columns[1])]
-            : zip(groups, groupIdentities).map { members, identity in
-                ClosureGroup(key: SegmentedXMLWriter.key(kind: "solv", group: identity), primaryChunks: members.map { columns[0][$0] },
-                             filelistsChunks: members.map { columns[1][$0] })
-            }
-        return (summary, closureGroups)
+        return RepodataSummary(packages: hrefs.count, reused: reusedFlags.filter { $0 }.count)
     }
 
     /// Writes one compressed XML file from its package chunks; returns its content statistics (open size and checksum).

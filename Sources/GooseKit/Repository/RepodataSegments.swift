@@ -45,7 +45,7 @@ enum SegmentedXMLWriter {
         }
         let openingData = Data(opening.utf8), closingData = Data(closing.utf8)
         account(openingData)
-        try emit(try compress(openingData, scratch: path + ".opening"))
+        try emit(try Gzip.member(openingData, name: path))
         var used: [String] = []
         for segment in segments {
             let text = Data(segment.chunks.joined().utf8)
@@ -56,13 +56,13 @@ enum SegmentedXMLWriter {
                 try emit(member)
                 continue
             }
-            let member = try compress(text, scratch: "\(cache)/.\(segment.key).\(getpid()).tmp")
+            let member = try Gzip.member(text, name: path)
             // Only a cache: a lost write costs a recompression next time (the ISIZE check catches a damaged one).
             try? RepodataCache.replace(file, with: member)
             try emit(member)
         }
         account(closingData)
-        try emit(try compress(closingData, scratch: path + ".closing"))
+        try emit(try Gzip.member(closingData, name: path))
         var error: UnsafeMutablePointer<GError>?
         guard let stat = cr_contentstat_new(CR_CHECKSUM_SHA256, &error) else { throw RepodataGenerator.failure(path, error) }
         stat.pointee.size = gint64(size)
@@ -97,30 +97,6 @@ enum SegmentedXMLWriter {
             throw GooseError.io(path: scratch, reason: "createrepo_c wrote no closing tag")
         }
         return (String(document[..<split.lowerBound]), String(document[split.lowerBound...]))
-    }
-
-    /// `data` as one gzip member, compressed by libcreaterepo_c's compression wrapper (through a scratch file).
-    static func compress(_ data: Data, scratch: String) throws -> Data {
-        defer { FileSystem.remove(scratch) }
-        var error: UnsafeMutablePointer<GError>?
-        guard let file = cr_sopen(scratch, CR_CW_MODE_WRITE, CR_CW_GZ_COMPRESSION, nil, &error) else { throw RepodataGenerator.failure(scratch, error) }
-        var failed = false
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count && !failed {
-                let length = min(buffer.count - offset, 1 << 30)
-                failed = cr_write(file, buffer.baseAddress! + offset, UInt32(length), &error) < 0
-                offset += length
-            }
-        }
-        var closeError: UnsafeMutablePointer<GError>?
-        let closed = cr_close(file, &closeError)
-        guard !failed, closed == CRE_OK.rawValue else {
-            if error != nil, let closeError { g_error_free(closeError) }
-            throw RepodataGenerator.failure(scratch, error ?? closeError)
-        }
-        if let closeError { g_error_free(closeError) }
-        return try FileSystem.contents(of: scratch)
     }
 
     /// The cache key of a group's member for one XML kind: the packages' locations and identities, and the settings.
