@@ -407,27 +407,30 @@ final class BuildOrderCLITests: XCTestCase {
         }
     }
 
-    /// An SRPM whose spec %includes one of its sources: goose parses it beside that file, as rpmbuild did when it
-    /// wrote the SRPM (whose Requires, read by rpm, are the BuildRequires rpmbuild saw).
+    /// A spec named `includer` that %includes its Source1 (`extra` adds header lines, e.g. BuildArch).
+    func includerSpec(source: String, extra: String = "") -> String {
+        """
+        Name: includer
+        Version: 1
+        Release: 1
+        Summary: s
+        License: MIT
+        \(extra)Source1: \(source)
+        %include %{SOURCE1}
+        %description
+        d
+        %files
+
+        """
+    }
+
     /// A cached parse is not reused when a file the spec %includes has changed: the include is part of the key.
     func testCacheKeyCoversIncludedFiles() throws {
         let work = try temporaryDirectory()
         let directory = work + "/specs/includer", cache = work + "/cache"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try "BuildRequires: first-devel\n".write(toFile: directory + "/deps.inc", atomically: true, encoding: .utf8)
-        try """
-        Name: includer
-        Version: 1
-        Release: 1
-        Summary: s
-        License: MIT
-        Source1: deps.inc
-        %include %{SOURCE1}
-        %description
-        d
-        %files
-
-        """.write(toFile: directory + "/includer.spec", atomically: true, encoding: .utf8)
+        try includerSpec(source: "deps.inc").write(toFile: directory + "/includer.spec", atomically: true, encoding: .utf8)
         let first = try goose(["build-order", "--externals", work + "/specs"], cache: cache)
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertEqual(first.stdout, "first-devel\tincluder\n")
@@ -442,26 +445,15 @@ final class BuildOrderCLITests: XCTestCase {
         XCTAssertEqual(rpmspec.stdout, "second-devel >= 3\n")
     }
 
+    /// An SRPM whose spec %includes one of its sources: goose parses it beside that file, as rpmbuild did when it
+    /// wrote the SRPM (whose Requires, read by rpm, are the BuildRequires rpmbuild saw).
     func testSourceRPMSpecIncludingItsSourceFile() throws {
         try requireTools(["rpmbuild", "rpm"])
         let work = try temporaryDirectory()
         let sources = work + "/sources", top = work + "/top", cache = work + "/cache"
         try FileManager.default.createDirectory(atPath: sources, withIntermediateDirectories: true)
         try "BuildRequires: included-devel >= 2\n".write(toFile: sources + "/common.inc", atomically: true, encoding: .utf8)
-        try """
-        Name: includer
-        Version: 1
-        Release: 1
-        Summary: s
-        License: MIT
-        BuildArch: noarch
-        Source1: common.inc
-        %include %{SOURCE1}
-        %description
-        d
-        %files
-
-        """.write(toFile: sources + "/includer.spec", atomically: true, encoding: .utf8)
+        try includerSpec(source: "common.inc", extra: "BuildArch: noarch\n").write(toFile: sources + "/includer.spec", atomically: true, encoding: .utf8)
         try shell("rpmbuild -bs --define '_topdir \(top)' --define '_sourcedir \(sources)' \(sources)/includer.spec")
         let srpm = top + "/SRPMS/includer-1-1.src.rpm"
         XCTAssertTrue(try shell("rpm -qp --requires \(srpm)").stdout.contains("included-devel >= 2"))
