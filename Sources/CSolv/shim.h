@@ -13,4 +13,6 @@
 #include <solv/transaction.h>
 #include <solv/queue.h>
 #include <solv/evr.h>
+#include <solv/pool_parserpmrichdep.h>
+#include <solv/chksum.h>
 #include <solv/testcase.h>

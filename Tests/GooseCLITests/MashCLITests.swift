@@ -438,5 +438,10 @@ final class MashCLITests: XCTestCase {
         let report = try json(try goose(["mash", "t", "--arches", "x86_64", "--json"], workspace: workspace).stdout)
         let broken = try XCTUnwrap(report["broken"] as? [[String: String]])
         XCTAssertEqual(broken, [["package": "fileuser-1.0-1.noarch", "requirement": "/usr/share/nowhere/file"]])
+        // Again, with both builds' libsolv repositories loaded from the cache the first mash wrote (made from the
+        // packages directly, not from XML): filelists.xml still joins them by checksum.
+        let again = try json(try goose(["mash", "t", "--arches", "x86_64", "--json"], workspace: workspace).stdout)
+        XCTAssertEqual(again["broken"] as? [[String: String]], broken)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: workspace + "/.goose/cache/mash/t/x86_64.solv").filter { $0.hasSuffix(".solv") }.count, 2)
     }
 }

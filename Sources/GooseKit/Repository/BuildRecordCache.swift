@@ -45,6 +45,36 @@ public struct BuildRecordCache: Sendable {
         return record
     }
 
+    /// Decodes the build.json files among `paths` that the cache cannot answer, several at once (JSONDecoder is the
+    /// slow part of a first mash's planning); `record(at:)` then finds them. A file that fails to decode is left to
+    /// `record(at:)`, which reports it.
+    public mutating func preload(_ paths: [String]) {
+        var pending: [(path: String, identity: [Int64])] = []
+        for path in Set(paths) {
+            var status = stat()
+            guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { continue }
+            let identity = [Int64(status.st_ino), Int64(status.st_size), Int64(status.st_mtim.tv_sec), Int64(status.st_mtim.tv_nsec)]
+            if entries[path]?.identity != identity { pending.append((path, identity)) }
+        }
+        guard pending.count > 1 else { return }
+        let workers = min(pending.count, ProcessInfo.processInfo.activeProcessorCount)
+        var decoded = [BuildRecord?](repeating: nil, count: pending.count)
+        let files = pending.map(\.path)
+        decoded.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let output = buffer
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for index in stride(from: worker, to: files.count, by: workers) {
+                    output[index] = try? BuildRecord.decode(try FileSystem.contents(of: files[index]), file: files[index])
+                }
+            }
+        }
+        for (file, record) in zip(pending, decoded) {
+            guard let record else { continue }
+            entries[file.path] = Entry(identity: file.identity, record: record)
+            changed = true
+        }
+    }
+
     /// Writes the entries this run used (by rename, without fsync: it is only a cache), unless nothing changed.
     public func save(_ path: String) throws {
         guard changed || entries.count != used.count else { return }

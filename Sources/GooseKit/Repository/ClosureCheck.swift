@@ -84,11 +84,20 @@ public enum ClosureCheck {
 }
 
 /// One group of a repository's packages (a build) as the closure check reads it: its packages' primary and filelists
-/// XML chunks, and the key under which its parsed form is cached (nil: not cached).
+/// XML chunks, the key under which its libsolv form is cached (nil: not cached), and, when every package of the group
+/// was just read from its RPM, their facts (added to libsolv directly; the primary XML is parsed only without them).
 public struct ClosureGroup: Sendable {
     public var key: String?
     public var primaryChunks: [String]
     public var filelistsChunks: [String]
+    public var packages: [ClosurePackage]?
+
+    public init(key: String?, primaryChunks: [String], filelistsChunks: [String], packages: [ClosurePackage]? = nil) {
+        self.key = key
+        self.primaryChunks = primaryChunks
+        self.filelistsChunks = filelistsChunks
+        self.packages = packages
+    }
 
     /// The primary document of the group; made only when the group is parsed (not for one loaded from its .solv).
     public var primary: Data {
@@ -127,7 +136,11 @@ extension ClosureCheck {
                     repo_empty(repo, 1)
                 }
             }
-            try addDocument(group.primary, to: repo, flags: 0, pool: pool, name: group.key ?? arch)
+            if let packages = group.packages {
+                add(packages, to: repo, pool: pool)
+            } else {
+                try addDocument(group.primary, to: repo, flags: 0, pool: pool, name: group.key ?? arch)
+            }
             repo_internalize(repo)
             if let cached { store(repo, at: cached) }
         }

@@ -80,34 +80,36 @@ enum PackageTree {
         for entry in try directory.entries() {
             if entry.isRegularFile { present.insert(entry.name) } else { try directory.remove(entry.name) }
         }
-        var identities: [Identity?] = []
-        identities.reserveCapacity(members.count)
-        for member in members {
-            guard present.remove(member.name) != nil else {
-                identities.append(nil)
-                continue
-            }
-            if let linked = directory.status(of: member.name), let source = sourceStatus(member.source, directories: &sourceDirectories),
-               linked.st_dev == source.st_dev, linked.st_ino == source.st_ino {
-                identities.append((Int64(linked.st_size), Int64(linked.st_mtim.tv_sec)))
-            } else {
-                try directory.remove(member.name)
-                identities.append(nil)
+        // Members already linked, with their source's directory (opened once) and file name there.
+        var candidates: [(index: Int, sourceDirectory: Directory?, sourceName: String)] = []
+        for (index, member) in members.enumerated() where present.remove(member.name) != nil {
+            let (parent, name) = sourceParts(member.source)
+            if sourceDirectories[parent] == nil { sourceDirectories[parent] = .some(try? Directory(String(parent))) }
+            candidates.append((index, sourceDirectories[parent] ?? nil, name))
+        }
+        // Two stats per package (link and source) are most of an incremental mash's planning: split over the cores.
+        var identities = [Identity?](repeating: nil, count: members.count)
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, candidates.count / 256))
+        identities.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let output = buffer, linksDirectory = directory, checked = candidates
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for position in stride(from: worker, to: checked.count, by: workers) {
+                    let candidate = checked[position]
+                    if let linked = linksDirectory.status(of: members[candidate.index].name), let source = candidate.sourceDirectory?.status(of: candidate.sourceName),
+                       linked.st_dev == source.st_dev, linked.st_ino == source.st_ino {
+                        output[candidate.index] = (Int64(linked.st_size), Int64(linked.st_mtim.tv_sec))
+                    }
+                }
             }
         }
+        for candidate in candidates where identities[candidate.index] == nil { try directory.remove(members[candidate.index].name) }
         for name in present { try directory.remove(name) }
         return identities
     }
 
-    /// lstat of a source file through its opened directory; nil when it is missing.
-    static func sourceStatus(_ path: String, directories: inout [Substring: Directory?]) -> stat? {
-        guard let slash = path.lastIndex(of: "/") else {
-            var status = stat()
-            return lstat(path, &status) == 0 ? status : nil
-        }
-        let parent = path[..<slash]
-        if directories[parent] == nil { directories[parent] = .some(try? Directory(String(parent))) }
-        guard let directory = directories[parent] ?? nil else { return nil }
-        return directory.status(of: String(path[path.index(after: slash)...]))
+    /// A source path's directory and file name (`.` for a bare name).
+    static func sourceParts(_ path: String) -> (Substring, String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        return (path[..<slash], String(path[path.index(after: slash)...]))
     }
 }

@@ -96,7 +96,12 @@ public enum RepodataGenerator {
         var sizes = [(Int64, Int64)](repeating: (0, 0), count: hrefs.count)
         var chunks = [XMLChunks?](repeating: nil, count: hrefs.count)
         var failures = [GooseError?](repeating: nil, count: hrefs.count)
+        var linkFailures = [GooseError?](repeating: nil, count: hrefs.count)
+        let linking = sources.contains { $0 != nil }
         var reusedFlags = [Bool](repeating: false, count: hrefs.count)
+        // What the closure check needs of each package read here (nil for metadata taken from a cache).
+        var closurePackages = [ClosurePackage?](repeating: nil, count: whileWriting == nil ? 0 : hrefs.count)
+        let wantsClosurePackages = whileWriting != nil
         let jobs = max(1, min(options.jobs, hrefs.count))
         // libcreaterepo_c's reader and dumper are blocking C calls that are thread-safe after init; stripes
         // over a fixed number of threads keep the parallelism bounded by --jobs.
@@ -104,19 +109,37 @@ public enum RepodataGenerator {
             failures.withUnsafeMutableBufferPointer { failureBuffer in
                 reusedFlags.withUnsafeMutableBufferPointer { reusedBuffer in
                   sizes.withUnsafeMutableBufferPointer { sizeBuffer in
+                   closurePackages.withUnsafeMutableBufferPointer { closureBuffer in
+                    linkFailures.withUnsafeMutableBufferPointer { linkFailureBuffer in
                     nonisolated(unsafe) let chunkOut = chunkBuffer, failureOut = failureBuffer, reusedOut = reusedBuffer, sizeOut = sizeBuffer
+                    nonisolated(unsafe) let closureOut = closureBuffer, linkFailureOut = linkFailureBuffer
+                    // A thread of its own links every package while the workers read them from their sources:
+                    // link(2)s into one directory from several threads would only wait for each other on its lock.
+                    let linked = DispatchSemaphore(value: 0)
+                    if linking {
+                        Thread.detachNewThread {
+                            defer { linked.signal() }
+                            for index in hrefs.indices {
+                                // The directory exists; the plain link(2) is the common case, linkOrCopy the fallback.
+                                guard let source = sources[index], link(source, repository + "/" + hrefs[index]) != 0 else { continue }
+                                do { try BuildImporter.linkOrCopy(source, to: repository + "/" + hrefs[index]) } catch let error as GooseError {
+                                    linkFailureOut[index] = error
+                                } catch {
+                                    linkFailureOut[index] = .io(path: repository + "/" + hrefs[index], reason: "\(error)")
+                                }
+                            }
+                        }
+                    }
+                    defer { if linking { linked.wait() } }
                     DispatchQueue.concurrentPerform(iterations: jobs) { worker in
                         for index in stride(from: worker, to: hrefs.count, by: jobs) {
                             do {
-                                // The directory exists; the plain link(2) is the common case, linkOrCopy the fallback.
-                                if let source = sources[index], link(source, repository + "/" + hrefs[index]) != 0 {
-                                    try BuildImporter.linkOrCopy(source, to: repository + "/" + hrefs[index])
-                                }
-                                let (xml, reused, identity) = try dump(repository: repository, href: hrefs[index], known: sources[index] == nil ? known[index] : nil,
-                                                                                       cache: cache, old: old, options: options)
-                                chunkOut[index] = xml
-                                reusedOut[index] = reused
-                                sizeOut[index] = identity
+                                let dumped = try dump(repository: repository, href: hrefs[index], file: sources[index], known: sources[index] == nil ? known[index] : nil,
+                                                      cache: cache, old: old, options: options, closure: wantsClosurePackages)
+                                chunkOut[index] = dumped.chunks
+                                reusedOut[index] = dumped.reused
+                                sizeOut[index] = dumped.identity
+                                if wantsClosurePackages { closureOut[index] = dumped.closure }
                             } catch let error as GooseError {
                                 failureOut[index] = error
                             } catch {
@@ -124,11 +147,13 @@ public enum RepodataGenerator {
                             }
                         }
                     }
+                    }
+                   }
                   }
                 }
             }
         }
-        if let failure = failures.compactMap({ $0 }).first { throw failure }
+        if let failure = linkFailures.compactMap({ $0 }).first ?? failures.compactMap({ $0 }).first { throw failure }
         // The groups (builds): runs of `sorted` with a segment cache, else gathered by name for the chunk cache.
         var grouping: [[Int]] = []
         if segmentCache != nil {
@@ -148,16 +173,21 @@ public enum RepodataGenerator {
         let groupIdentities = grouping.map { members in
             SegmentedXMLWriter.identity(signature: signature, packages: members.map { (hrefs[$0], identities[$0].0, identities[$0].1) })
         }
-        if let chunkCache = options.chunkCache {
-            let groups = zip(grouping, groupIdentities).map { members, identity in
-                (key: SegmentedXMLWriter.key(kind: "chunks", group: identity), entries: members.map { index in
-                    let chunk = chunks[index]!
-                    return (hrefs[index], RepodataCache.Entry(size: sizes[index].0, modificationTime: sizes[index].1, primary: chunk.primary,
-                                                              filelists: chunk.filelists, other: chunk.other))
-                })
+        let dumpedChunks = chunks, groupMembers = grouping
+        // Saving the chunk cache is independent of the XML files: it runs beside their writing (below).
+        let saveChunkCache = options.chunkCache.map { chunkCache in
+            { @Sendable () throws -> Void in
+                let groups = zip(groupMembers, groupIdentities).map { members, identity in
+                    (key: SegmentedXMLWriter.key(kind: "chunks", group: identity), entries: members.map { index in
+                        let chunk = dumpedChunks[index]!
+                        return (hrefs[index], RepodataCache.Entry(size: identities[index].0, modificationTime: identities[index].1, primary: chunk.primary,
+                                                                  filelists: chunk.filelists, other: chunk.other))
+                    })
+                }
+                try RepodataCache.saveGroups(chunkCache, signature: signature, groups: groups, existing: cache?.files ?? [])
             }
-            try RepodataCache.saveGroups(chunkCache, signature: signature, groups: groups, existing: cache?.files ?? [])
         }
+        var chunkCacheSaved = Result<Void, GooseError>.success(())
         let repodata = repository + "/repodata"
         try FileSystem.createDirectory(repodata)
         guard let repomd = cr_repomd_new() else { throw GooseError.io(path: repodata, reason: "cannot create repomd") }
@@ -174,19 +204,27 @@ public enum RepodataGenerator {
         if let segmentCache { try FileSystem.createDirectory(segmentCache) }
         let groups = grouping
         let closureGroups = whileWriting == nil ? [] : groups.isEmpty
-            ? [ClosureGroup(key: nil, primaryChunks: columns[0], filelistsChunks: columns[1])]
+            ? [ClosureGroup(key: nil, primaryChunks: columns[0], filelistsChunks: columns[1], packages: Self.allPresent(closurePackages))]
             : zip(groups, groupIdentities).map { members, identity in
                 ClosureGroup(key: SegmentedXMLWriter.key(kind: "solv", group: identity), primaryChunks: members.map { columns[0][$0] },
-                             filelistsChunks: members.map { columns[1][$0] })
+                             filelistsChunks: members.map { columns[1][$0] }, packages: Self.allPresent(members.map { closurePackages[$0] }))
             }
         defer { for stat in stats where stat != nil { cr_contentstat_free(stat, nil) } }
         written.withUnsafeMutableBufferPointer { writtenBuffer in
             stats.withUnsafeMutableBufferPointer { statBuffer in
               cacheFiles.withUnsafeMutableBufferPointer { cacheBuffer in
-                nonisolated(unsafe) let writtenOut = writtenBuffer, statOut = statBuffer, cacheOut = cacheBuffer
-                DispatchQueue.concurrentPerform(iterations: kinds.count + (whileWriting == nil ? 0 : 1)) { index in
+               withUnsafeMutablePointer(to: &chunkCacheSaved) { chunkCacheSavedPointer in
+                nonisolated(unsafe) let writtenOut = writtenBuffer, statOut = statBuffer, cacheOut = cacheBuffer, chunkCacheSavedOut = chunkCacheSavedPointer
+                // Three XML files, the closure check and the chunk cache: one task each.
+                DispatchQueue.concurrentPerform(iterations: kinds.count + 2) { index in
                     if index == kinds.count {
                         whileWriting?(closureGroups)
+                        return
+                    }
+                    if index == kinds.count + 1 {
+                        do { try saveChunkCache?() } catch let error as GooseError { chunkCacheSavedOut.pointee = .failure(error) } catch {
+                            chunkCacheSavedOut.pointee = .failure(.io(path: options.chunkCache ?? repository, reason: "\(error)"))
+                        }
                         return
                     }
                     do {
@@ -207,9 +245,11 @@ public enum RepodataGenerator {
                         writtenOut[index] = .failure(.io(path: repodata, reason: "\(error)"))
                     }
                 }
+               }
               }
             }
         }
+        try chunkCacheSaved.get()
         if let segmentCache {
             // Members of groups that are gone (and scratch files of killed runs) would only grow the cache.
             let used = Set(cacheFiles.joined().map { ($0 as NSString).lastPathComponent })
@@ -277,29 +317,47 @@ public enum RepodataGenerator {
         var other: String
     }
 
+    /// `values` without its nils, or nil when any is missing.
+    static func allPresent<T>(_ values: [T?]) -> [T]? {
+        let present = values.compactMap { $0 }
+        return present.count == values.count ? present : nil
+    }
+
+    /// One package's metadata as `dump` found it.
+    struct Dumped {
+        var chunks: XMLChunks
+        /// From the cache or the previous repository rather than from the RPM.
+        var reused: Bool
+        /// Size and mtime of the file.
+        var identity: (Int64, Int64)
+        /// The closure check's facts, when asked for and a libcreaterepo_c package was at hand (not for cache hits).
+        var closure: ClosurePackage?
+    }
+
     /// One package's three XML chunks, from the previous repo when the file is unchanged, else from the RPM.
+    /// `file`: where to read the package when not (yet) at `href` in `repository` (its source, being linked there).
     /// `known`: the file's size and mtime as the caller just saw them, so that a cache hit needs no stat.
-    static func dump(repository: String, href: String, known: (Int64, Int64)? = nil, cache: RepodataCache?, old: OldMetadata?,
-                     options: RepodataOptions) throws -> (XMLChunks, Bool, (Int64, Int64)) {
-        let path = repository + "/" + href
+    static func dump(repository: String, href: String, file: String? = nil, known: (Int64, Int64)? = nil, cache: RepodataCache?, old: OldMetadata?,
+                     options: RepodataOptions, closure: Bool = false) throws -> Dumped {
+        let path = file ?? repository + "/" + href
         if let known, let entry = cache?.entries[href], entry.size == known.0, entry.modificationTime == known.1 {
-            return (XMLChunks(primary: entry.primary, filelists: entry.filelists, other: entry.other), true, known)
+            return Dumped(chunks: XMLChunks(primary: entry.primary, filelists: entry.filelists, other: entry.other), reused: true, identity: known)
         }
         var status = stat()
         guard stat(path, &status) == 0 else { throw GooseError.errno(path, "cannot stat") }
         let identity = (Int64(status.st_size), Int64(status.st_mtim.tv_sec))
         if let entry = cache?.entries[href], entry.size == identity.0, entry.modificationTime == identity.1 {
-            return (XMLChunks(primary: entry.primary, filelists: entry.filelists, other: entry.other), true, identity)
+            return Dumped(chunks: XMLChunks(primary: entry.primary, filelists: entry.filelists, other: entry.other), reused: true, identity: identity)
         }
         var error: UnsafeMutablePointer<GError>?
         if let previous = old?.package(href: href), previous.pointee.size_package == identity.0, previous.pointee.time_file == identity.1 {
-            return (try xml(of: previous, path: path), true, identity)
+            return Dumped(chunks: try xml(of: previous, path: path), reused: true, identity: identity, closure: closure ? ClosurePackage(previous) : nil)
         }
         guard let package = cr_package_from_rpm(path, CR_CHECKSUM_SHA256, href, nil, options.changelogLimit, &status, CR_HDRR_NONE, &error) else {
             throw GooseError.invalidPackage(file: path, reason: message(error, fallback: "createrepo_c cannot read it"))
         }
         defer { cr_package_free(package) }
-        return (try xml(of: package, path: path), false, identity)
+        return Dumped(chunks: try xml(of: package, path: path), reused: false, identity: identity, closure: closure ? ClosurePackage(package) : nil)
     }
 
     static func xml(of package: UnsafeMutablePointer<cr_Package>, path: String) throws -> XMLChunks {

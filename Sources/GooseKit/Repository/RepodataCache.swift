@@ -45,11 +45,22 @@ public struct RepodataCache: Sendable {
     public static func loadGroups(_ directory: String, signature: String) -> RepodataCache {
         var cache = RepodataCache(signature: signature)
         guard let listing = try? Directory(directory).entries() else { return cache }
-        for entry in listing where entry.isRegularFile && entry.name.hasSuffix(".chunks") {
-            let part = load(directory + "/" + entry.name, signature: signature)
-            guard !part.entries.isEmpty else { continue }
+        let names = listing.filter { $0.isRegularFile && $0.name.hasSuffix(".chunks") }.map(\.name)
+        // Megabytes of XML to decode: the files are read and decoded several at once.
+        var parts = [RepodataCache?](repeating: nil, count: names.count)
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, names.count))
+        parts.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let output = buffer
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for index in stride(from: worker, to: names.count, by: workers) {
+                    output[index] = load(directory + "/" + names[index], signature: signature)
+                }
+            }
+        }
+        for (name, part) in zip(names, parts) {
+            guard let part, !part.entries.isEmpty else { continue }
             cache.entries.merge(part.entries) { first, _ in first }
-            cache.files.insert(entry.name)
+            cache.files.insert(name)
         }
         return cache
     }

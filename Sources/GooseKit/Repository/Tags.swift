@@ -97,7 +97,10 @@ public struct TagStore: Sendable {
 
     /// `resolve`, with the build records read through `records` (unchanged build.json files are not decoded again).
     public func resolve(_ tag: String, inventory: BuildInventory, records: inout BuildRecordCache) throws -> [BuildRecord] {
-        try resolve(tag, inventory: inventory) { nvr in try inventory.recordFile(nvr: nvr).flatMap { try records.record(at: $0) } }
+        let configuration = workspace.configuration
+        let members = try TagInheritance.order(of: tag, parents: { configuration.tags[$0]?.inherit ?? [] })
+        records.preload(try members.flatMap { try entries(of: $0) }.compactMap { inventory.recordFile(nvr: $0) })
+        return try resolve(tag, inventory: inventory) { nvr in try inventory.recordFile(nvr: nvr).flatMap { try records.record(at: $0) } }
     }
 
     func resolve(_ tag: String, inventory: BuildInventory, record: (String) throws -> BuildRecord?) throws -> [BuildRecord] {
