@@ -34,9 +34,7 @@ public struct BuildRecordCache: Sendable {
     /// The record in `path` (a build.json): cached when the file is unchanged, else decoded (and kept); nil when the
     /// file does not exist.
     public mutating func record(at path: String) throws -> BuildRecord? {
-        var status = stat()
-        guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
-        let identity = [Int64(status.st_ino), Int64(status.st_size), Int64(status.st_mtim.tv_sec), Int64(status.st_mtim.tv_nsec)]
+        guard let identity = Self.identity(of: path) else { return nil }
         used.insert(path)
         if let entry = entries[path], entry.identity == identity { return entry.record }
         let record = try BuildRecord.decode(try FileSystem.contents(of: path), file: path)
@@ -51,28 +49,23 @@ public struct BuildRecordCache: Sendable {
     public mutating func preload(_ paths: [String]) {
         var pending: [(path: String, identity: [Int64])] = []
         for path in Set(paths) {
-            var status = stat()
-            guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { continue }
-            let identity = [Int64(status.st_ino), Int64(status.st_size), Int64(status.st_mtim.tv_sec), Int64(status.st_mtim.tv_nsec)]
-            if entries[path]?.identity != identity { pending.append((path, identity)) }
+            if let identity = Self.identity(of: path), entries[path]?.identity != identity { pending.append((path, identity)) }
         }
         guard pending.count > 1 else { return }
-        let workers = min(pending.count, ProcessInfo.processInfo.activeProcessorCount)
-        var decoded = [BuildRecord?](repeating: nil, count: pending.count)
         let files = pending.map(\.path)
-        decoded.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let output = buffer
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for index in stride(from: worker, to: files.count, by: workers) {
-                    output[index] = try? BuildRecord.decode(try FileSystem.contents(of: files[index]), file: files[index])
-                }
-            }
-        }
+        let decoded = ParallelMap.map(files.count) { index in try? BuildRecord.decode(try FileSystem.contents(of: files[index]), file: files[index]) }
         for (file, record) in zip(pending, decoded) {
             guard let record else { continue }
             entries[file.path] = Entry(identity: file.identity, record: record)
             changed = true
         }
+    }
+
+    /// A build.json's inode, size and mtime (seconds, nanoseconds); nil when it is not a regular file.
+    static func identity(of path: String) -> [Int64]? {
+        var status = stat()
+        guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return [Int64(status.st_ino), Int64(status.st_size), Int64(status.st_mtim.tv_sec), Int64(status.st_mtim.tv_nsec)]
     }
 
     /// Writes the entries this run used (by rename, without fsync: it is only a cache), unless nothing changed.

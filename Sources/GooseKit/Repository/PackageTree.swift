@@ -88,20 +88,15 @@ enum PackageTree {
             candidates.append((index, sourceDirectories[parent] ?? nil, name))
         }
         // Two stats per package (link and source) are most of an incremental mash's planning: split over the cores.
-        var identities = [Identity?](repeating: nil, count: members.count)
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, candidates.count / 256))
-        identities.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let output = buffer, linksDirectory = directory, checked = candidates
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for position in stride(from: worker, to: checked.count, by: workers) {
-                    let candidate = checked[position]
-                    if let linked = linksDirectory.status(of: members[candidate.index].name), let source = candidate.sourceDirectory?.status(of: candidate.sourceName),
-                       linked.st_dev == source.st_dev, linked.st_ino == source.st_ino {
-                        output[candidate.index] = (Int64(linked.st_size), Int64(linked.st_mtim.tv_sec))
-                    }
-                }
-            }
+        nonisolated(unsafe) let linksDirectory = directory, checked = candidates
+        let found = ParallelMap.map(checked.count, workers: checked.count / 256) { position -> Identity? in
+            let candidate = checked[position]
+            guard let linked = linksDirectory.status(of: members[candidate.index].name), let source = candidate.sourceDirectory?.status(of: candidate.sourceName),
+                  linked.st_dev == source.st_dev, linked.st_ino == source.st_ino else { return nil }
+            return (Int64(linked.st_size), Int64(linked.st_mtim.tv_sec))
         }
+        var identities = [Identity?](repeating: nil, count: members.count)
+        for (candidate, identity) in zip(candidates, found) { identities[candidate.index] = identity }
         for candidate in candidates where identities[candidate.index] == nil { try directory.remove(members[candidate.index].name) }
         for name in present { try directory.remove(name) }
         return identities

@@ -47,16 +47,7 @@ public struct RepodataCache: Sendable {
         guard let listing = try? Directory(directory).entries() else { return cache }
         let names = listing.filter { $0.isRegularFile && $0.name.hasSuffix(".chunks") }.map(\.name)
         // Megabytes of XML to decode: the files are read and decoded several at once.
-        var parts = [RepodataCache?](repeating: nil, count: names.count)
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, names.count))
-        parts.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let output = buffer
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for index in stride(from: worker, to: names.count, by: workers) {
-                    output[index] = load(directory + "/" + names[index], signature: signature)
-                }
-            }
-        }
+        let parts = ParallelMap.map(names.count) { load(directory + "/" + names[$0], signature: signature) }
         for (name, part) in zip(names, parts) {
             guard let part, !part.entries.isEmpty else { continue }
             cache.entries.merge(part.entries) { first, _ in first }

@@ -97,27 +97,32 @@ public struct TagStore: Sendable {
 
     /// `resolve`, with the build records read through `records` (unchanged build.json files are not decoded again).
     public func resolve(_ tag: String, inventory: BuildInventory, records: inout BuildRecordCache) throws -> [BuildRecord] {
-        let configuration = workspace.configuration
-        let members = try TagInheritance.order(of: tag, parents: { configuration.tags[$0]?.inherit ?? [] })
-        records.preload(try members.flatMap { try entries(of: $0) }.compactMap { inventory.recordFile(nvr: $0) })
-        return try resolve(tag, inventory: inventory) { nvr in try inventory.recordFile(nvr: nvr).flatMap { try records.record(at: $0) } }
+        let layers = try listings(of: tag)
+        records.preload(layers.flatMap(\.nvrs).compactMap { inventory.recordFile(nvr: $0) })
+        return try latest(layers, inventory: inventory) { nvr in try inventory.recordFile(nvr: nvr).flatMap { try records.record(at: $0) } }
     }
 
     func resolve(_ tag: String, inventory: BuildInventory, record: (String) throws -> BuildRecord?) throws -> [BuildRecord] {
+        try latest(try listings(of: tag), inventory: inventory, record: record)
+    }
+
+    /// The NVRs each tag of `tag`'s inheritance lists, the tag first, then its parents in search order.
+    func listings(of tag: String) throws -> [(tag: String, nvrs: [String])] {
         let configuration = workspace.configuration
-        let order = try TagInheritance.order(of: tag, parents: { configuration.tags[$0]?.inherit ?? [] })
-        var layers: [[BuildRecord]] = []
-        for member in order {
-            var records: [BuildRecord] = []
-            for nvr in try entries(of: member) {
-                guard let record = try record(nvr) else {
-                    throw GooseError.workspace("tag '\(member)' lists \(nvr), which is not under \(inventory.root)")
+        return try TagInheritance.order(of: tag, parents: { configuration.tags[$0]?.inherit ?? [] }).map { ($0, try entries(of: $0)) }
+    }
+
+    /// The latest build per package over `layers`, with each NVR's record from `record`.
+    func latest(_ layers: [(tag: String, nvrs: [String])], inventory: BuildInventory, record: (String) throws -> BuildRecord?) throws -> [BuildRecord] {
+        let records = try layers.map { layer in
+            try layer.nvrs.map { nvr in
+                guard let found = try record(nvr) else {
+                    throw GooseError.workspace("tag '\(layer.tag)' lists \(nvr), which is not under \(inventory.root)")
                 }
-                records.append(record)
+                return found
             }
-            layers.append(records)
         }
-        return TagInheritance.latest(layers: layers)
+        return TagInheritance.latest(layers: records)
     }
 
     /// One NVR per line, sorted, with a trailing newline.
