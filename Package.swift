@@ -26,10 +26,12 @@ let package = Package(
         .systemLibrary(name: "CCreaterepo", pkgConfig: "createrepo_c", providers: [.apt(["libcreaterepo-c-dev"])]),
         // zlib compresses the per-build gzip members of repodata XML in memory (see SegmentedXMLWriter).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // glibc's posix_spawn_file_actions_addclosefrom_np and pipe2, for ChildProcess.
+        .systemLibrary(name: "CSpawn"),
         .target(
             name: "GooseKit",
             dependencies: [
-                "CRPM", "CArchive", "CGit2", "CGPGME", "CCurl", "CSolv", "CCreaterepo", "CZlib",
+                "CRPM", "CArchive", "CGit2", "CGPGME", "CCurl", "CSolv", "CCreaterepo", "CZlib", "CSpawn",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ]

@@ -402,7 +402,7 @@ final class BuildOrderCLITests: XCTestCase {
             let output = try goose(["build-order", "--jobs", "2", "--format", "chain", specs], cache: cache)
             XCTAssertEqual(output.status, 4, output.stderr)
             XCTAssertEqual(output.stdout, "four one three two : five\n")
-            XCTAssertTrue(output.stderr.contains("\(specs)/boom/boom.spec: spec parser process died on this spec (exit status 9)"), output.stderr)
+            XCTAssertTrue(output.stderr.contains("\(specs)/boom/boom.spec: spec parser process died on this spec (killed by signal 9)"), output.stderr)
             XCTAssertTrue(output.stderr.contains("1 of 6 specs failed to parse"), output.stderr)
         }
     }

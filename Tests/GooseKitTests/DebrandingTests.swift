@@ -84,9 +84,12 @@ final class DebrandingTests: XCTestCase {
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+        exited.wait()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw GooseError.io(path: arguments.joined(separator: " "), reason: "exit \(process.terminationStatus): \(String(decoding: errorData, as: UTF8.self))")

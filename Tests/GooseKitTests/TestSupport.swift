@@ -36,9 +36,13 @@ enum TestSupport {
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         process.standardInput = standardInput
+        // The termination handler, not waitUntilExit, which polls its run loop in 50 ms steps.
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
         if let input { standardInput.fileHandleForWriting.write(input) }
         try standardInput.fileHandleForWriting.close()
+        exited.wait()
         process.waitUntilExit()
         let outputData = try FileSystem.contents(of: outputPath)
         let errorData = try FileSystem.contents(of: errorPath)

@@ -237,17 +237,13 @@ public struct SpecCollector: Sendable {
         func nextSpec() -> (Int, String)? { retry.isEmpty ? queue.next() : retry.removeFirst() }
         var pending = nextSpec()
         while pending != nil {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["_parse-specs"]
-            let input = Pipe(), output = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
             // Specs run shell snippets (%(...)) whose complaints would drown the real errors; rpm's own errors come back in the replies.
-            process.standardError = FileHandle.nullDevice
-            do { try process.run() } catch { throw GooseError.io(path: executable, reason: "cannot start a spec parser: \(error)") }
-            let requests = input.fileHandleForWriting.fileDescriptor
-            let replies = LineReader(output.fileHandleForReading.fileDescriptor)
+            let worker: ChildProcess.Running
+            do { worker = try ChildProcess(executable, ["_parse-specs"], input: .pipe, output: .pipe).spawn() } catch {
+                throw GooseError.io(path: executable, reason: "cannot start a spec parser: \(error)")
+            }
+            let requests = worker.input
+            let replies = LineReader(worker.output)
             var alive = Self.send(header, to: requests)
             var inFlight: [(Int, String)] = []
             while alive, pending != nil || !inFlight.isEmpty {
@@ -272,17 +268,17 @@ public struct SpecCollector: Sendable {
                     queue.finish(index, SpecParseOutcome(error: "unreadable reply from the spec parser"))
                 }
             }
-            try? input.fileHandleForWriting.close()
-            process.waitUntilExit()
-            try? output.fileHandleForReading.close()
+            worker.closeInput()
+            let exitStatus = worker.wait()
+            let ending = worker.terminatingSignal.map { "killed by signal \($0)" } ?? "exit status \(exitStatus)"
             if !alive {
                 // The worker answers in order, so the oldest unanswered spec is the one it died on. Not cached
                 // either: a crash may be the machine's (out of memory), not the spec's.
                 if !inFlight.isEmpty {
                     let (index, _) = inFlight.removeFirst()
-                    queue.finish(index, SpecParseOutcome(error: "spec parser process died on this spec (exit status \(process.terminationStatus))"))
+                    queue.finish(index, SpecParseOutcome(error: "spec parser process died on this spec (\(ending))"))
                 } else if let (index, _) = pending {
-                    queue.finish(index, SpecParseOutcome(error: "spec parser process died on this spec (exit status \(process.terminationStatus))"))
+                    queue.finish(index, SpecParseOutcome(error: "spec parser process died on this spec (\(ending))"))
                     pending = nil
                 }
                 retry = inFlight + (pending.map { [$0] } ?? []) + retry

@@ -113,32 +113,11 @@ public enum SandboxRunner {
         let logDescriptor = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard logDescriptor >= 0 else { throw GooseError.errno(log, "cannot open log") }
         defer { close(logDescriptor) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, logDescriptor, 1)
-        posix_spawn_file_actions_adddup2(&actions, logDescriptor, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
         // Its own process group, so a timeout can kill everything it started.
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        let cArguments = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        let environment = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { environment.forEach { free($0) } }
-        var pid: pid_t = 0
+        let child = try ChildProcess(argv[0], Array(argv.dropFirst()), environment: environment,
+                                     output: .descriptor(logDescriptor), error: .descriptor(logDescriptor), newProcessGroup: true).spawn()
+        let pid = child.pid
         let started = Date()
-        let spawnStatus = posix_spawnp(&pid, argv[0], &actions, &attributes, cArguments, environment)
-        guard spawnStatus == 0 else { throw GooseError.errno(argv[0], "cannot start", spawnStatus) }
         // The timeout kills from another thread; the process is waited for without being reaped first
         // (WNOWAIT), so that the kill can never reach a recycled process group.
         let state = KillSwitch()
@@ -156,10 +135,7 @@ public enum SandboxRunner {
         let timedOut = state.disarm()
         // Anything the command left in its group (outside a sandbox) goes too, before the group can be reused.
         kill(-pid, SIGKILL)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return SandboxResult(status: exitStatus, timedOut: timedOut, duration: Date().timeIntervalSince(started))
+        return SandboxResult(status: child.wait(), timedOut: timedOut, duration: Date().timeIntervalSince(started))
     }
 }
 

@@ -51,19 +51,11 @@ public enum ISOBuilder {
             .map({ "\($0)/\(tool)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw GooseError.io(path: context, reason: "\(tool) not found (install the \(tool == "xorriso" ? "xorriso" : "isomd5sum") package)")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let output = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            let last = output.split(separator: "\n").last.map(String.init) ?? "exit \(process.terminationStatus)"
+        let finished = try ChildProcess(executable, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new },
+                                        output: .pipe, error: .standardOutput).run()
+        let output = finished.outputText
+        guard finished.status == 0 else {
+            let last = output.split(separator: "\n").last.map(String.init) ?? "exit \(finished.status)"
             throw GooseError.io(path: context, reason: "\(tool) failed: \(last)")
         }
         return output

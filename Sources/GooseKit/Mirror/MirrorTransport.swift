@@ -312,18 +312,10 @@ public struct RsyncMirrorTransport: MirrorTransport {
     }
 
     func rsync(_ arguments: [String]) throws -> (status: Int32, error: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        var base = ["rsync", "--recursive", "--times", "--timeout=60"]
+        var base = ["--recursive", "--times", "--timeout=60"]
         if options.bandwidthLimit > 0 { base.append("--bwlimit=\(max(1, options.bandwidthLimit / 1024))") }
-        process.arguments = base + arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        do { try process.run() } catch { throw GooseError.io(path: "rsync", reason: "cannot run: \(error.localizedDescription)") }
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text.split(separator: "\n").last.map(String.init) ?? "")
+        let finished = try ChildProcess("rsync", base + arguments, error: .pipe).run()
+        return (finished.status, finished.lastErrorLine ?? "")
     }
 
     public func fetchManifest(previous: ConditionalState?) throws -> ManifestFetchResult {

@@ -54,17 +54,12 @@ final class GPGAgentSession {
     static func agentSocket(homeDirectory: String?) throws -> String {
         var arguments = ["--list-dirs", "agent-socket"]
         if let homeDirectory { arguments = ["--homedir", homeDirectory] + arguments }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/gpgconf")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { throw GooseError.signing("cannot run gpgconf: \(error.localizedDescription)") }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let socket = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard process.terminationStatus == 0, !socket.isEmpty else { throw GooseError.signing("gpgconf does not know gpg-agent's socket") }
+        let finished: ChildProcess.Finished
+        do { finished = try ChildProcess("/usr/bin/gpgconf", arguments, output: .pipe).run() } catch {
+            throw GooseError.signing("cannot run gpgconf: \(error)")
+        }
+        let socket = finished.outputText.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard finished.status == 0, !socket.isEmpty else { throw GooseError.signing("gpgconf does not know gpg-agent's socket") }
         // gpgconf percent-escapes special characters (e.g. "%3a" for ':').
         return socket.removingPercentEncoding ?? socket
     }

@@ -63,15 +63,11 @@ final class PrivateAgent {
     }
 
     private static func gpgconf(home: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/gpgconf")
-        process.arguments = ["--homedir", home] + arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { throw GooseError.signing("cannot run gpgconf: \(error.localizedDescription)") }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let status: Int32
+        do { status = try ChildProcess("/usr/bin/gpgconf", ["--homedir", home] + arguments).run().status } catch {
+            throw GooseError.signing("cannot run gpgconf: \(error)")
+        }
+        guard status == 0 else {
             throw GooseError.signing("gpgconf \(arguments.joined(separator: " ")) failed for \(home)")
         }
     }

@@ -320,22 +320,17 @@ public final class RPMSigner {
     /// so that gpg-agent makes each signature for this process. rpmsign forks per package; forking it, a small
     /// process, costs a fraction of forking goose. Returns rpmsign's messages; each copy is verified afterwards.
     private func runRpmsign(_ copies: [String], relay: SignatureRelay) -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/rpmsign")
-        process.arguments = [
+        let arguments = [
             "--define", "_gpg_name \(key.fingerprint)",
             "--define", "_gpg_digest_algo sha256",
             "--define", "__gpg_sign_cmd \(relay.signCommand)",
             "--addsign",
         ] + copies.map { $0.hasPrefix("-") ? "./" + $0 : $0 }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        do { try process.run() } catch { return ["cannot run /usr/bin/rpmsign: \(error.localizedDescription)"] }
-        let output = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
+        let finished: ChildProcess.Finished
+        do { finished = try ChildProcess("/usr/bin/rpmsign", arguments, error: .pipe).run() } catch {
+            return ["cannot run /usr/bin/rpmsign: \(error)"]
+        }
+        return finished.errorText.split(separator: "\n").map(String.init)
     }
 
     /// rpmPkgSign on `copy` with the gpg backend configured through macros; gpg reads the passphrase, if any,

@@ -134,21 +134,14 @@ final class FirstFailure: @unchecked Sendable {
 /// array of paths per line; it answers each batch with one JSON line. When goose dies, the worker's stdin closes and it exits after
 /// the package in hand, which is renamed into place whole or not at all.
 final class SignWorkerProcess {
-    private let process = Process()
-    private let input: FileHandle
+    private let process: ChildProcess.Running
     private let output: LineReader
 
     init(executable: String, settings: RPMSigningSettings) throws {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["_sign-worker"]
-        let inputPipe = Pipe(), outputPipe = Pipe()
-        process.standardInput = inputPipe
-        process.standardOutput = outputPipe
-        do { try process.run() } catch {
-            throw GooseError.io(path: executable, reason: "cannot start signing worker: \(error.localizedDescription)")
+        do { process = try ChildProcess(executable, ["_sign-worker"], input: .pipe, output: .pipe, error: .inherit).spawn() } catch {
+            throw GooseError.io(path: executable, reason: "cannot start signing worker: \(error)")
         }
-        input = inputPipe.fileHandleForWriting
-        output = LineReader(outputPipe.fileHandleForReading.fileDescriptor)
+        output = LineReader(process.output)
         try send(JSONEncoder().encode(settings))
         // The worker checks the key itself and says "ready" or why not.
         guard let line = output.next() else { throw GooseError.signing("signing worker exited before it was ready") }
@@ -157,8 +150,8 @@ final class SignWorkerProcess {
     }
 
     private func send(_ data: Data) throws {
-        do { try input.write(contentsOf: data + Data("\n".utf8)) } catch {
-            throw GooseError.signing("signing worker stopped: \(error.localizedDescription)")
+        do { try (data + Data("\n".utf8)).withUnsafeBytes { try FileSystem.writeAll($0, to: process.input, path: "signing worker") } } catch {
+            throw GooseError.signing("signing worker stopped: \(error)")
         }
     }
 
@@ -175,8 +168,8 @@ final class SignWorkerProcess {
     }
 
     func finish() {
-        try? input.close()
-        process.waitUntilExit()
+        process.closeInput()
+        process.wait()
     }
 }
 

@@ -66,12 +66,7 @@ public final class SignatureVerifier {
     deinit {
         // Importing keys into the scratch home starts a gpg-agent there; stop it before its home goes away.
         if gpgHome == scratch + "/gnupg" {
-            let stop = Process()
-            stop.executableURL = URL(fileURLWithPath: "/usr/bin/gpgconf")
-            stop.arguments = ["--homedir", scratch + "/gnupg", "--kill", "gpg-agent"]
-            stop.standardOutput = FileHandle.nullDevice
-            stop.standardError = FileHandle.nullDevice
-            if (try? stop.run()) != nil { stop.waitUntilExit() }
+            _ = try? ChildProcess("/usr/bin/gpgconf", ["--homedir", scratch + "/gnupg", "--kill", "gpg-agent"]).run()
         }
         FileSystem.remove(scratch)
     }

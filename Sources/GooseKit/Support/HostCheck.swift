@@ -47,17 +47,12 @@ public struct HostFacts: Sendable, Equatable {
     }
 
     private static func run(_ path: String, _ arguments: [String]) -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return (127, "\(error)") }
-        let data = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        do {
+            let finished = try ChildProcess(path, arguments, error: .pipe).run()
+            return (finished.status, finished.errorText)
+        } catch {
+            return (127, "\(error)")
+        }
     }
 }
 
