@@ -45,8 +45,13 @@ let package = Package(
         ),
         // What rpmPkgSign runs in place of gpg: passes the bytes to sign to the goose process (C, so that
         // starting it per package costs next to nothing).
-        // --as-needed keeps the Swift runtime, which the C code never calls, out of its start-up.
-        .executableTarget(name: "goose-signature-relay", linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "--gc-sections"])]),
+        // It runs without the C library (see main.c): entered at goose_relay_start, compiled freestanding so
+        // that the compiler emits no calls into libc; --gc-sections drops the Swift runtime it never calls.
+        .executableTarget(
+            name: "goose-signature-relay",
+            cSettings: [.unsafeFlags(["-ffreestanding", "-fno-stack-protector"])],
+            linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "--gc-sections", "-Xlinker", "--entry=goose_relay_start"])]
+        ),
         .testTarget(name: "GooseKitTests", dependencies: ["GooseKit"]),
         .testTarget(name: "GooseCLITests", dependencies: ["GooseKit"]),
     ]
