@@ -117,4 +117,23 @@ final class SigningTests: XCTestCase {
     func testRelayCommandQuotesPathsForRpmMacrosAndPopt() {
         XCTAssertEqual(SignatureRelay.quoted("/opt/my goose/100%/x\"y"), "\"/opt/my goose/100%%/x\\\"y\"")
     }
+
+    /// Batches cover every file once, in order, and shrink towards the end so that workers finish together.
+    func testSigningBatchesShrinkTowardsTheEnd() {
+        let files = (0..<500).map { "p\($0).rpm" }
+        let queue = SigningBatchQueue(files, batchSize: 62, workers: 2)
+        var sizes: [Int] = []
+        var covered: [String] = []
+        while let (start, batch) = queue.next() {
+            XCTAssertEqual(start, covered.count)
+            covered += batch
+            sizes.append(batch.count)
+        }
+        XCTAssertEqual(covered, files)
+        XCTAssertEqual(sizes.first, 62)
+        XCTAssertEqual(sizes, sizes.sorted(by: >), "never growing")
+        XCTAssertLessThanOrEqual(sizes.dropLast().last ?? 0, 7, "the last batches are an eighth of the first")
+        XCTAssertEqual(SigningBatchQueue.size(remaining: 3, batchSize: 62, workers: 2), 3)
+        XCTAssertEqual(SigningBatchQueue.size(remaining: 10, batchSize: 1, workers: 4), 1)
+    }
 }

@@ -53,7 +53,7 @@ public enum RPMSigningRun {
             }
             return results
         }
-        let queue = SigningBatchQueue(files, batchSize: batchSize)
+        let queue = SigningBatchQueue(files, batchSize: batchSize, workers: workerCount)
         let workerSettings = signer.workerSettings()
         // gpg-agent makes one signature at a time: the first worker uses the user's agent, each other one an agent
         // of its own over the same key files, so that signatures are computed on as many cores as there are workers.
@@ -91,24 +91,36 @@ public enum RPMSigningRun {
 }
 
 /// The files left to sign and the results so far, shared by the threads that drive the workers.
+/// Batches shrink towards the end (a share of what is left), so that the workers finish together instead of one
+/// signing a whole last batch while the others wait.
 final class SigningBatchQueue: @unchecked Sendable {
     private let lock = NSLock()
     private let files: [String]
     private let batchSize: Int
+    private let workers: Int
     private var nextIndex = 0
     private(set) var results: [RPMSignResult?]
 
-    init(_ files: [String], batchSize: Int) {
+    init(_ files: [String], batchSize: Int, workers: Int = 1) {
         self.files = files
         self.batchSize = batchSize
+        self.workers = max(1, workers)
         results = Array(repeating: nil, count: files.count)
+    }
+
+    /// How many files the next batch takes when `remaining` are left: at most `batchSize`, at most half of
+    /// every worker's share of the rest, at least an eighth of `batchSize` (each batch costs one rpmsign start
+    /// and one flush).
+    static func size(remaining: Int, batchSize: Int, workers: Int) -> Int {
+        let smallest = max(1, batchSize / 8)
+        return min(remaining, min(batchSize, max(smallest, remaining / (2 * workers))))
     }
 
     /// The next batch and the index of its first file.
     func next() -> (Int, [String])? {
         lock.lock(); defer { lock.unlock() }
         guard nextIndex < files.count else { return nil }
-        let end = min(files.count, nextIndex + batchSize)
+        let end = nextIndex + Self.size(remaining: files.count - nextIndex, batchSize: batchSize, workers: workers)
         defer { nextIndex = end }
         return (nextIndex, Array(files[nextIndex..<end]))
     }
