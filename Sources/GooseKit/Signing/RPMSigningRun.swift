@@ -37,13 +37,20 @@ public enum RPMSigningRun {
     public static func run(files: [String], settings: RPMSigningSettings, passphrase: Passphrase?, jobs: Int,
                            workerExecutable: String?, detail: (String) -> Void = { _ in },
                            report: @escaping @Sendable (RPMSignResult) -> Void) throws -> [RPMSignResult] {
-        let signer = try RPMSigner(settings: settings, passphrase: passphrase)
         let workerCount = min(jobs, files.count)
+        // Workers start (and do their own slow gpgme set-up) while this process checks the key; they touch
+        // nothing until they get the checked settings.
+        var idleWorkers: [SignWorkerProcess] = []
+        if workerCount > 1, let workerExecutable {
+            for _ in 0..<workerCount { idleWorkers.append(try SignWorkerProcess(executable: workerExecutable)) }
+        }
+        defer { for worker in idleWorkers { worker.finish() } }
+        let signer = try RPMSigner(settings: settings, passphrase: passphrase)
         // Batches share one flush to disk (and, with the agent method, one rpmsign run); small enough that
         // progress moves and every worker gets work.
         let largest = signer.effectiveMethod == .agent ? 64 : 16
         let batchSize = max(1, min(largest, files.count / max(1, workerCount * 4)))
-        guard workerCount > 1, let workerExecutable else {
+        guard workerCount > 1, !idleWorkers.isEmpty else {
             var results: [RPMSignResult] = []
             for start in stride(from: 0, to: files.count, by: batchSize) {
                 for result in signer.sign(Array(files[start..<min(files.count, start + batchSize)])) {
@@ -65,13 +72,16 @@ public enum RPMSigningRun {
                    : "\(agents.count + 1) gpg-agents sign for \(workerCount) workers (\(agents.count) started over the same key files)")
         }
         let failure = FirstFailure()
+        let workers = idleWorkers
+        idleWorkers = []
         // Each worker is driven by one blocking thread (pipe I/O); concurrentPerform bounds them to --jobs.
         DispatchQueue.concurrentPerform(iterations: workerCount) { index in
+            let worker = workers[index]
+            defer { worker.finish() }
             do {
                 var settings = workerSettings
                 if index > 0, index <= sockets.count { settings.agentSocket = sockets[index - 1] }
-                let worker = try SignWorkerProcess(executable: workerExecutable, settings: settings)
-                defer { worker.finish() }
+                try worker.start(settings: settings)
                 while let (start, batch) = queue.next() {
                     let results = try worker.sign(batch)
                     for (offset, result) in results.enumerated() {
@@ -145,15 +155,21 @@ final class FirstFailure: @unchecked Sendable {
 /// One `goose _sign-worker` child: settings (with the passphrase) as the first line of its stdin, then one JSON
 /// array of paths per line; it answers each batch with one JSON line. When goose dies, the worker's stdin closes and it exits after
 /// the package in hand, which is renamed into place whole or not at all.
-final class SignWorkerProcess {
+/// Driven by one thread at a time (the one signing through it), hence unchecked.
+final class SignWorkerProcess: @unchecked Sendable {
     private let process: ChildProcess.Running
     private let output: LineReader
 
-    init(executable: String, settings: RPMSigningSettings) throws {
+    /// Starts the worker; it waits for its settings.
+    init(executable: String) throws {
         do { process = try ChildProcess(executable, ["_sign-worker"], input: .pipe, output: .pipe, error: .inherit).spawn() } catch {
             throw GooseError.io(path: executable, reason: "cannot start signing worker: \(error)")
         }
         output = LineReader(process.output)
+    }
+
+    /// Hands the worker the checked settings; returns when it is ready to sign.
+    func start(settings: RPMSigningSettings) throws {
         try send(JSONEncoder().encode(settings))
         // The worker checks the key itself and says "ready" or why not.
         guard let line = output.next() else { throw GooseError.signing("signing worker exited before it was ready") }
@@ -179,6 +195,7 @@ final class SignWorkerProcess {
         return results
     }
 
+    /// Closes the worker's input (it exits after the batch in hand) and waits for it; asked again, returns at once.
     func finish() {
         process.closeInput()
         process.wait()
@@ -201,6 +218,9 @@ public enum SignWorker {
         dup2(STDERR_FILENO, STDOUT_FILENO)
         fcntl(answers, F_SETFD, FD_CLOEXEC)
         let input = LineReader(STDIN_FILENO)
+        // gpgme's one-time set-up runs gpg, gpgsm and gpgconf to learn their versions; do it while the parent
+        // is still checking the key.
+        _ = GPGContext.initialization
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         func answer(_ value: SignWorkerAnswer) {
