@@ -269,10 +269,8 @@ static int relay(int argc, char **argv)
     if (read_exactly((int)connection, header, 9) < 0)
         return fail(argv[1], "no answer from goose");
     uint64_t length = decode_length(header + 1);
-    if (length > (1u << 20))
-        return fail(argv[1], "answer too long");
-    /* The plaintext's memory is no longer needed and holds at least 64 KiB. */
-    if (length + 1 > capacity)
+    /* The answer goes into the plaintext's memory, no longer needed (at least 64 KiB). */
+    if (length > (1u << 20) || length + 1 > capacity)
         return fail(argv[1], "answer too long");
     unsigned char *answer = plaintext;
     if (read_exactly((int)connection, answer, length) < 0)

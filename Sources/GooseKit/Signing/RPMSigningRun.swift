@@ -50,7 +50,7 @@ public enum RPMSigningRun {
         // progress moves and every worker gets work.
         let largest = signer.effectiveMethod == .agent ? 64 : 16
         let batchSize = max(1, min(largest, files.count / max(1, workerCount * 4)))
-        guard workerCount > 1, !idleWorkers.isEmpty else {
+        guard !idleWorkers.isEmpty else {
             var results: [RPMSignResult] = []
             for start in stride(from: 0, to: files.count, by: batchSize) {
                 for result in signer.sign(Array(files[start..<min(files.count, start + batchSize)])) {
