@@ -15,7 +15,9 @@ struct Goose: AsyncParsableCommand {
         configuration error; 4 invalid or refused package (some inputs failed); 5 hash mismatch; \
         6 network or lookaside failure; 7 workspace locked by another goose process; 8 signing key or \
         passphrase unusable. goose mock-build uses mock's codes instead (10 build failed, 11 timeout, \
-        30 missing build dependencies, …; see goose-mock-build(1)).
+        30 missing build dependencies, …; see goose-mock-build(1)). 127: a C library goose loads when first \
+        needed (createrepo_c, libsolv, libgit2, libarchive, librpmbuild, librpmsign) could not be loaded; \
+        the one line on stderr names it.
 
         Options shared by the subcommands: --workspace DIR (else $GOOSE_HOME, else the nearest directory \
         holding goose.toml); -j/--jobs N for parallel work; --json for JSON Lines on stdout; -q/--quiet for \
