@@ -171,6 +171,6 @@ public enum RPMPackageReader {
               let parameters else { return nil }
         defer { pgpDigParamsFree(parameters) }
         guard let id = pgpDigParamsSignID(parameters) else { return nil }
-        return (0..<8).map { String(format: "%02x", id[$0]) }.joined()
+        return Hex.string((0..<8).map { id[$0] })
     }
 }
