@@ -71,10 +71,6 @@ void *goose_lazy_resolve(unsigned long index) {
     return function;
 }
 
-const char *goose_lazy_library_name(unsigned index) {
-    return index < LAZY_LIBRARY_COUNT ? library_names[index] : NULL;
-}
-
 const void *goose_lazy_variable(const char *library_soname, const char *name) {
     for (unsigned library = 0; library < LAZY_LIBRARY_COUNT; library++) {
         if (strcmp(library_names[library], library_soname) == 0) return dlsym(library_handle(library), name);

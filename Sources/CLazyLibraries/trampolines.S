@@ -11,8 +11,11 @@
  */
 #define LAZY_LIBRARY(index, soname)
 
-#if defined(__x86_64__)
+#if !defined(__x86_64__) && !defined(__aarch64__)
+#error "goose loads libraries lazily on x86_64 and aarch64 only (Sources/CLazyLibraries/trampolines.S)"
+#endif
 
+        /* One slot per function, first pointing at the function's resolver entry (below, per architecture). */
         .section .data.rel,"aw"
         .balign 8
         .globl goose_lazy_slots
@@ -21,6 +24,8 @@ goose_lazy_slots:
 #define LAZY_SYMBOL(index, library, name) .quad .Lresolve_##index;
 #include "lazy_symbols.def"
 #undef LAZY_SYMBOL
+
+#if defined(__x86_64__)
 
         .text
 #define LAZY_SYMBOL(index, library, name) \
@@ -49,15 +54,6 @@ name:   jmp *goose_lazy_slots + 8 * index(%rip); \
 
 #elif defined(__aarch64__)
 
-        .section .data.rel,"aw"
-        .balign 8
-        .globl goose_lazy_slots
-        .hidden goose_lazy_slots
-goose_lazy_slots:
-#define LAZY_SYMBOL(index, library, name) .quad .Lresolve_##index;
-#include "lazy_symbols.def"
-#undef LAZY_SYMBOL
-
         .text
 #define LAZY_SYMBOL(index, library, name) \
         .globl name; .hidden name; .type name, %function; .balign 16; \
@@ -85,8 +81,6 @@ name:   adrp x16, goose_lazy_slots + 8 * index; \
         ldp x29, x30, [sp], #224
         br x16
 
-#else
-#error "goose loads libraries lazily on x86_64 and aarch64 only (Sources/CLazyLibraries/trampolines.S)"
 #endif
 
         .section .note.GNU-stack,"",%progbits

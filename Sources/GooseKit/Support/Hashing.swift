@@ -106,7 +106,7 @@ public final class ContentDigest {
 
 /// Bytes written as hexadecimal digits, two per byte, and read back.
 public enum Hex {
-    public static func string<Bytes: Collection>(_ bytes: Bytes, uppercase: Bool = false) -> String where Bytes.Element == UInt8 {
+    public static func string(_ bytes: [UInt8], uppercase: Bool = false) -> String {
         // Not String(format:) per byte: that goes through CoreFoundation's formatter, ~1 µs a byte.
         let digits = Array((uppercase ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
         return String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
