@@ -23,16 +23,17 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
-        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.0"),
     ],
     targets: [
         .systemLibrary(name: "CRPM", pkgConfig: "rpm", providers: [.apt(["librpm-dev"])]),
-        // libarchive, libgit2, libsolv(ext), createrepo_c (with glib) and librpmbuild/librpmsign are not linked:
-        // goose loads them when it first calls them (CLazyLibraries), so their modules name no libraries.
+        // libarchive, libgit2, libsolv(ext), createrepo_c (with glib), libcurl, libxml2 and librpmbuild/librpmsign are
+        // not linked: goose loads them when it first calls them (CLazyLibraries), so their modules name no libraries.
         .systemLibrary(name: "CArchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CGit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CGPGME", pkgConfig: "gpgme", providers: [.apt(["libgpgme-dev"])]),
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libxml2's streaming reader, for comps.xml (its headers: see lazyLibraryHeaders).
+        .systemLibrary(name: "CXML2", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CSolv", providers: [.apt(["libsolv-dev", "libsolvext-dev"])]),
         // createrepo_c's headers include glib's and libxml2's: see lazyLibraryHeaders.
         .systemLibrary(name: "CCreaterepo", providers: [.apt(["libcreaterepo-c-dev"])]),
@@ -46,9 +47,8 @@ let package = Package(
         .target(
             name: "GooseKit",
             dependencies: [
-                "CRPM", "CArchive", "CGit2", "CGPGME", "CCurl", "CSolv", "CCreaterepo", "CZlib", "CSpawn", "CLazyLibraries",
+                "CRPM", "CArchive", "CGit2", "CGPGME", "CCurl", "CXML2", "CSolv", "CCreaterepo", "CZlib", "CSpawn", "CLazyLibraries",
                 .product(name: "TOMLKit", package: "TOMLKit"),
-                .product(name: "FlyingFox", package: "FlyingFox"),
             ],
             swiftSettings: lazyLibraryHeaders
         ),

@@ -41,6 +41,19 @@ final class ComposeTests: XCTestCase {
                 XCTAssertTrue((error as? GooseError)?.description.hasPrefix("bad.xml: not a comps document") ?? false, "\(error)")
             }
         }
+        // libxml2's own message and line.
+        XCTAssertThrowsError(try CompsDocument.parse(Data("<comps>\n<group>\n</comps>".utf8), file: "bad.xml")) { error in
+            XCTAssertEqual((error as? GooseError)?.description,
+                           "bad.xml: not a comps document: Opening and ending tag mismatch: group line 2 and comps (line 3)")
+        }
+        // External entities are neither fetched nor expanded.
+        let secret = try TestSupport.temporaryDirectory(self) + "/secret"
+        try Data("SECRET".utf8).write(to: URL(fileURLWithPath: secret))
+        let hostile = "<?xml version=\"1.0\"?><!DOCTYPE comps [<!ENTITY x SYSTEM \"file://\(secret)\">]>"
+            + "<comps><group><id>a&x;</id><packagelist><packagereq>&x;b</packagereq></packagelist></group></comps>"
+        let parsed = try CompsDocument.parse(Data(hostile.utf8), file: "hostile.xml")
+        XCTAssertEqual(parsed.groups.map(\.id), ["a"])
+        XCTAssertEqual(parsed.groups[0].requests.map(\.name), ["b"])
     }
 
     func testCompsFixtureFromCreaterepo() throws {

@@ -1,7 +1,7 @@
 import XCTest
 @testable import GooseKit
 
-/// The HTTP backend (libcurl) against `LookasideServer` (FlyingFox) in the same process, on 127.0.0.1.
+/// The HTTP backend (libcurl) against `LookasideServer` (goose's HTTPServer) in the same process, on 127.0.0.1.
 final class LookasideHTTPTests: XCTestCase {
     private var serverTask: Task<Void, Error>?
     private let token = "test-token-123"

@@ -1,7 +1,5 @@
+import CXML2
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// How much of each comps group a compose takes (pungi's include levels).
 public enum CompsIncludeLevel: String, CaseIterable, Sendable, Codable {
@@ -41,19 +39,16 @@ public struct CompsGroup: Equatable, Sendable {
 public struct CompsDocument: Equatable, Sendable {
     public var groups: [CompsGroup]
 
-    /// Parses comps XML; a document that is not well-formed is an error naming `file`.
+    /// Parses comps XML (libxml2's reader: no network, no entity expansion); a document that is not well-formed is an
+    /// error naming `file`.
     public static func parse(_ data: Data, file: String) throws -> CompsDocument {
-        let delegate = CompsParserDelegate()
-        let parser = XMLParser(data: data)
-        parser.delegate = delegate
-        guard parser.parse(), parser.parserError == nil else {
-            let reason = parser.parserError.map { "\($0.localizedDescription)" } ?? "malformed XML"
-            throw GooseError.configuration(file: file, reason: "not a comps document: \(reason) (line \(parser.lineNumber))")
+        var collector = CompsCollector()
+        try XMLEventReader.read(data) { event in collector.handle(event) }
+            .mapError { GooseError.configuration(file: file, reason: "not a comps document: \($0.message) (line \($0.line))") }.get()
+        guard collector.root == "comps" else {
+            throw GooseError.configuration(file: file, reason: "not a comps document: root element is <\(collector.root ?? "")>, not <comps>")
         }
-        guard delegate.root == "comps" else {
-            throw GooseError.configuration(file: file, reason: "not a comps document: root element is <\(delegate.root ?? "")>, not <comps>")
-        }
-        return CompsDocument(groups: delegate.groups)
+        return CompsDocument(groups: collector.groups)
     }
 
     /// The groups named by `ids`, in that order; unknown ids are an error that lists them.
@@ -67,8 +62,8 @@ public struct CompsDocument: Equatable, Sendable {
     }
 }
 
-/// Collects `<group>` elements; XMLParser is event-driven, so the state lives here.
-private final class CompsParserDelegate: NSObject, XMLParserDelegate {
+/// Collects `<group>` elements from the reader's events.
+private struct CompsCollector {
     var groups: [CompsGroup] = []
     var root: String?
     private var current: CompsGroup?
@@ -76,37 +71,106 @@ private final class CompsParserDelegate: NSObject, XMLParserDelegate {
     private var text = ""
     private var depthInGroup = 0
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String]) {
-        text = ""
-        if root == nil { root = name }
-        switch name {
-        case "group":
-            current = CompsGroup(id: "", requests: [])
-            depthInGroup = 0
-        case "packagereq" where current != nil:
-            request = .init(name: "", type: attributes["type"] ?? "mandatory", requires: attributes["requires"])
-        default: break
+    mutating func handle(_ event: XMLEventReader.Event) {
+        switch event {
+        case let .start(name, attributes):
+            text = ""
+            if root == nil { root = name }
+            switch name {
+            case "group":
+                current = CompsGroup(id: "", requests: [])
+                depthInGroup = 0
+            case "packagereq" where current != nil:
+                request = .init(name: "", type: attributes["type"] ?? "mandatory", requires: attributes["requires"])
+            default: break
+            }
+            if current != nil { depthInGroup += 1 }
+        case let .text(string):
+            text += string
+        case let .end(name):
+            let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if current != nil { depthInGroup -= 1 }
+            switch name {
+            // The group's own <id> sits directly under <group> (depth 1 after the decrement).
+            case "id" where current != nil && depthInGroup == 1: current!.id = value
+            case "packagereq" where request != nil:
+                request!.name = value
+                current?.requests.append(request!)
+                request = nil
+            case "group" where current != nil:
+                groups.append(current!)
+                current = nil
+            default: break
+            }
+            text = ""
         }
-        if current != nil { depthInGroup += 1 }
+    }
+}
+
+/// libxml2's streaming reader as start, text and end events (an empty element gives a start and an end).
+enum XMLEventReader {
+    enum Event {
+        case start(name: String, attributes: [String: String])
+        case text(String)
+        case end(name: String)
     }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
+    struct Failure: Error {
+        var message: String
+        var line: Int
+    }
 
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-        let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if current != nil { depthInGroup -= 1 }
-        switch name {
-        // The group's own <id> sits directly under <group> (depth 1 after the decrement).
-        case "id" where current != nil && depthInGroup == 1: current!.id = value
-        case "packagereq" where request != nil:
-            request!.name = value
-            current?.requests.append(request!)
-            request = nil
-        case "group" where current != nil:
-            groups.append(current!)
-            current = nil
-        default: break
+    /// The first error libxml2 reports, kept by its structured error handler (which also keeps it off stderr).
+    private final class ErrorSink {
+        var failure: Failure?
+    }
+
+    static func read(_ data: Data, _ handle: (Event) -> Void) -> Result<Void, Failure> {
+        let sink = ErrorSink()
+        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue)
+        let reader = data.withUnsafeBytes { bytes in
+            xmlReaderForMemory(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil, nil, options)
         }
-        text = ""
+        guard let reader else { return .failure(Failure(message: "cannot create an XML reader", line: 0)) }
+        defer { xmlFreeTextReader(reader) }
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        xmlTextReaderSetStructuredErrorHandler(reader, { context, error in
+            guard let context, let error else { return }
+            let sink = Unmanaged<ErrorSink>.fromOpaque(context).takeUnretainedValue()
+            guard sink.failure == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
+            let message = error.pointee.message.map { String(cString: $0) } ?? "malformed XML"
+            sink.failure = Failure(message: message.trimmingCharacters(in: .whitespacesAndNewlines), line: Int(error.pointee.line))
+        }, context)
+        func string(_ pointer: UnsafePointer<xmlChar>?) -> String { pointer.map { String(cString: $0) } ?? "" }
+        while true {
+            let status = withExtendedLifetime(data) { xmlTextReaderRead(reader) }
+            if status == 0 { break }
+            guard status == 1, sink.failure == nil else {
+                return .failure(sink.failure ?? Failure(message: "malformed XML", line: Int(xmlTextReaderGetParserLineNumber(reader))))
+            }
+            switch xmlTextReaderNodeType(reader) {
+            case Int32(XML_READER_TYPE_ELEMENT.rawValue):
+                let name = string(xmlTextReaderConstLocalName(reader))
+                let empty = xmlTextReaderIsEmptyElement(reader) == 1
+                var attributes: [String: String] = [:]
+                if xmlTextReaderMoveToFirstAttribute(reader) == 1 {
+                    repeat {
+                        attributes[string(xmlTextReaderConstLocalName(reader))] = string(xmlTextReaderConstValue(reader))
+                    } while xmlTextReaderMoveToNextAttribute(reader) == 1
+                    xmlTextReaderMoveToElement(reader)
+                }
+                handle(.start(name: name, attributes: attributes))
+                if empty { handle(.end(name: name)) }
+            case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
+                 Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue), Int32(XML_READER_TYPE_WHITESPACE.rawValue):
+                handle(.text(string(xmlTextReaderConstValue(reader))))
+            case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
+                handle(.end(name: string(xmlTextReaderConstLocalName(reader))))
+            default:
+                break
+            }
+        }
+        if let failure = sink.failure { return .failure(failure) }
+        return .success(())
     }
 }

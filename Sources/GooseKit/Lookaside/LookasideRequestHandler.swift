@@ -1,9 +1,8 @@
-import FlyingFox
 import Foundation
 
 /// The HTTP side of `lookaside serve`: downloads from the store and dist-git's `upload.cgi` protocol,
 /// with its answers and status codes.
-struct LookasideRequestHandler: HTTPHandler {
+struct LookasideRequestHandler: HTTPRequestHandling {
     let store: LookasideStore
     let gitDirectory: String
     let temporaryDirectory: String
@@ -16,49 +15,44 @@ struct LookasideRequestHandler: HTTPHandler {
     static let fieldLimit = 64 << 10
     /// Most form parts accepted in one request.
     static let partLimit = 64
-    /// After refusing a request, at most this much of its unread body is read away to keep the connection.
-    static let drainLimit = 16 << 20
 
-    func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
-        var body = RequestBody(request.bodySequence)
-        let response: HTTPResponse
+    func handle(_ request: HTTPServerRequest, body: HTTPRequestBody) -> HTTPServerResponse {
         switch (request.path, request.method) {
-        case ("/repo/pkgs/upload.cgi", .POST):
-            response = await upload(request, body: &body)
+        case ("/repo/pkgs/upload.cgi", "POST"):
+            return upload(request, body: body)
         case ("/repo/pkgs/upload.cgi", _):
-            response = Self.text(HTTPStatusCode(405, phrase: "Method Not Allowed"), "Use POST.", headers: [HTTPHeader("Allow"): "POST"])
-        case (let path, .GET) where path.hasPrefix("/repo/pkgs/"), (let path, .HEAD) where path.hasPrefix("/repo/pkgs/"):
-            response = download(request, path: String(path.dropFirst("/repo/pkgs/".count)))
+            return Self.text(.methodNotAllowed, "Use POST.", headers: ["Allow": "POST"])
+        case (let path, "GET") where path.hasPrefix("/repo/pkgs/"), (let path, "HEAD") where path.hasPrefix("/repo/pkgs/"):
+            return download(request, path: String(path.dropFirst("/repo/pkgs/".count)))
         default:
-            response = Self.text(.notFound, "Not Found")
+            return Self.text(.notFound, "Not Found")
         }
-        return await Self.finish(response, body: &body)
     }
 
     // MARK: - Upload (upload.cgi)
 
     /// A refusal decided while the body is being read; it ends the request with this answer.
     private struct Refusal: Error {
-        var status: HTTPStatusCode
+        var status: HTTPStatus
         var message: String
     }
 
-    private func upload(_ request: HTTPRequest, body: inout RequestBody) async -> HTTPResponse {
-        guard let authorization = request.headers[.authorization] else {
+    private func upload(_ request: HTTPServerRequest, body: HTTPRequestBody) -> HTTPServerResponse {
+        guard let authorization = request.headers["Authorization"] else {
             return Self.text(.unauthorized, "Authentication required: send 'Authorization: Bearer <token>'.",
-                             headers: [HTTPHeader("WWW-Authenticate"): "Bearer realm=\"goose lookaside\""])
+                             headers: ["WWW-Authenticate": "Bearer realm=\"goose lookaside\""])
         }
         let parts = authorization.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer",
               LookasideToken.constantTimeEquals(parts[1].trimmingCharacters(in: .whitespaces), token) else {
             return Self.text(.forbidden, "Invalid token: you may not upload to this lookaside.")
         }
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxUploadSize + Self.formOverhead {
+        if let length = request.headers["Content-Length"].flatMap({ Int($0) }), length > maxUploadSize + Self.formOverhead {
             return Self.text(.payloadTooLarge, "Request of \(length) bytes exceeds the upload limit of \(maxUploadSize) bytes.")
         }
         let form: UploadForm
         do {
-            form = try await receiveForm(request, body: &body)
+            form = try receiveForm(request, body: body)
         } catch let refusal as Refusal {
             return Self.text(refusal.status, refusal.message)
         } catch let GooseError.lookaside(reason) {
@@ -90,13 +84,13 @@ struct LookasideRequestHandler: HTTPHandler {
         var discardedExisting = false
     }
 
-    private func receiveForm(_ request: HTTPRequest, body: inout RequestBody) async throws -> UploadForm {
+    private func receiveForm(_ request: HTTPServerRequest, body: HTTPRequestBody) throws -> UploadForm {
         let form = UploadForm()
-        let contentType = request.headers[.contentType] ?? ""
+        let contentType = request.headers["Content-Type"] ?? ""
         if HeaderParameters.parse(contentType).value.lowercased() == "application/x-www-form-urlencoded" {
             // Small forms (checks) may come URL-encoded, as `curl -d` sends them.
             var data = Data()
-            while let chunk = try await body.next() {
+            while let chunk = try body.next() {
                 data.append(chunk)
                 guard data.count <= Self.fieldLimit else { throw Refusal(status: .payloadTooLarge, message: "Form too large.") }
             }
@@ -112,7 +106,7 @@ struct LookasideRequestHandler: HTTPHandler {
         var current: MultipartPartHeader?
         var text = Data()
         var partCount = 0
-        while let chunk = try await body.next() {
+        while let chunk = try body.next() {
             try parser.feed(chunk) { event in
                 switch event {
                 case let .partBegin(header):
@@ -167,7 +161,7 @@ struct LookasideRequestHandler: HTTPHandler {
     }
 
     /// upload.cgi's decision, in its order: name, checksum, action, module, then check or store.
-    private func answer(_ form: UploadForm) throws -> HTTPResponse {
+    private func answer(_ form: UploadForm) throws -> HTTPServerResponse {
         let name = try single("name", in: form)
         let checksum: String
         if form.fields["sha512sum"] != nil {
@@ -240,7 +234,7 @@ struct LookasideRequestHandler: HTTPHandler {
 
     /// Serves `<name>/<file>/<hashtype>/<hash>/<file>` (or the old `<name>/<file>/<md5>/<file>`), optionally
     /// under the `rpms/` namespace, with single byte ranges for resuming clients.
-    private func download(_ request: HTTPRequest, path: String) -> HTTPResponse {
+    private func download(_ request: HTTPServerRequest, path: String) -> HTTPServerResponse {
         var components = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         if components.first == "rpms", components.count == 6 || (components.count == 5 && HashAlgorithm(rawValue: components[3]) == nil) {
             components.removeFirst()
@@ -262,32 +256,24 @@ struct LookasideRequestHandler: HTTPHandler {
             return Self.text(.notFound, "Not Found")
         }
         let size = Int(info.st_size)
-        var headers: HTTPHeaders = [
-            .contentType: "application/octet-stream",
-            .acceptRanges: "bytes",
-            .lastModified: Self.httpDate(Int(info.st_mtim.tv_sec)),
+        var headers: HTTPHeaderFields = [
+            "Content-Type": "application/octet-stream",
+            "Accept-Ranges": "bytes",
+            "Last-Modified": Self.httpDate(Int(info.st_mtim.tv_sec)),
         ]
-        var status = HTTPStatusCode.ok
+        var status = HTTPStatus.ok
         var range = 0..<size
-        if let rangeHeader = request.headers[.range], let requested = Self.byteRange(rangeHeader, size: size) {
+        if let rangeHeader = request.headers["Range"], let requested = Self.byteRange(rangeHeader, size: size) {
             guard let requested = requested else {
-                headers[.contentRange] = "bytes */\(size)"
-                return HTTPResponse(statusCode: .rangeNotSatisfiable, headers: headers)
+                headers["Content-Range"] = "bytes */\(size)"
+                return HTTPServerResponse(status: .rangeNotSatisfiable, headers: headers)
             }
             range = requested
             status = .partialContent
-            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(size)"
+            headers["Content-Range"] = "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(size)"
         }
-        if request.method == .HEAD {
-            headers[.contentLength] = String(range.count)
-            return HTTPResponse(statusCode: status, headers: headers)
-        }
-        do {
-            let body = try HTTPBodySequence(file: URL(fileURLWithPath: file), range: range, suggestedBufferSize: 64 << 10)
-            return HTTPResponse(statusCode: status, headers: headers, body: body)
-        } catch {
-            return Self.text(.internalServerError, "Cannot read \(path).")
-        }
+        // The server sends the length and, except for HEAD, the bytes.
+        return HTTPServerResponse(status: status, headers: headers, body: .file(path: file, range: range))
     }
 
     /// The range a `Range: bytes=…` header asks for: nil to ignore the header (malformed or several
@@ -330,49 +316,10 @@ struct LookasideRequestHandler: HTTPHandler {
     // MARK: - Responses
 
     /// A plain-text answer; upload.cgi prints its messages with a trailing newline.
-    static func text(_ status: HTTPStatusCode, _ message: String, headers: [HTTPHeader: String] = [:]) -> HTTPResponse {
-        var allHeaders = HTTPHeaders(headers)
-        allHeaders[.contentType] = "text/plain; charset=utf-8"
-        return HTTPResponse(statusCode: status, headers: allHeaders, body: Data((message + "\n").utf8))
-    }
-
-    /// Reads away what the handler left of the request body so the connection can carry the next request;
-    /// when too much is left, asks the client to close the connection instead.
-    static func finish(_ response: HTTPResponse, body: inout RequestBody) async -> HTTPResponse {
-        guard await body.drain(limit: drainLimit) else {
-            var closing = response
-            closing.headers[.connection] = "close"
-            return closing
-        }
-        return response
-    }
-}
-
-/// A request body read once, in order, from one iterator (a second iterator would start over on the socket).
-struct RequestBody {
-    private var iterator: HTTPBodySequence.Iterator
-    private var ended = false
-
-    init(_ sequence: HTTPBodySequence) {
-        iterator = sequence.makeAsyncIterator()
-    }
-
-    mutating func next() async throws -> Data? {
-        guard !ended else { return nil }
-        if let chunk = try await iterator.next() { return chunk }
-        ended = true
-        return nil
-    }
-
-    /// Discards up to `limit` more bytes; true when the body has ended.
-    mutating func drain(limit: Int) async -> Bool {
-        var discarded = 0
-        do {
-            while discarded <= limit, let chunk = try await next() { discarded += chunk.count }
-        } catch {
-            return false
-        }
-        return ended
+    static func text(_ status: HTTPStatus, _ message: String, headers: HTTPHeaderFields = [:]) -> HTTPServerResponse {
+        var allHeaders = headers
+        allHeaders["Content-Type"] = "text/plain; charset=utf-8"
+        return HTTPServerResponse(status: status, headers: allHeaders, body: .data(Data((message + "\n").utf8)))
     }
 }
 

@@ -1,5 +1,3 @@
-import FlyingFox
-import FlyingSocks
 import Foundation
 
 /// Where `lookaside serve` listens: an IP address and a port (0 lets the system pick a free one).
@@ -69,60 +67,38 @@ public struct LookasideServer: Sendable {
     /// connections are accepted.
     public func run(onListening: @escaping @Sendable (String) -> Void) async throws {
         let listen = configuration.listen
-        let address: any SocketAddress
-        do {
-            address = listen.isIPv6 ? try sockaddr_in6.inet6(ip6: listen.host, port: listen.port)
-                                    : try sockaddr_in.inet(ip4: listen.host, port: listen.port)
-        } catch {
-            throw GooseError.usage("--listen: '\(listen.host)' is not an IP address")
-        }
         let handler = LookasideRequestHandler(
             store: LookasideStore(root: workspace.lookasideDirectory),
             gitDirectory: workspace.gitDirectory,
             temporaryDirectory: workspace.temporaryDirectory,
             token: configuration.token,
             maxUploadSize: configuration.maxUploadSize)
-        let server = HTTPServer(config: HTTPServer.Configuration(
-            address: address,
-            // The limit covers a whole request: a multi-gigabyte upload over a slow link takes hours.
-            timeout: 24 * 3600,
-            // Bodies up to this size arrive whole; larger ones are streamed in chunks of it.
-            sharedRequestBufferSize: 64 << 10,
-            sharedRequestReplaySize: 64 << 10,
-            logger: ServerLog()), handler: handler)
+        let server: HTTPServer
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await server.run() }
-                group.addTask {
-                    try await server.waitUntilListening(timeout: 30)
-                    var port = listen.port
-                    if case let .ip4(_, actualPort)? = await server.listeningAddress { port = actualPort }
-                    if case let .ip6(_, actualPort)? = await server.listeningAddress { port = actualPort }
-                    onListening(listen.url(port: port))
+            server = try HTTPServer(host: listen.host, port: listen.port, handler: handler, log: ServerLog.write)
+        } catch let GooseError.network(_, reason) {
+            throw GooseError.network(url: listen.url(port: listen.port), reason: "cannot serve: \(reason)")
+        }
+        onListening(listen.url(port: server.port))
+        // The accept loop blocks a thread of its own; cancelling the task stops it.
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let thread = Thread {
+                    server.serve()
+                    continuation.resume()
                 }
-                // The listening task ends normally; the server only by an error or cancellation.
-                while try await group.next() != nil {}
+                thread.name = "goose-http-accept"
+                thread.start()
             }
-        } catch let error as GooseError {
-            throw error
-        } catch is CancellationError {
-            await server.stop()
-        } catch {
-            throw GooseError.network(url: listen.url(port: listen.port), reason: "cannot serve: \(error.localizedDescription)")
+        } onCancel: {
+            server.stop()
         }
     }
 }
 
-/// FlyingFox log output: problems to stderr, routine connection chatter dropped.
-struct ServerLog: Logging {
-    func logDebug(_ debug: @autoclosure () -> String) {}
-    func logInfo(_ info: @autoclosure () -> String) {}
-    func logWarning(_ warning: @autoclosure () -> String) { Self.write("warning: " + warning()) }
-    func logError(_ error: @autoclosure () -> String) { Self.write("error: " + error()) }
-    // FlyingFox logs its own shutdown as critical; a real failure to serve is thrown from `run` and reported there.
-    func logCritical(_ critical: @autoclosure () -> String) {}
-
-    static func write(_ line: String) {
+/// The server's log lines: problems and stored uploads, to stderr.
+enum ServerLog {
+    @Sendable static func write(_ line: String) {
         FileHandle.standardError.write(Data("goose: lookaside serve: \(line)\n".utf8))
     }
 }
