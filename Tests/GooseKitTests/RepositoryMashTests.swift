@@ -198,6 +198,11 @@ final class MashPlanTests: XCTestCase {
         XCTAssertEqual(Mash.timestamp(existing: ["19700101-000000.1", "19700101-000000.2", "latest"], now: now), "19700101-000000.3")
         XCTAssertEqual(Mash.timestamp(existing: ["19700101-000000.4.123.tmp"], now: now), "19700101-000000.5")
         XCTAssertEqual(Mash.timestamp(existing: ["19691231-235959.7"], now: now), "19700101-000000")
+        // Any second, in UTC, as date(1) prints it.
+        for seconds in [1_764_767_045, 951_782_400, 4_102_444_799] {
+            let expected = try? TestSupport.run("/usr/bin/date", ["-u", "-d", "@\(seconds)", "+%Y%m%d-%H%M%S"]).output
+            XCTAssertEqual(Mash.timestamp(existing: [], now: Date(timeIntervalSince1970: Double(seconds) + 0.75)) + "\n", expected)
+        }
     }
 
     func testPruneOrdersCountersNumerically() {

@@ -67,13 +67,17 @@ public enum MashPlan {
 
     /// The last component of a planned file (`<build>/<arch>/<file>.rpm`); plain string work, as NSString's path
     /// methods cost more than the rest of an unchanged package's handling.
+    /// Searched as UTF-8 bytes: Character-wise search walks grapheme clusters, thousands of times per mash.
     static func fileName(_ file: String) -> String {
-        file.lastIndex(of: "/").map { String(file[file.index(after: $0)...]) } ?? file
+        let bytes = file.utf8
+        guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return file }
+        return String(file[bytes.index(after: slash)...])
     }
 
     /// The build directory of a planned file (`<build>/<arch>/<file>.rpm`).
     static func buildDirectory(of file: String) -> String {
-        guard let last = file.lastIndex(of: "/"), let arch = file[..<last].lastIndex(of: "/") else { return "" }
+        let bytes = file.utf8
+        guard let last = bytes.lastIndex(of: UInt8(ascii: "/")), let arch = bytes[..<last].lastIndex(of: UInt8(ascii: "/")) else { return "" }
         return String(file[..<arch])
     }
 
@@ -310,11 +314,16 @@ public struct Mash {
     /// any of theirs (published or staging), so a new name always sorts after the older ones, even when the plain
     /// name was pruned meanwhile.
     static func timestamp(existing: Set<String>, now: Date = Date()) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
-        let base = formatter.string(from: now)
+        // gmtime_r, not DateFormatter: that loads ICU's calendar data, milliseconds of every mash.
+        var seconds = time_t(now.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func digits(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        let base = digits(parts.tm_year + 1900, 4) + digits(parts.tm_mon + 1, 2) + digits(parts.tm_mday, 2) + "-"
+            + digits(parts.tm_hour, 2) + digits(parts.tm_min, 2) + digits(parts.tm_sec, 2)
         let counters = existing.compactMap { name -> Int? in
             // Staging trees are `<stamp>.<pid>.tmp`.
             let stamp = stampOrder(name.hasSuffix(".tmp") ? name.split(separator: ".").dropLast(2).joined(separator: ".") : name)

@@ -30,6 +30,7 @@ public struct RepodataCache: Sendable {
         var cache = RepodataCache(signature: signature)
         guard let data = FileManager.default.contents(atPath: path), let fields = decode(data), fields.first == signature,
               (fields.count - 1) % 6 == 0 else { return cache }
+        cache.entries.reserveCapacity((fields.count - 1) / 6)
         var index = 1
         while index < fields.count {
             if let size = Int64(fields[index + 1]), let time = Int64(fields[index + 2]) {
@@ -48,6 +49,7 @@ public struct RepodataCache: Sendable {
         let names = listing.filter { $0.isRegularFile && $0.name.hasSuffix(".chunks") }.map(\.name)
         // Megabytes of XML to decode: the files are read and decoded several at once.
         let parts = ParallelMap.map(names.count) { load(directory + "/" + names[$0], signature: signature) }
+        cache.entries.reserveCapacity(parts.reduce(0) { $0 + ($1?.entries.count ?? 0) })
         for (name, part) in zip(names, parts) {
             guard let part, !part.entries.isEmpty else { continue }
             cache.entries.merge(part.entries) { first, _ in first }
