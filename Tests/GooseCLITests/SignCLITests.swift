@@ -354,6 +354,9 @@ final class SignCLITests: XCTestCase {
         let lockedRun = try goose(["sign", "rpm", "--verbose", "--jobs", "2", "--key", locked] + more, keys)
         XCTAssertEqual(lockedRun.status, 0, lockedRun.stderr)
         XCTAssertTrue(lockedRun.stderr.contains("one gpg-agent signs for 2 workers"), lockedRun.stderr)
+        // The agent launched for the second worker while the key was checked is stopped again.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: keys.home).filter { $0.hasPrefix(".goose-agent.") }, [])
+        XCTAssertTrue(agentsOf(keys.home + "/.goose-agent.").isEmpty, agentsOf(keys.home + "/.goose-agent."))
     }
 
     func testKillDuringABatchLeavesEveryFileWholeOrUntouched() throws {

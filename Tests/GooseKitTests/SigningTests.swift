@@ -4,6 +4,41 @@ import XCTest
 
 /// Pure parts of Signing/: names, passphrase lines, key ownership, the [signing] settings.
 final class SigningTests: XCTestCase {
+    /// The probe check of signatures made through gpg-agent: librpm's verification of a detached signature made by
+    /// gpg itself, good for the signed data and its key only.
+    func testKeyringVerifiesDetachedSignaturesMadeByGpg() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let home = directory + "/gnupg"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        defer { _ = try? TestSupport.run("/usr/bin/gpgconf", ["--homedir", home, "--kill", "gpg-agent"]) }
+        func gpg(_ arguments: [String]) throws -> String {
+            let result = try TestSupport.run("/usr/bin/gpg", ["--homedir", home, "--batch", "--quiet"] + arguments)
+            XCTAssertEqual(result.status, 0, result.error)
+            return result.output
+        }
+        for (name, algorithm) in [("one", "ed25519"), ("two", "rsa2048")] {
+            _ = try gpg(["--passphrase", "", "--quick-gen-key", "\(name) <\(name)@example.org>", algorithm, "sign", "never"])
+            _ = try gpg(["--armor", "--output", "\(directory)/\(name).asc", "--export", "\(name)@example.org"])
+        }
+        let data = Data("repomd or probe\n".utf8)
+        try data.write(to: URL(fileURLWithPath: directory + "/data"))
+        for name in ["one", "two"] {
+            _ = try gpg(["--local-user", "\(name)@example.org", "--output", "\(directory)/data.\(name).sig", "--detach-sign", directory + "/data"])
+        }
+        let one = try RPMKeyring(keyFiles: [directory + "/one.asc"])
+        let both = try RPMKeyring(keyFiles: [directory + "/one.asc", directory + "/two.asc"])
+        let signatureOne = [UInt8](try Data(contentsOf: URL(fileURLWithPath: directory + "/data.one.sig")))
+        let signatureTwo = [UInt8](try Data(contentsOf: URL(fileURLWithPath: directory + "/data.two.sig")))
+        XCTAssertTrue(one.verifies(signature: signatureOne, over: data))
+        XCTAssertTrue(both.verifies(signature: signatureTwo, over: data))
+        XCTAssertFalse(one.verifies(signature: signatureTwo, over: data), "another key's signature")
+        XCTAssertFalse(one.verifies(signature: signatureOne, over: Data("repomd or probe!\n".utf8)), "other data")
+        var damaged = signatureOne
+        damaged[damaged.count - 3] ^= 0x01
+        XCTAssertFalse(one.verifies(signature: damaged, over: data), "a flipped byte")
+        XCTAssertFalse(one.verifies(signature: [1, 2, 3], over: data), "not a packet")
+    }
+
     func testKeyFileNameFromUserIDName() {
         XCTAssertEqual(FileSigner.keyFileName("Goose Linux 9 Release"), "goose-linux-9-release")
         XCTAssertEqual(FileSigner.keyFileName("  ACME (signing) key! "), "acme-signing-key")

@@ -19,6 +19,20 @@ public final class RPMKeyring {
 
     deinit { rpmKeyringFree(pointer) }
 
+    /// True when `signature` (one binary OpenPGP signature packet) is a good signature over `data` by a key of this
+    /// keyring: librpm's own check of package signatures (rpmKeyringVerifySig), without running gpg.
+    public func verifies(signature: [UInt8], over data: Data) -> Bool {
+        var parameters: pgpDigParams?
+        guard pgpPrtParams(signature, signature.count, UInt32(PGPTAG_SIGNATURE.rawValue), &parameters) == 0, let parameters else { return false }
+        defer { pgpDigParamsFree(parameters) }
+        let algorithm = pgpDigParamsAlgo(parameters, UInt32(PGPVAL_HASHALGO.rawValue))
+        guard let context = rpmDigestInit(Int32(algorithm), rpmDigestFlags(RPMDIGEST_NONE.rawValue)) else { return false }
+        defer { rpmDigestFinal(context, nil, nil, 0) }
+        data.withUnsafeBytes { _ = rpmDigestUpdate(context, $0.baseAddress, $0.count) }
+        let (result, _) = RPMLibrary.capturingLog { rpmKeyringVerifySig(pointer, parameters, context) }
+        return result == RPMRC_OK
+    }
+
     public func add(keyFile path: String) throws {
         guard FileSystem.isRegularFile(path) else { throw GooseError.io(path: path, reason: "no such key file") }
         let (key, messages) = RPMLibrary.capturingLog { rpmPubkeyRead(path) }

@@ -37,11 +37,14 @@ final class PrivateAgent {
 
     deinit { stop() }
 
-    /// Stops the agent and removes its home directory (never what the links point to).
+    /// Stops the agent and removes its home directory (never what the links point to). KILLAGENT on its socket, as
+    /// `gpgconf --kill` does through gpg-connect-agent, without starting two programs; gpgconf when that fails.
     func stop() {
         guard !stopped else { return }
         stopped = true
-        try? Self.gpgconf(home: homeDirectory, ["--kill", "gpg-agent"])
+        if (try? GPGAgentSession(homeDirectory: homeDirectory, socket: socket, passphrase: nil).transact("KILLAGENT")) == nil {
+            try? Self.gpgconf(home: homeDirectory, ["--kill", "gpg-agent"])
+        }
         FileSystem.remove(homeDirectory)
     }
 

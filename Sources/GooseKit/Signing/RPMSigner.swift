@@ -103,6 +103,7 @@ public final class RPMSigner {
             publicKeyFile = checked
             ownsPublicKeyFile = false
             relay = settings.method == .agent ? try Self.startRelay(settings: settings, key: checkedKey, passphrase: passphrase) : nil
+            keyring = try RPMKeyring(keyFiles: [publicKeyFile])
         } else {
             let context = try GPGContext(homeDirectory: settings.homeDirectory, passphrase: passphrase)
             key = try context.signingKey(fingerprint: settings.fingerprint)
@@ -114,7 +115,8 @@ public final class RPMSigner {
                 throw error
             }
             do {
-                relay = try Self.chooseRelay(settings: settings, key: key, passphrase: passphrase, context: context)
+                keyring = try RPMKeyring(keyFiles: [publicKeyFile])
+                relay = try Self.chooseRelay(settings: settings, key: key, passphrase: passphrase, keyring: keyring)
                 // The agent method's probe signature proved the passphrase; gpg's needs a test signature of its own.
                 if relay == nil { _ = try context.sign(Data("goose signing check".utf8), key: key.fingerprint, clear: false) }
             } catch {
@@ -126,19 +128,19 @@ public final class RPMSigner {
             settings.agentSocket = relay?.signer.agentSocket
         }
         self.settings = settings
-        keyring = try RPMKeyring(keyFiles: [publicKeyFile])
     }
 
-    /// The agent method when it is asked for or possible: its first signature, checked by gpg, must be good
-    /// before any package is touched. `auto` falls back to gpg when the key or the installation rules it out.
-    private static func chooseRelay(settings: RPMSigningSettings, key: SigningKey, passphrase: Passphrase?, context: GPGContext) throws -> SignatureRelay? {
+    /// The agent method when it is asked for or possible: its first signature must be good by the exported public key
+    /// (checked by librpm, as every signed package is) before any package is touched. `auto` falls back to gpg when the
+    /// key or the installation rules it out.
+    private static func chooseRelay(settings: RPMSigningSettings, key: SigningKey, passphrase: Passphrase?, keyring: RPMKeyring) throws -> SignatureRelay? {
         guard settings.method != .gpg else { return nil }
         do {
             let relay = try startRelay(settings: settings, key: key, passphrase: passphrase)
             let probe = Data("goose agent signing check".utf8)
             let packet = try probe.withUnsafeBytes { try relay.signer.signaturePacket(over: $0) }
-            guard case .good = try context.verify(signature: Data(packet), data: probe) else {
-                throw GooseError.signing("key \(key.fingerprint): gpg does not accept the signature made through gpg-agent")
+            guard keyring.verifies(signature: packet, over: probe) else {
+                throw GooseError.signing("key \(key.fingerprint): the signature made through gpg-agent does not verify with the key's public part")
             }
             return relay
         } catch {
@@ -163,22 +165,36 @@ public final class RPMSigner {
         if ownsPublicKeyFile { FileSystem.remove((publicKeyFile as NSString).deletingLastPathComponent) }
     }
 
-    /// Up to `count` more gpg-agents for further workers (see `PrivateAgent`), each proven by a probe signature that
-    /// gpg accepts; none when the agent method is not in use or the key cannot be shared (a smartcard key, or a
-    /// protected key whose passphrase only the user's agent has cached). An agent that fails is left out.
-    func startPrivateAgents(count: Int) -> [PrivateAgent] {
-        guard count > 0, let relay, relay.signer.keyCanBeSharedWithAnotherAgent(hasPassphrase: passphrase != nil),
-              let context = try? GPGContext(homeDirectory: settings.homeDirectory) else { return [] }
+    /// Launches `count` more gpg-agents (see `PrivateAgent`) before the key is checked, so that their start overlaps
+    /// the checks; `startPrivateAgents` then proves or stops them. None for `--signer gpg`.
+    static func launchPrivateAgents(count: Int, settings: RPMSigningSettings) -> [PrivateAgent] {
+        guard count > 0, settings.method != .gpg else { return [] }
         let gnupgHome = PrivateAgent.gnupgHome(settings.homeDirectory)
         PrivateAgent.removeAbandoned(in: gnupgHome)
         var agents: [PrivateAgent] = []
         for index in 1...count {
             guard let agent = try? PrivateAgent(gnupgHome: gnupgHome, index: index) else { break }
-            let probe = Data("goose agent signing check \(index)".utf8)
+            agents.append(agent)
+        }
+        return agents
+    }
+
+    /// Of the `launched` agents, those that may sign for further workers, each proven by a probe signature that
+    /// verifies with the key's public part; the others are stopped. None when the agent method is not in use or the
+    /// key cannot be shared (a smartcard key, or a protected key whose passphrase only the user's agent has cached).
+    /// An agent that fails, and every one after it, is left out.
+    func startPrivateAgents(_ launched: [PrivateAgent]) -> [PrivateAgent] {
+        guard let relay, relay.signer.keyCanBeSharedWithAnotherAgent(hasPassphrase: passphrase != nil) else {
+            for agent in launched { agent.stop() }
+            return []
+        }
+        var agents: [PrivateAgent] = []
+        for (offset, agent) in launched.enumerated() {
+            let probe = Data("goose agent signing check \(offset + 1)".utf8)
             let signer = try? AgentSigner(key: relay.signer.key, homeDirectory: settings.homeDirectory, socket: agent.socket, passphrase: passphrase)
             let packet = signer.flatMap { signer in try? probe.withUnsafeBytes { try signer.signaturePacket(over: $0) } }
-            guard let packet, case .good = try? context.verify(signature: Data(packet), data: probe) else {
-                agent.stop()
+            guard let packet, keyring.verifies(signature: packet, over: probe) else {
+                for rest in launched[offset...] { rest.stop() }
                 break
             }
             agents.append(agent)

@@ -45,7 +45,19 @@ public enum RPMSigningRun {
             for _ in 0..<workerCount { idleWorkers.append(try SignWorkerProcess(executable: workerExecutable)) }
         }
         defer { for worker in idleWorkers { worker.finish() } }
-        let signer = try RPMSigner(settings: settings, passphrase: passphrase)
+        // The further workers' gpg-agents start while the key is checked (below); unusable ones are stopped.
+        let launching = DispatchGroup()
+        nonisolated(unsafe) var launched: [PrivateAgent] = []
+        if workerCount > 1 && !idleWorkers.isEmpty {
+            DispatchQueue.global().async(group: launching) { launched = RPMSigner.launchPrivateAgents(count: workerCount - 1, settings: settings) }
+        }
+        defer { launching.wait() }
+        let signer: RPMSigner
+        do { signer = try RPMSigner(settings: settings, passphrase: passphrase) } catch {
+            launching.wait()
+            for agent in launched { agent.stop() }
+            throw error
+        }
         // Batches share one flush to disk (and, with the agent method, one rpmsign run); small enough that
         // progress moves and every worker gets work.
         let largest = signer.effectiveMethod == .agent ? 64 : 16
@@ -64,7 +76,8 @@ public enum RPMSigningRun {
         let workerSettings = signer.workerSettings()
         // gpg-agent makes one signature at a time: the first worker uses the user's agent, each other one an agent
         // of its own over the same key files, so that signatures are computed on as many cores as there are workers.
-        let agents = signer.startPrivateAgents(count: workerCount - 1)
+        launching.wait()
+        let agents = signer.startPrivateAgents(launched)
         defer { for agent in agents { agent.stop() } }
         let sockets = agents.map(\.socket)
         if signer.effectiveMethod == .agent {
