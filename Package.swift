@@ -31,6 +31,9 @@ let package = Package(
         .systemLibrary(name: "CArchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CGit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CGPGME", pkgConfig: "gpgme", providers: [.apt(["libgpgme-dev"])]),
+        // libassuan, the protocol gpg-agent speaks (gpgme links it too): goose's agent sessions use it directly, so that
+        // signing workers need none of gpgme's engine discovery (gpgconf, gpg and gpgsm runs, each a fork of goose).
+        .systemLibrary(name: "CAssuan", providers: [.apt(["libassuan-dev"])]),
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // libxml2's streaming reader, for comps.xml (its headers: see lazyLibraryHeaders).
         .systemLibrary(name: "CXML2", providers: [.apt(["libxml2-dev"])]),
@@ -47,7 +50,7 @@ let package = Package(
         .target(
             name: "GooseKit",
             dependencies: [
-                "CRPM", "CArchive", "CGit2", "CGPGME", "CCurl", "CXML2", "CSolv", "CCreaterepo", "CZlib", "CSpawn", "CLazyLibraries",
+                "CRPM", "CArchive", "CGit2", "CGPGME", "CAssuan", "CCurl", "CXML2", "CSolv", "CCreaterepo", "CZlib", "CSpawn", "CLazyLibraries",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: lazyLibraryHeaders

@@ -1,3 +1,4 @@
+import CAssuan
 import CGPGME
 import Foundation
 
@@ -23,10 +24,10 @@ public struct AgentSigningKey: Sendable, Equatable, Codable {
     }
 }
 
-/// A connection to gpg-agent through gpgme's Assuan protocol, which signs digests with keys the agent holds.
+/// A connection to gpg-agent over its Assuan socket (libassuan), which signs digests with keys the agent holds.
 /// Not shared between threads.
 final class GPGAgentSession {
-    private let pointer: gpgme_ctx_t
+    private let context: assuan_context_t
     /// The agent's socket.
     let socket: String
     private let passphrase: Passphrase?
@@ -35,20 +36,21 @@ final class GPGAgentSession {
     /// (gpg starts it, and goose's key check runs gpg first). A passphrase, if given, answers the agent's
     /// loopback inquiry; it never reaches argv, the environment or a log.
     init(homeDirectory: String?, socket knownSocket: String? = nil, passphrase: Passphrase?) throws {
-        _ = GPGContext.initialization
         let socket = try knownSocket ?? Self.agentSocket(homeDirectory: homeDirectory)
         self.socket = socket
-        var context: gpgme_ctx_t?
-        try GPGContext.check(gpgme_new(&context), "cannot create gpgme context")
-        guard let context else { throw GooseError.signing("cannot create gpgme context") }
-        pointer = context
+        var context: assuan_context_t?
+        guard assuan_new(&context) == 0, let context else { throw GooseError.signing("cannot create an Assuan context") }
+        let connected = assuan_socket_connect(context, socket, -1, 0)
+        guard connected == 0 else {
+            assuan_release(context)
+            throw GooseError.signing("cannot connect to gpg-agent at \(socket): \(String(cString: gpgme_strerror(connected)))")
+        }
+        self.context = context
         self.passphrase = passphrase
-        try GPGContext.check(gpgme_set_protocol(context, GPGME_PROTOCOL_ASSUAN), "gpgme has no Assuan protocol")
-        try GPGContext.check(gpgme_ctx_set_engine_info(context, GPGME_PROTOCOL_ASSUAN, socket, homeDirectory), "cannot use gpg-agent socket \(socket)")
         if passphrase != nil { _ = try transact("OPTION pinentry-mode=loopback") }
     }
 
-    deinit { gpgme_release(pointer) }
+    deinit { assuan_release(context) }
 
     /// The agent's socket for a GNUPGHOME, as gpgconf reports it.
     static func agentSocket(homeDirectory: String?) throws -> String {
@@ -98,44 +100,36 @@ final class GPGAgentSession {
 
     /// Sends one command; returns the data lines and the status lines (`S …`, keyword first) of the answer.
     private func transactCollectingStatus(_ command: String) throws -> (data: [UInt8], status: [String]) {
-        let exchange = Unmanaged.passRetained(AgentExchange(passphrase: passphrase))
+        let exchange = Unmanaged.passRetained(AgentExchange(passphrase: passphrase, context: context))
         defer { exchange.release() }
-        var operationError: gpgme_error_t = 0
-        let error = gpgme_op_assuan_transact_ext(pointer, command, { opaque, data, length in
+        let error = assuan_transact(context, command, { opaque, data, length in
             guard let opaque, let data else { return 0 }
             Unmanaged<AgentExchange>.fromOpaque(opaque).takeUnretainedValue().received += UnsafeRawBufferPointer(start: data, count: length)
             return 0
-        }, exchange.toOpaque(), { opaque, name, _, answer in
-            guard let opaque, let answer else { return 0 }
-            guard let name else {
-                // gpgme is done with the data we answered with.
-                if let data = answer.pointee { gpgme_data_release(data); answer.pointee = nil }
-                return 0
-            }
+        }, exchange.toOpaque(), { opaque, line in
+            guard let opaque, let line else { return 0 }
             let exchange = Unmanaged<AgentExchange>.fromOpaque(opaque).takeUnretainedValue()
-            guard String(cString: name) == "PASSPHRASE" else { return 0 }
+            guard String(cString: line).split(separator: " ").first == "PASSPHRASE" else {
+                return gpgme_err_make(GPG_ERR_SOURCE_USER_1, GPG_ERR_ASS_UNKNOWN_INQUIRE)
+            }
             guard let passphrase = exchange.passphrase, !exchange.passphraseSent else {
                 // Asked again: the passphrase was wrong. Stop instead of looping.
                 return gpgme_err_make(GPG_ERR_SOURCE_USER_1, GPG_ERR_BAD_PASSPHRASE)
             }
             exchange.passphraseSent = true
-            var data: gpgme_data_t?
-            let copy = passphrase.bytes.isEmpty ? [UInt8(0)] : passphrase.bytes
-            let status = copy.withUnsafeBytes { gpgme_data_new_from_mem(&data, $0.baseAddress!.assumingMemoryBound(to: CChar.self), passphrase.bytes.count, 1) }
-            answer.pointee = data
-            return status
-        }, exchange.toOpaque(), { opaque, keyword, arguments in
-            guard let opaque, let keyword else { return 0 }
-            let line = String(cString: keyword) + (arguments.map { " " + String(cString: $0) } ?? "")
-            Unmanaged<AgentExchange>.fromOpaque(opaque).takeUnretainedValue().status.append(line)
+            // libassuan escapes the data and ends the inquiry when this returns.
+            return passphrase.bytes.withUnsafeBytes { assuan_send_data(exchange.context, $0.baseAddress, $0.count) }
+        }, exchange.toOpaque(), { opaque, line in
+            guard let opaque, let line else { return 0 }
+            Unmanaged<AgentExchange>.fromOpaque(opaque).takeUnretainedValue().status.append(String(cString: line))
             return 0
-        }, exchange.toOpaque(), &operationError)
-        for failure in [error, operationError] where failure != 0 {
-            let code = gpgme_err_code(failure)
+        }, exchange.toOpaque())
+        if error != 0 {
+            let code = gpgme_err_code(error)
             if code == GPG_ERR_BAD_PASSPHRASE || code == GPG_ERR_NO_PASSPHRASE || code == GPG_ERR_NO_PIN {
                 throw GooseError.signing("gpg-agent: wrong or missing passphrase")
             }
-            throw GooseError.signing("gpg-agent refused '\(command.split(separator: " ").first ?? "")': \(String(cString: gpgme_strerror(failure)))")
+            throw GooseError.signing("gpg-agent refused '\(command.split(separator: " ").first ?? "")': \(String(cString: gpgme_strerror(error)))")
         }
         return (exchange.takeUnretainedValue().received, exchange.takeUnretainedValue().status)
     }
@@ -144,10 +138,14 @@ final class GPGAgentSession {
 /// What one Assuan command exchanged, as the C callbacks see it.
 private final class AgentExchange {
     let passphrase: Passphrase?
+    let context: assuan_context_t
     var passphraseSent = false
     var received: [UInt8] = []
     var status: [String] = []
-    init(passphrase: Passphrase?) { self.passphrase = passphrase }
+    init(passphrase: Passphrase?, context: assuan_context_t) {
+        self.passphrase = passphrase
+        self.context = context
+    }
 }
 
 /// Makes OpenPGP signature packets over data, with the digest signed by gpg-agent.

@@ -39,13 +39,29 @@ final class PrivateAgent {
 
     /// Stops the agent and removes its home directory (never what the links point to). KILLAGENT on its socket, as
     /// `gpgconf --kill` does through gpg-connect-agent, without starting two programs; gpgconf when that fails.
+    /// The directory is removed once the agent has exited (it deletes its sockets there as it goes).
     func stop() {
         guard !stopped else { return }
         stopped = true
-        if (try? GPGAgentSession(homeDirectory: homeDirectory, socket: socket, passphrase: nil).transact("KILLAGENT")) == nil {
-            try? Self.gpgconf(home: homeDirectory, ["--kill", "gpg-agent"])
+        var killed = false
+        if let session = try? GPGAgentSession(homeDirectory: homeDirectory, socket: socket, passphrase: nil),
+           let pid = (try? session.transact("GETINFO pid")).flatMap({ Int32(String(decoding: $0, as: UTF8.self)) }),
+           (try? session.transact("KILLAGENT")) != nil {
+            // The agent is not this process's child: poll for it to be gone or a zombie (a few milliseconds), at most 5 s.
+            let deadline = Date().addingTimeInterval(5)
+            while Self.isRunning(pid) && Date() < deadline { usleep(1000) }
+            killed = true
         }
+        if !killed { try? Self.gpgconf(home: homeDirectory, ["--kill", "gpg-agent"]) }
         FileSystem.remove(homeDirectory)
+    }
+
+    /// True while `pid` exists and has not exited (a zombie has: only its parent's wait is left).
+    static func isRunning(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first != "Z"
     }
 
     /// Stops the agents of goose runs that no longer exist and removes their directories.

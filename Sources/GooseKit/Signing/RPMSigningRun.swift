@@ -38,8 +38,7 @@ public enum RPMSigningRun {
                            workerExecutable: String?, detail: (String) -> Void = { _ in },
                            report: @escaping @Sendable (RPMSignResult) -> Void) throws -> [RPMSignResult] {
         let workerCount = min(jobs, files.count)
-        // Workers start (and do their own slow gpgme set-up) while this process checks the key; they touch
-        // nothing until they get the checked settings.
+        // Workers start while this process checks the key; they touch nothing until they get the checked settings.
         var idleWorkers: [SignWorkerProcess] = []
         if workerCount > 1, let workerExecutable {
             for _ in 0..<workerCount { idleWorkers.append(try SignWorkerProcess(executable: workerExecutable)) }
@@ -231,9 +230,8 @@ public enum SignWorker {
         dup2(STDERR_FILENO, STDOUT_FILENO)
         fcntl(answers, F_SETFD, FD_CLOEXEC)
         let input = LineReader(STDIN_FILENO)
-        // gpgme's one-time set-up runs gpg, gpgsm and gpgconf to learn their versions; do it while the parent
-        // is still checking the key.
-        _ = GPGContext.initialization
+        // No gpgme here: the parent checked the key, and agent sessions speak Assuan through libassuan, so a worker
+        // runs none of gpgme's engine discovery (gpgconf, gpg, gpgsm).
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         func answer(_ value: SignWorkerAnswer) {
