@@ -71,6 +71,23 @@ void *goose_lazy_resolve(unsigned long index) {
     return function;
 }
 
+int goose_lazy_preload(const char *library_soname) {
+    for (unsigned library = 0; library < LAZY_LIBRARY_COUNT; library++) {
+        if (strcmp(library_names[library], library_soname) != 0) continue;
+        if (__atomic_load_n(&handles[library], __ATOMIC_ACQUIRE)) return 1;
+        pthread_mutex_lock(&loading);
+        void *handle = handles[library];
+        if (!handle) {
+            /* Not fatal here: a library that cannot be loaded is reported by the first call that needs it. */
+            handle = dlopen(library_names[library], RTLD_NOW | RTLD_LOCAL);
+            if (handle) __atomic_store_n(&handles[library], handle, __ATOMIC_RELEASE);
+        }
+        pthread_mutex_unlock(&loading);
+        return handle != NULL;
+    }
+    return 0;
+}
+
 const void *goose_lazy_variable(const char *library_soname, const char *name) {
     for (unsigned library = 0; library < LAZY_LIBRARY_COUNT; library++) {
         if (strcmp(library_names[library], library_soname) == 0) return dlsym(library_handle(library), name);
