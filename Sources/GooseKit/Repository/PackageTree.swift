@@ -76,29 +76,36 @@ enum PackageTree {
 
     /// One `Packages/` directory: an entry stays when it is the very file (device and inode) its member's source is.
     static func reconcilePackages(_ directory: Directory, members: [Member], sourceDirectories: inout [Substring: Directory?]) throws -> [Identity?] {
-        var present: Set<String> = []
+        // The links' inode numbers come with the listing (d_ino): one stat per package, of its source, where
+        // comparing a stat of each side took two. Where d_ino is not st_ino (some overlays), nothing matches and the
+        // packages are linked again: slower, never wrong.
+        var present: [String: UInt64] = [:]
         for entry in try directory.entries() {
-            if entry.isRegularFile { present.insert(entry.name) } else { try directory.remove(entry.name) }
+            if entry.isRegularFile { present[entry.name] = entry.inode } else { try directory.remove(entry.name) }
         }
-        // Members already linked, with their source's directory (opened once) and file name there.
-        var candidates: [(index: Int, sourceDirectory: Directory?, sourceName: String)] = []
-        for (index, member) in members.enumerated() where present.remove(member.name) != nil {
+        var packagesStatus = stat()
+        guard fstat(directory.descriptor, &packagesStatus) == 0 else { throw GooseError.errno(directory.path, "cannot stat") }
+        let device = packagesStatus.st_dev
+        // Members already linked, with their link's inode, their source's directory (opened once) and file name there.
+        var candidates: [(index: Int, inode: UInt64, sourceDirectory: Directory?, sourceName: String)] = []
+        for (index, member) in members.enumerated() {
+            guard let inode = present.removeValue(forKey: member.name) else { continue }
             let (parent, name) = sourceParts(member.source)
             if sourceDirectories[parent] == nil { sourceDirectories[parent] = .some(try? Directory(String(parent))) }
-            candidates.append((index, sourceDirectories[parent] ?? nil, name))
+            candidates.append((index, inode, sourceDirectories[parent] ?? nil, name))
         }
-        // Two stats per package (link and source) are most of an incremental mash's planning: split over the cores.
-        nonisolated(unsafe) let linksDirectory = directory, checked = candidates
+        // A stat per package is most of an incremental mash's planning: split over the cores.
+        nonisolated(unsafe) let checked = candidates
         let found = ParallelMap.map(checked.count, workers: checked.count / 256) { position -> Identity? in
             let candidate = checked[position]
-            guard let linked = linksDirectory.status(of: members[candidate.index].name), let source = candidate.sourceDirectory?.status(of: candidate.sourceName),
-                  linked.st_dev == source.st_dev, linked.st_ino == source.st_ino else { return nil }
-            return (Int64(linked.st_size), Int64(linked.st_mtim.tv_sec))
+            guard let source = candidate.sourceDirectory?.status(of: candidate.sourceName), source.st_dev == device,
+                  UInt64(source.st_ino) == candidate.inode else { return nil }
+            return (Int64(source.st_size), Int64(source.st_mtim.tv_sec))
         }
         var identities = [Identity?](repeating: nil, count: members.count)
         for (candidate, identity) in zip(candidates, found) { identities[candidate.index] = identity }
         for candidate in candidates where identities[candidate.index] == nil { try directory.remove(members[candidate.index].name) }
-        for name in present { try directory.remove(name) }
+        for name in present.keys { try directory.remove(name) }
         return identities
     }
 

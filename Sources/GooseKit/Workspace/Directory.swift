@@ -10,6 +10,8 @@ public final class Directory {
         /// From the entry's type, or from a stat when the file system leaves it unknown (DT_UNKNOWN).
         public var isDirectory: Bool
         public var isRegularFile: Bool
+        /// The inode number readdir reports (d_ino); on most file systems st_ino, but not on every overlay.
+        public var inode: UInt64
     }
 
     public let path: String
@@ -53,14 +55,14 @@ public final class Directory {
         defer { closedir(stream) }
         var result: [Entry] = []
         while let entry = readdir(stream) {
-            let type = entry.pointee.d_type
+            let type = entry.pointee.d_type, inode = UInt64(entry.pointee.d_ino)
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
             if name == "." || name == ".." { continue }
             if type == UInt8(DT_UNKNOWN), let status = status(of: name) {
                 let format = status.st_mode & S_IFMT
-                result.append(Entry(name: name, isDirectory: format == S_IFDIR, isRegularFile: format == S_IFREG))
+                result.append(Entry(name: name, isDirectory: format == S_IFDIR, isRegularFile: format == S_IFREG, inode: inode))
             } else {
-                result.append(Entry(name: name, isDirectory: type == UInt8(DT_DIR), isRegularFile: type == UInt8(DT_REG)))
+                result.append(Entry(name: name, isDirectory: type == UInt8(DT_DIR), isRegularFile: type == UInt8(DT_REG), inode: inode))
             }
         }
         return result
