@@ -410,6 +410,23 @@ final class MashCLITests: XCTestCase {
         XCTAssertTrue(notRPM.stderr.contains("README.md: not an RPM"), notRPM.stderr)
     }
 
+    /// mash loads createrepo_c on a thread of its own before it needs it (LibraryPreload); a library that cannot be
+    /// loaded there is still reported once, by the first call that needs it, and nothing is published.
+    func testAnUnloadableCreaterepoIsNamedAndNothingIsPublished() throws {
+        let directory = try temporaryDirectory(prefix: "goose-mash-")
+        let workspace = try libdnfWorkspace(directory)
+        let libraries = directory + "/broken-libraries"
+        try FileManager.default.createDirectory(atPath: libraries, withIntermediateDirectories: true)
+        try Data("not a library\n".utf8).write(to: URL(fileURLWithPath: libraries + "/libcreaterepo_c.so.0"))
+        let mash = try goose(["mash", "el9", "--arches", "x86_64"], workspace: workspace, environment: ["LD_LIBRARY_PATH": libraries], expect: 127)
+        XCTAssertEqual(mash.stderr.split(separator: "\n").count, 1, mash.stderr)
+        XCTAssertTrue(mash.stderr.hasPrefix("goose: cannot load libcreaterepo_c.so.0: "), mash.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: workspace + "/repos/el9/latest"))
+        // The next run, with the library, publishes.
+        try goose(["mash", "el9", "--arches", "x86_64", "--quiet"], workspace: workspace)
+        XCTAssertEqual(try dnfNEVRAs(workspace + "/repos/el9/latest/x86_64", directory).isEmpty, false)
+    }
+
     func testImportSplitOverTwoRunsExtendsTheBuild() throws {
         let directory = try temporaryDirectory(prefix: "goose-mash-")
         let workspace = directory + "/ws"
