@@ -50,18 +50,32 @@ static void fail(const char *what, const char *name, const char *cause) {
     _exit(127);
 }
 
-static void *library_handle(unsigned library) {
+/* The library's handle, loaded on first use; NULL (dlerror() says why) when it cannot be loaded. */
+static void *loaded_handle(unsigned library) {
     void *handle = __atomic_load_n(&handles[library], __ATOMIC_ACQUIRE);
     if (handle) return handle;
     pthread_mutex_lock(&loading);
     handle = handles[library];
     if (!handle) {
         handle = dlopen(library_names[library], RTLD_NOW | RTLD_LOCAL);
-        if (!handle) fail("load", library_names[library], dlerror());
-        __atomic_store_n(&handles[library], handle, __ATOMIC_RELEASE);
+        if (handle) __atomic_store_n(&handles[library], handle, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&loading);
     return handle;
+}
+
+/* The library's handle; a library that cannot be loaded ends goose. */
+static void *library_handle(unsigned library) {
+    void *handle = loaded_handle(library);
+    if (!handle) fail("load", library_names[library], dlerror());
+    return handle;
+}
+
+/* The index of a lazily loaded library by soname; LAZY_LIBRARY_COUNT when it is not one of them. */
+static unsigned library_index(const char *library_soname) {
+    unsigned library = 0;
+    while (library < LAZY_LIBRARY_COUNT && strcmp(library_names[library], library_soname) != 0) library++;
+    return library;
 }
 
 void *goose_lazy_resolve(unsigned long index) {
@@ -72,25 +86,12 @@ void *goose_lazy_resolve(unsigned long index) {
 }
 
 int goose_lazy_preload(const char *library_soname) {
-    for (unsigned library = 0; library < LAZY_LIBRARY_COUNT; library++) {
-        if (strcmp(library_names[library], library_soname) != 0) continue;
-        if (__atomic_load_n(&handles[library], __ATOMIC_ACQUIRE)) return 1;
-        pthread_mutex_lock(&loading);
-        void *handle = handles[library];
-        if (!handle) {
-            /* Not fatal here: a library that cannot be loaded is reported by the first call that needs it. */
-            handle = dlopen(library_names[library], RTLD_NOW | RTLD_LOCAL);
-            if (handle) __atomic_store_n(&handles[library], handle, __ATOMIC_RELEASE);
-        }
-        pthread_mutex_unlock(&loading);
-        return handle != NULL;
-    }
-    return 0;
+    unsigned library = library_index(library_soname);
+    /* Not fatal here: a library that cannot be loaded is reported by the first call that needs it. */
+    return library < LAZY_LIBRARY_COUNT && loaded_handle(library) != NULL;
 }
 
 const void *goose_lazy_variable(const char *library_soname, const char *name) {
-    for (unsigned library = 0; library < LAZY_LIBRARY_COUNT; library++) {
-        if (strcmp(library_names[library], library_soname) == 0) return dlsym(library_handle(library), name);
-    }
-    return NULL;
+    unsigned library = library_index(library_soname);
+    return library < LAZY_LIBRARY_COUNT ? dlsym(library_handle(library), name) : NULL;
 }
