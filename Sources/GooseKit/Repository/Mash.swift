@@ -152,7 +152,7 @@ public struct Mash {
         // tree reconciled, which need neither: an incremental mash spent a fifth of its time in their loading.
         let libraries = LibraryPreload(["libcreaterepo_c.so.0", "libsolv.so.1", "libsolvext.so.1"]) {
             RPMLibrary.ensureInitialized()
-            RepodataGenerator.prepareLibrary()
+            _ = RepodataGenerator.libraryReady
         }
         defer { libraries.wait() }
         let tags = TagStore(workspace: workspace)

@@ -83,9 +83,7 @@ enum PackageTree {
         for entry in try directory.entries() {
             if entry.isRegularFile { present[entry.name] = entry.inode } else { try directory.remove(entry.name) }
         }
-        var packagesStatus = stat()
-        guard fstat(directory.descriptor, &packagesStatus) == 0 else { throw GooseError.errno(directory.path, "cannot stat") }
-        let device = packagesStatus.st_dev
+        guard let device = directory.status(of: ".")?.st_dev else { throw GooseError.errno(directory.path, "cannot stat") }
         // Members already linked, with their link's inode, their source's directory (opened once) and file name there.
         var candidates: [(index: Int, inode: UInt64, sourceDirectory: Directory?, sourceName: String)] = []
         for (index, member) in members.enumerated() {

@@ -72,9 +72,6 @@ public enum RepodataGenerator {
         _ = g_log_set_handler("C_CREATEREPOLIB", levels, { _, _, _, _ in }, nil)
     }()
 
-    /// Sets libcreaterepo_c up now rather than at the first repodata written (see LibraryPreload).
-    static func prepareLibrary() { _ = libraryReady }
-
     /// Generates repodata for `packages` (locations relative to `repository`, linked there first when they have a
     /// source); unchanged files reuse the chunk cache, else the metadata of `previous`, an older repository of the
     /// same layout (createrepo_c --update).
