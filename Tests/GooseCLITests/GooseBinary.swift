@@ -144,6 +144,9 @@ final class RunningProcess {
         }
     }
 
+    /// Whether the process has not exited yet.
+    var isRunning: Bool { process.isRunning }
+
     /// Kills the process at once (SIGKILL), as a crash or power cut would.
     func kill() {
         if process.isRunning { killImmediately(process.processIdentifier) }

@@ -371,7 +371,14 @@ final class SignCLITests: XCTestCase {
             let files = try copyFixtures(to: directory, count: 24)
             let originals = Dictionary(uniqueKeysWithValues: files.map { ($0, contents($0)) })
             let running = try GooseBinary.start(["sign", "rpm", "--jobs", "2", "--key", fingerprint, directory], environment: keys.environment)
-            usleep(UInt32(200_000 + trial * 120_000))
+            // Killed once signing is under way (its scratch directory exists) and a little later each trial, so that the
+            // kills land at different points of the batch however fast the machine signs.
+            let underWay = Date().addingTimeInterval(60)
+            while running.isRunning, Date() < underWay,
+                  try !FileManager.default.contentsOfDirectory(atPath: directory).contains(where: { $0.hasPrefix(".goose-sign.") }) {
+                usleep(1_000)
+            }
+            usleep(UInt32(trial * 12_000))
             running.kill()
             let output = running.wait()
             if output.status != 0 { interrupted += 1 }
