@@ -342,8 +342,13 @@ public final class RPMSigner {
             "--define", "__gpg_sign_cmd \(relay.signCommand)",
             "--addsign",
         ] + copies.map { $0.hasPrefix("-") ? "./" + $0 : $0 }
+        // rpm 4.18's child warns "Could not set GPG_TTY to stdin" before every signature when GPG_TTY is unset and
+        // stdin is no terminal; the relay never prompts, so a set GPG_TTY spares each signature that line (two
+        // writes, and a wake-up of this process reading them).
+        var environment = ProcessInfo.processInfo.environment
+        if environment["GPG_TTY"] == nil { environment["GPG_TTY"] = "/dev/null" }
         let finished: ChildProcess.Finished
-        do { finished = try ChildProcess("/usr/bin/rpmsign", arguments, error: .pipe).run() } catch {
+        do { finished = try ChildProcess("/usr/bin/rpmsign", arguments, environment: environment, error: .pipe).run() } catch {
             return ["cannot run /usr/bin/rpmsign: \(error)"]
         }
         return finished.errorText.split(separator: "\n").map(String.init)
@@ -396,6 +401,8 @@ public final class RPMSigner {
 
 /// Private scratch directories beside the packages being signed (`.goose-sign.<pid>.XXXXXX`), so that the signed
 /// copy renames over the original on the same file system; those of killed runs are removed by the next run.
+/// goose-signature-relay keeps one `.signature-buffer` inode in each, of which every signature file rpm reads there
+/// is a new name (see its main.c); it goes with the directory.
 enum SigningStaging {
     static let prefix = ".goose-sign."
 
