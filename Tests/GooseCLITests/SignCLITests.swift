@@ -401,6 +401,70 @@ final class SignCLITests: XCTestCase {
         XCTAssertGreaterThan(interrupted, 0, "no trial was interrupted mid-batch")
     }
 
+    /// The relay as rpmsign runs it (bytes to sign on stdin), against a stand-in for goose's end of its socket: in goose's
+    /// scratch directories every signature file is a new name for one buffer inode (rpm unlinks the name after reading
+    /// it), so that a long run does not create and delete an inode per signature; elsewhere each is a file of its own.
+    func testRelayWritesSignatureFilesThroughOneBufferInodeInScratchDirectories() throws {
+        let parent = try temporaryDirectory()
+        let relay = (try GooseBinary.executable() as NSString).deletingLastPathComponent + "/goose-signature-relay"
+        let socketPath = parent + "/socket"
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        XCTAssertGreaterThanOrEqual(listener, 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(socketPath.utf8) + [0]) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        XCTAssertEqual(bound, 0)
+        XCTAssertEqual(listen(listener, 4), 0)
+        defer { close(listener) }
+        // Answers each request with a "packet" naming the bytes it was asked to sign.
+        @Sendable func answerOne() {
+            let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { return }
+            defer { close(connection) }
+            var request: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while request.count < 8 || request.count < 8 + Int(request[0]) {
+                let count = read(connection, &chunk, chunk.count)
+                if count <= 0 { return }
+                request += chunk[0..<count]
+            }
+            let payload = Array("signed:".utf8) + request[8...]
+            let answer = [UInt8(0)] + (0..<8).map { UInt8(truncatingIfNeeded: payload.count >> (8 * $0)) } + payload
+            _ = answer.withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
+        }
+        func sign(_ signatureFile: String, _ text: String) throws -> GooseBinary.Output {
+            let served = Thread { answerOne() }
+            served.start()
+            return try GooseBinary.runProgram(relay, [socketPath, signatureFile, "-"], standardInput: text)
+        }
+        func inode(_ path: String) -> ino_t {
+            var status = stat()
+            return stat(path, &status) == 0 ? status.st_ino : 0
+        }
+
+        let scratch = parent + "/packages/.goose-sign.1.abcdef"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        for (index, text) in ["first header", "second, longer header"].enumerated() {
+            let result = try sign(scratch + "/\(index).rpm.sig", text)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            XCTAssertEqual(try String(contentsOfFile: scratch + "/\(index).rpm.sig", encoding: .utf8), "signed:" + text)
+            XCTAssertEqual(inode(scratch + "/\(index).rpm.sig"), inode(scratch + "/.signature-buffer"))
+            // rpm reads the file, then unlinks it; the buffer stays for the next signature.
+            XCTAssertEqual(unlink(scratch + "/\(index).rpm.sig"), 0)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch), [".signature-buffer"])
+
+        let elsewhere = parent + "/elsewhere"
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        let plain = try sign(elsewhere + "/x.rpm.sig", "a header")
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertEqual(try String(contentsOfFile: elsewhere + "/x.rpm.sig", encoding: .utf8), "signed:a header")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: elsewhere), ["x.rpm.sig"])
+    }
+
     // MARK: - Workspace
 
     func testSignTagRecordsTheKeyInBuildJSON() throws {
