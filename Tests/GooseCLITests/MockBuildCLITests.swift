@@ -174,6 +174,22 @@ final class MockBuildCLITests: XCTestCase {
         XCTAssertEqual(read(hostHome), "original\n")
     }
 
+    /// On the host base a build sees the system's directories, not people's: the invoking user's home (with its keys)
+    /// is not there to read, let alone to put into a package.
+    func testHostBuildCannotReadTheUsersHome() throws {
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
+        guard let top = home.split(separator: "/").first, ["home", "root"].contains(String(top)) else {
+            throw XCTSkip("HOME (\(home)) is not under /home or /root here")
+        }
+        let secret = home + "/.goose-mockbuild-secret-" + UUID().uuidString
+        try "private key\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: secret) }
+        let srpm = try makeSourcePackage(name: "readhome", build: "if cat '\(secret)'; then echo HOME-READABLE; exit 1; fi\nls /\(top) || echo HOME-ABSENT")
+        let result = try GooseBinary.run(["mock-build", "--resultdir", directory + "/readhome", srpm])
+        XCTAssertEqual(result.status, 0, result.stderr + read(directory + "/readhome/build.log"))
+        XCTAssertTrue(read(directory + "/readhome/build.log").contains("\nHOME-ABSENT"), read(directory + "/readhome/build.log"))
+    }
+
     func testBuildCannotWriteTheSourcePackage() throws {
         let srpm = try makeSourcePackage(name: "writesrpm", build: "echo overwritten >> /builddir/originals/writesrpm-1-1.src.rpm || exit 1")
         let before = try Data(contentsOf: URL(fileURLWithPath: srpm))

@@ -81,7 +81,7 @@ final class SandboxSpecificationTests: XCTestCase {
         XCTAssertTrue(arguments.contains("--unshare-pid"))
         XCTAssertTrue(arguments.contains("--die-with-parent"))
         XCTAssertTrue(arguments.contains("--ro-bind /usr /usr"))
-        XCTAssertTrue(arguments.contains("--ro-bind /home /home"))
+        XCTAssertFalse(arguments.contains("/home"), "the host's home directories stay out of the sandbox")
         XCTAssertTrue(arguments.contains("--symlink usr/bin /bin"))
         XCTAssertTrue(arguments.contains("--tmpfs /tmp"))
         XCTAssertTrue(arguments.contains("--tmpfs /var/tmp"))
@@ -91,6 +91,16 @@ final class SandboxSpecificationTests: XCTestCase {
         XCTAssertFalse(arguments.contains("/tmp /tmp"))
         XCTAssertFalse(arguments.contains("/proc /proc --"), "the host's /proc is not bound")
         XCTAssertFalse(arguments.contains("dockerenv"))
+    }
+
+    func testARootDirectoryIsBoundWholeExceptThePrivateDirectories() {
+        var sandbox = SandboxSpecification(buildDirectory: "/scratch/builddir")
+        sandbox.rootDirectory = "/roots/el9"
+        let arguments = sandbox.arguments(topLevel: listing + [("root", nil, true)]).joined(separator: " ")
+        XCTAssertTrue(arguments.contains("--ro-bind /roots/el9/usr /usr"))
+        XCTAssertTrue(arguments.contains("--ro-bind /roots/el9/home /home"))
+        XCTAssertTrue(arguments.contains("--ro-bind /roots/el9/root /root"))
+        XCTAssertFalse(arguments.contains("/roots/el9/tmp"))
     }
 
     func testSourcePackageIsMountedReadOnlyAfterTheBuildDirectory() {

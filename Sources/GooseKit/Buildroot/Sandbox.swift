@@ -23,6 +23,10 @@ public struct SandboxSpecification: Equatable, Sendable {
 
     /// Top-level entries never taken from the root: the sandbox gets its own.
     static let privateTopLevel: Set<String> = ["proc", "dev", "sys", "tmp", "run", "builddir", "lost+found"]
+    /// On the host's own root (base `host`), the directories that hold people's files rather than the system: a build
+    /// sees none of them (a mock chroot has none either), so that it can neither read a volunteer's keys nor put them
+    /// in a package. Inputs outside the root still come in through `readOnlyPaths` and `readOnlyFiles`.
+    static let personalTopLevel: Set<String> = ["home", "root", "mnt", "media"]
 
     public init(buildDirectory: String) { self.buildDirectory = buildDirectory }
 
@@ -36,14 +40,16 @@ public struct SandboxSpecification: Equatable, Sendable {
     }
 
     /// The bwrap arguments (without the program) for the root's top-level entries: each directory bound
-    /// read-only, each symlink recreated, the private ones made fresh. A pure function of the listing.
+    /// read-only (on the host's root, all but the personal ones), each symlink recreated, the private ones made
+    /// fresh. A pure function of the listing.
     public func arguments(topLevel entries: [(name: String, symlinkTarget: String?, isDirectory: Bool)]) -> [String] {
         var arguments = ["--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try",
                          "--die-with-parent", "--new-session", "--uid", String(userID), "--gid", String(groupID),
                          "--hostname", "goose"]
         if !network { arguments.append("--unshare-net") }
         let root = rootDirectory.hasSuffix("/") ? rootDirectory : rootDirectory + "/"
-        for entry in entries.sorted(by: { $0.name < $1.name }) where !Self.privateTopLevel.contains(entry.name) {
+        let hidden = root == "/" ? Self.privateTopLevel.union(Self.personalTopLevel) : Self.privateTopLevel
+        for entry in entries.sorted(by: { $0.name < $1.name }) where !hidden.contains(entry.name) {
             if let target = entry.symlinkTarget {
                 arguments += ["--symlink", target, "/" + entry.name]
             } else if entry.isDirectory {
