@@ -39,6 +39,25 @@ final class SigningTests: XCTestCase {
         XCTAssertFalse(one.verifies(signature: [1, 2, 3], over: data), "not a packet")
     }
 
+    /// Directories are searched for `*.rpm` below them (sorted, hidden entries skipped, links to directories not
+    /// followed unless named); a file named twice is signed once.
+    func testCollectFindsPackagesBelowDirectories() throws {
+        let root = NSTemporaryDirectory() + "goose-collect-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for directory in ["tree/b", "tree/a/c", "tree/.hidden", "elsewhere"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + directory, withIntermediateDirectories: true)
+        }
+        for file in ["tree/z.rpm", "tree/b/y.rpm", "tree/a/c/x.rpm", "tree/a/notes.txt", "tree/.hidden/h.rpm", "tree/.dot.rpm",
+                     "elsewhere/w.rpm"] {
+            FileManager.default.createFile(atPath: root + "/" + file, contents: Data())
+        }
+        try FileManager.default.createSymbolicLink(atPath: root + "/tree/linked", withDestinationPath: root + "/elsewhere")
+        try FileManager.default.createSymbolicLink(atPath: root + "/named", withDestinationPath: root + "/elsewhere")
+        let found = try RPMSigningRun.collect([root + "/tree", root + "/named", root + "/tree/z.rpm"])
+        XCTAssertEqual(found, [root + "/tree/a/c/x.rpm", root + "/tree/b/y.rpm", root + "/tree/z.rpm", root + "/named/w.rpm"])
+        XCTAssertThrowsError(try RPMSigningRun.collect([root + "/missing"]))
+    }
+
     func testKeyFileNameFromUserIDName() {
         XCTAssertEqual(FileSigner.keyFileName("Goose Linux 9 Release"), "goose-linux-9-release")
         XCTAssertEqual(FileSigner.keyFileName("  ACME (signing) key! "), "acme-signing-key")

@@ -9,16 +9,7 @@ public enum RPMSigningRun {
         for argument in arguments {
             if FileSystem.isDirectory(argument) {
                 SigningStaging.removeAbandoned(in: argument)
-                guard let enumerator = FileManager.default.enumerator(atPath: argument) else {
-                    throw GooseError.io(path: argument, reason: "cannot list directory")
-                }
-                var found: [String] = []
-                while let relative = enumerator.nextObject() as? String {
-                    let name = (relative as NSString).lastPathComponent
-                    if name.hasPrefix(".") { enumerator.skipDescendants(); continue }
-                    if name.hasSuffix(".rpm") { found.append(argument + "/" + relative) }
-                }
-                files += found.sorted()
+                files += try packages(under: argument)
             } else if FileSystem.exists(argument) {
                 let directory = (argument as NSString).deletingLastPathComponent
                 SigningStaging.removeAbandoned(in: directory.isEmpty ? "." : directory)
@@ -29,6 +20,25 @@ public enum RPMSigningRun {
         }
         var seen = Set<String>()
         return files.filter { seen.insert(FileSystem.absolute($0)).inserted }
+    }
+
+    /// The `*.rpm` entries below `directory` as paths under it, sorted by their path relative to it; hidden entries are
+    /// skipped and symbolic links to directories not followed. One readdir per directory and no stat per file (a
+    /// FileManager enumerator stats every entry: ~30 ms for 500 packages).
+    static func packages(under directory: String) throws -> [String] {
+        var found: [String] = []
+        func walk(_ opened: Directory, _ relative: String) throws {
+            for entry in try opened.entries() where !entry.name.hasPrefix(".") {
+                let path = relative.isEmpty ? entry.name : relative + "/" + entry.name
+                if entry.isDirectory {
+                    try walk(try opened.subdirectory(entry.name), path)
+                } else if entry.name.hasSuffix(".rpm") {
+                    found.append(path)
+                }
+            }
+        }
+        try walk(try Directory(directory, followingSymbolicLink: true), "")
+        return found.sorted().map { directory + "/" + $0 }
     }
 
     /// Signs `files`; `report` is called once per file as it finishes (from any thread). The key and the

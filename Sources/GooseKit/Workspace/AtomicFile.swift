@@ -153,7 +153,8 @@ public enum FileSystem {
     /// Makes a path absolute against the current directory and removes `.` and `..` components.
     public static func absolute(_ path: String) -> String {
         let joined = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-        return URL(fileURLWithPath: joined).standardizedFileURL.path
+        // isDirectory given: otherwise URL stats the path to find out, for a result (`path`) that is the same either way.
+        return URL(fileURLWithPath: joined, isDirectory: false).standardizedFileURL.path
     }
 
     /// Creates a fresh private directory with the given prefix inside `parent`.

@@ -17,9 +17,10 @@ public final class Directory {
     public let path: String
     let descriptor: Int32
 
-    /// Opens `path`, which must be a directory (a symbolic link to one is not followed).
-    public init(_ path: String) throws {
-        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    /// Opens `path`, which must be a directory (a symbolic link to one is followed only when asked, for a path a
+    /// user named).
+    public init(_ path: String, followingSymbolicLink: Bool = false) throws {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (followingSymbolicLink ? 0 : O_NOFOLLOW))
         guard descriptor >= 0 else { throw GooseError.errno(path, "cannot open directory") }
         self.path = path
         self.descriptor = descriptor
