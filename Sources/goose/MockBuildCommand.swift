@@ -8,8 +8,8 @@ struct MockBuildCommand: AsyncParsableCommand {
         abstract: "Build source RPMs or dist-git checkouts in clean, isolated, network-less roots.",
         discussion: """
         Each input is built in its own root: bubblewrap namespaces (user, mount, pid, ipc, uts and \
-        network: only a private loopback), the root read-only except /builddir and a private /tmp, a \
-        clean environment, an unprivileged build user, and the timeout and memory limits. Works as root \
+        network: only a private loopback), the root read-only except /builddir and a private /tmp (on the \
+        host base, without /home, /root, /mnt and /media), a clean environment, an unprivileged build user, and the timeout and memory limits. Works as root \
         and as a normal user with no group membership.
 
         The root is defined by buildroots/<name>.toml in the workspace (--buildroot NAME, default \
