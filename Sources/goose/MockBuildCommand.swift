@@ -9,8 +9,9 @@ struct MockBuildCommand: AsyncParsableCommand {
         discussion: """
         Each input is built in its own root: bubblewrap namespaces (user, mount, pid, ipc, uts and \
         network: only a private loopback), the root read-only except /builddir and a private /tmp (on the \
-        host base, without /home, /root, /mnt and /media), a clean environment, an unprivileged build user, and the timeout and memory limits. Works as root \
-        and as a normal user with no group membership.
+        host base, without /home, /root, /mnt and /media), a clean environment, an unprivileged build \
+        user, and the timeout and memory limits. Works as root and as a normal user with no group \
+        membership.
 
         The root is defined by buildroots/<name>.toml in the workspace (--buildroot NAME, default \
         "default") or by --config FILE, with the keys base ("host", "dir:PATH" for an existing EL root, \
