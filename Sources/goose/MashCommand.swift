@@ -46,8 +46,10 @@ struct MashCommand: ParsableCommand {
 
         Then a closure check with libsolv: every Requires of every package of each <arch> repository must \
         be provided by that repository or a --base-repo; each broken one is listed as \
-        "pkg requires X, nothing provides X". With --strict (default for tags with release = true) a broken \
-        dependency stops the mash and nothing is published.
+        "pkg requires X, nothing provides X". A rich dependency is judged by its operators: (A and B) needs \
+        both, (A or B) either, (A if B else C) needs A when something provides B and C otherwise; the \
+        message names the operand nothing provides. With --strict (default for tags with release = true) a \
+        broken dependency stops the mash and nothing is published.
 
         --require-key checks every selected file with librpm against that key alone (a fingerprint looked \
         up in gpg's keyring, or a public key file); an unsigned or differently signed package stops the mash \

@@ -454,11 +454,52 @@ final class MashCLITests: XCTestCase {
         try goose(["tag", "add", "t", "--from-builds"], workspace: workspace)
         let report = try json(try goose(["mash", "t", "--arches", "x86_64", "--json"], workspace: workspace).stdout)
         let broken = try XCTUnwrap(report["broken"] as? [[String: String]])
-        XCTAssertEqual(broken, [["package": "fileuser-1.0-1.noarch", "requirement": "/usr/share/nowhere/file"]])
+        XCTAssertEqual(broken, [["package": "fileuser-1.0-1.noarch", "requirement": "/usr/share/nowhere/file", "missing": "/usr/share/nowhere/file"]])
         // Again, with both builds' libsolv repositories loaded from the cache the first mash wrote (made from the
         // packages directly, not from XML): filelists.xml still joins them by checksum.
         let again = try json(try goose(["mash", "t", "--arches", "x86_64", "--json"], workspace: workspace).stdout)
         XCTAssertEqual(again["broken"] as? [[String: String]], broken)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: workspace + "/.goose/cache/mash/t/x86_64.solv").filter { $0.hasSuffix(".solv") }.count, 2)
+    }
+
+    /// Rich dependencies are judged by their operators, not by libsolv's provider list of the whole expression (which
+    /// for `and` lists packages providing both sides, and for `if` assumes the condition): dnf's own resolution of the
+    /// published repository is the reference for the two that matter most.
+    func testRichDependenciesAreJudgedByTheirOperators() throws {
+        try requireTools(["rpmbuild", "dnf"])
+        let directory = try temporaryDirectory(prefix: "goose-mash-")
+        let cases: [(name: String, requires: String, missing: String?)] = [
+            ("rich-and-missing", "(missing-one and have)", "missing-one"),
+            ("rich-and-split", "(have and have-too)", nil),
+            ("rich-or", "(missing-two or have)", nil),
+            ("rich-if-absent", "(missing-three if not-in-repo)", nil),
+            ("rich-if-present", "(missing-four if have)", "missing-four"),
+            ("rich-if-else", "(have if not-in-repo else missing-five)", "missing-five"),
+            ("rich-with", "(have with have-too)", "(have with have-too)"),
+        ]
+        var files = [try buildRPM(directory, name: "have"), try buildRPM(directory, name: "have-too")]
+        for item in cases { files.append(try buildRPM(directory, name: item.name, requires: [item.requires])) }
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        try goose(["builds", "import"] + files, workspace: workspace)
+        try goose(["tag", "create", "t"], workspace: workspace)
+        try goose(["tag", "add", "t", "--from-builds"], workspace: workspace)
+        let report = try json(try goose(["mash", "t", "--arches", "x86_64", "--json"], workspace: workspace).stdout)
+        let broken = try XCTUnwrap(report["broken"] as? [[String: String]])
+        let expected = cases.compactMap { item in item.missing.map { ["package": "\(item.name)-1.0-1.noarch", "requirement": item.requires, "missing": $0] } }
+        XCTAssertEqual(broken.sorted { $0["package"]! < $1["package"]! }, expected.sorted { $0["package"]! < $1["package"]! })
+        // dnf on the published repository: it cannot install the `and` with a missing side, and installs the `and`
+        // split over two packages and the `if` whose condition nothing provides.
+        let dnf = "dnf --releasever 9 --forcearch x86_64 --setopt=reposdir=/dev/null --setopt=cachedir=\(directory)/dnf-cache "
+            + "--installroot \(directory)/dnf-root --repofrompath=t,file://\(workspace)/repos/t/latest/x86_64 --repo=t --nogpgcheck install --assumeno "
+        let refused = try GooseBinary.runProgram("/bin/sh", ["-c", dnf + "rich-and-missing 2>&1"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stdout.contains("nothing provides (missing-one and have) needed by rich-and-missing"), refused.stdout)
+        for name in ["rich-and-split", "rich-if-absent"] {
+            // --assumeno: the transaction resolves and is listed, then dnf declines it ("Operation aborted").
+            let resolved = try GooseBinary.runProgram("/bin/sh", ["-c", dnf + name + " 2>&1"])
+            XCTAssertFalse(resolved.stdout.contains("nothing provides"), "\(name): \(resolved.stdout)")
+            XCTAssertTrue(resolved.stdout.contains(name), "\(name): \(resolved.stdout)")
+        }
     }
 }

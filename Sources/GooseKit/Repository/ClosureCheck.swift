@@ -6,7 +6,16 @@ import Foundation
 public struct BrokenDependency: Codable, Equatable, Hashable, Sendable, CustomStringConvertible {
     public var package: String
     public var requirement: String
-    public var description: String { "\(package) requires \(requirement), nothing provides \(requirement)" }
+    /// The part of the requirement nothing provides: the requirement itself, or for a rich dependency such as
+    /// `(foo and bar)` the operand that fails (`bar`).
+    public var missing: String
+    public var description: String { "\(package) requires \(requirement), nothing provides \(missing)" }
+
+    public init(package: String, requirement: String, missing: String? = nil) {
+        self.package = package
+        self.requirement = requirement
+        self.missing = missing ?? requirement
+    }
 }
 
 /// The dependency closure check of a mash, with libsolv.
@@ -23,7 +32,7 @@ public enum ClosureCheck {
         var broken = unresolved(in: checked, pool: pool)
         // primary.xml carries the usual file provides (/etc, */bin/); filelists, the largest file, is read only
         // when a file requirement is still open.
-        if broken.contains(where: { $0.requirement.hasPrefix("/") }) {
+        if broken.contains(where: { $0.missing.hasPrefix("/") }) {
             for (repo, filelists) in loaded {
                 guard let filelists else { continue }
                 try add(filelists, to: repo, flags: Int32(REPO_EXTEND_SOLVABLES), pool: pool)
@@ -51,13 +60,50 @@ public enum ClosureCheck {
                     if requirement == SOLVABLE_PREREQMARKER.rawValue { continue }
                     let text = String(cString: pool_dep2str(pool, requirement))
                     if text.hasPrefix("rpmlib(") { continue }
-                    if pool.pointee.whatprovidesdata[Int(pool_whatprovides(pool, requirement))] == 0 {
-                        broken.insert(BrokenDependency(package: String(cString: pool_solvable2str(pool, solvable)), requirement: text))
+                    if let missing = unsatisfied(requirement, pool: pool) {
+                        broken.insert(BrokenDependency(package: String(cString: pool_solvable2str(pool, solvable)), requirement: text,
+                                                       missing: String(cString: pool_dep2str(pool, missing))))
                     }
                 }
             }
         }
         return broken.sorted { ($0.package, $0.requirement) < ($1.package, $1.requirement) }
+    }
+
+    /// The part of `dependency` that nothing in the pool can satisfy, nil when it resolves.
+    ///
+    /// A plain or versioned dependency resolves when something provides it. A rich dependency is judged by its
+    /// operators, because libsolv's provider list of one answers another question: for `(A and B)` it lists the packages
+    /// that provide both (so `A` and `B` from two packages looked broken, and `A` from none beside a provided `B` was
+    /// judged by `B`'s providers alone), and for `(A if B)` it assumes the condition holds. Here `(A and B)` needs both,
+    /// `(A or B)` either; `(A if B else C)` needs `A` when `B` can be installed (it then may be) and `C` otherwise, so a
+    /// condition nothing provides waives `A` (rpmbuild refuses `unless` in Requires). `with` and `without` are provider
+    /// questions, which libsolv answers.
+    static func unsatisfied(_ dependency: Id, pool: UnsafeMutablePointer<Pool>) -> Id? {
+        func provided(_ id: Id) -> Bool { pool.pointee.whatprovidesdata[Int(pool_whatprovides(pool, id))] != 0 }
+        // ISRELDEP / GETRELDEP of pool.h (macros).
+        func relation(_ id: Id) -> Reldep? {
+            UInt32(bitPattern: id) & 0x8000_0000 == 0 ? nil : pool.pointee.rels[Int(UInt32(bitPattern: id) ^ 0x8000_0000)]
+        }
+        guard let rich = relation(dependency) else { return provided(dependency) ? nil : dependency }
+        // A condition with an else branch: `B else C` is one relation (REL_ELSE) on the right of `if` / `unless`.
+        func branches(_ id: Id) -> (condition: Id, alternative: Id?) {
+            if let other = relation(id), other.flags == REL_ELSE { return (other.name, other.evr) }
+            return (id, nil)
+        }
+        switch rich.flags {
+        case Int32(REL_AND):
+            return unsatisfied(rich.name, pool: pool) ?? unsatisfied(rich.evr, pool: pool)
+        case Int32(REL_OR):
+            guard let missing = unsatisfied(rich.name, pool: pool) else { return nil }
+            return unsatisfied(rich.evr, pool: pool) == nil ? nil : missing
+        case Int32(REL_COND):
+            let (condition, alternative) = branches(rich.evr)
+            if unsatisfied(condition, pool: pool) == nil { return unsatisfied(rich.name, pool: pool) }
+            return alternative.flatMap { unsatisfied($0, pool: pool) }
+        default:
+            return provided(dependency) ? nil : dependency
+        }
     }
 
     /// Loads a repository's primary (located through its repomd.xml) into the pool; returns where its filelists are.
@@ -147,7 +193,7 @@ extension ClosureCheck {
         var loaded: [(repo: UnsafeMutablePointer<Repo>, filelists: String?)] = []
         for directory in baseRepositories { loaded.append(try load(directory, into: pool)) }
         var broken = unresolved(in: checked, pool: pool)
-        if broken.contains(where: { $0.requirement.hasPrefix("/") }) {
+        if broken.contains(where: { $0.missing.hasPrefix("/") }) {
             for (repo, group) in zip(checked, groups) {
                 try addDocument(group.filelists, to: repo, flags: Int32(REPO_EXTEND_SOLVABLES), pool: pool, name: group.key ?? arch)
                 repo_internalize(repo)
