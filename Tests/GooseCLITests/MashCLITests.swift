@@ -502,4 +502,49 @@ final class MashCLITests: XCTestCase {
             XCTAssertTrue(resolved.stdout.contains(name), "\(name): \(resolved.stdout)")
         }
     }
+
+    /// Inputs a mash must refuse, each with a one-line error naming its cause, `latest` untouched: arch names that are
+    /// not arches (one would lead out of the tree), a tag whose list is gone, a delta RPM at import, a package whose
+    /// payload was damaged after import (rpm -K agrees it is damaged; reading its header alone would not notice).
+    func testBadInputsAreRefusedAndLatestStays() throws {
+        try requireTools(["rpmbuild", "rpm"])
+        let directory = try temporaryDirectory(prefix: "goose-mash-")
+        let package = try buildRPM(directory, name: "sturdy")
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        try goose(["builds", "import", package], workspace: workspace)
+        try goose(["tag", "create", "t"], workspace: workspace)
+        try goose(["tag", "add", "t", "--from-builds"], workspace: workspace)
+        try goose(["mash", "t", "--arches", "x86_64"], workspace: workspace)
+        let before = try FileManager.default.destinationOfSymbolicLink(atPath: workspace + "/repos/t/latest")
+
+        let escaping = try goose(["mash", "t", "--arches", "../../escaped"], workspace: workspace, expect: 2)
+        XCTAssertTrue(escaping.stderr.contains("'../../escaped' is not an arch to mash"), escaping.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/escaped"))
+        for arches in [",", "source", "x86_64,x86_64"] {
+            XCTAssertEqual(try goose(["mash", "t", "--arches", arches], workspace: workspace, expect: 2).stderr.split(separator: "\n").count, 1, arches)
+        }
+
+        let delta = GooseBinary.fixtures + "/rpms/libdnf/tour-4-5_4-6.noarch.drpm"
+        let refused = try goose(["builds", "import", delta], workspace: workspace, expect: 4)
+        XCTAssertTrue(refused.stderr.contains("tour-4-5_4-6.noarch.drpm: a delta RPM"), refused.stderr)
+
+        let built = workspace + "/builds/sturdy/1.0/1/noarch/sturdy-1.0-1.noarch.rpm"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: built))
+        bytes[bytes.count - 100] ^= 0xff
+        try FileManager.default.removeItem(atPath: built)
+        try bytes.write(to: URL(fileURLWithPath: built))
+        // Damage comes later than the import's second: the repodata cache, like createrepo_c --update, knows a file by
+        // its size and mtime in seconds, and a same-size rewrite within that second is the one it cannot tell apart.
+        try GooseBinary.runProgram("/bin/sh", ["-c", "touch -d '+1 minute' \(built)"])
+        XCTAssertNotEqual(try GooseBinary.runProgram("/bin/sh", ["-c", "rpm -K \(built)"]).status, 0, "rpm -K must see the damage")
+        let damaged = try goose(["mash", "t", "--arches", "x86_64"], workspace: workspace, expect: 4)
+        XCTAssertTrue(damaged.stderr.contains("sturdy-1.0-1.noarch.rpm: sha256 "), damaged.stderr)
+        XCTAssertTrue(damaged.stderr.contains("its build.json records"), damaged.stderr)
+
+        try FileManager.default.removeItem(atPath: workspace + "/tags/t")
+        let gone = try goose(["mash", "t", "--arches", "x86_64"], workspace: workspace, expect: 3)
+        XCTAssertTrue(gone.stderr.contains("tags/t: missing"), gone.stderr)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: workspace + "/repos/t/latest"), before)
+    }
 }

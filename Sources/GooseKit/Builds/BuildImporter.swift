@@ -55,6 +55,10 @@ public enum BuildImporter {
         var identities: [String: (name: String, version: String, release: String)] = [:]
         for path in paths {
             let package = try RPMPackageReader.read(path)
+            // A delta RPM reads as an RPM of its target NEVR, but only applydeltarpm can make it installable.
+            guard package.payloadFormat != "drpm" else {
+                throw GooseError.invalidPackage(file: path, reason: "a delta RPM (payload format drpm), not a package: rebuild the full RPM with applydeltarpm first")
+            }
             try RPMPackageReader.verify(path)
             let source = try sourceNVR(of: package)
             let nvr = "\(source.name)-\(source.version)-\(source.release)"

@@ -41,6 +41,24 @@ public struct MashReport: Codable, Equatable, Sendable {
     public var broken: [BrokenDependency]
 }
 
+extension Mash {
+    /// Each arch names a directory of the tree: one that is not an rpm arch name (`x86_64`, `aarch64`, `ppc64le`, `s390x`)
+    /// could lead out of it (`../x`) or stand in for the source or debug repository, and none at all would publish a
+    /// tree of sources only.
+    static func validate(arches: [String]) throws {
+        guard !arches.isEmpty else {
+            throw GooseError.usage("no arches to mash: give --arches or set distribution.arches in goose.toml")
+        }
+        for arch in arches {
+            guard !arch.isEmpty, arch.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }),
+                  !["source", "src", "nosrc", "noarch", "debug"].contains(arch) else {
+                throw GooseError.usage("'\(arch)' is not an arch to mash (an rpm arch name such as x86_64, aarch64, ppc64le or s390x)")
+            }
+        }
+        if Set(arches).count != arches.count { throw GooseError.usage("arches \(arches.joined(separator: ",")) name one arch twice") }
+    }
+}
+
 /// A source package's ExcludeArch and ExclusiveArch, which decide the arch repositories its noarch packages go to.
 public struct ArchRestriction: Equatable, Sendable {
     public var excluded: Set<String>
@@ -148,6 +166,7 @@ public struct Mash {
 
     /// Runs the mash; `progress` hears one line per step.
     public func run(_ options: MashOptions, progress: (String) -> Void = { _ in }) throws -> MashReport {
+        try Self.validate(arches: options.arches)
         // The repodata's and the closure check's libraries are mapped and set up while the tag is resolved and the
         // tree reconciled, which need neither: an incremental mash spent a fifth of its time in their loading.
         let libraries = LibraryPreload(["libcreaterepo_c.so.0", "libsolv.so.1", "libsolvext.so.1"]) {
@@ -248,6 +267,9 @@ public struct Mash {
         for repository in written { members[repository] = plan[repository]!.map { PackageTree.Member(name: MashPlan.fileName($0), source: $0) } }
         let linked = adopted ? try PackageTree.reconcile(staging, repositories: members) : [:]
 
+        // Each file's sha256 as its build.json records it, checked wherever a package is read afresh.
+        var recordedDigests: [String: String] = [:]
+        for (record, directory) in builds { for artifact in record.artifacts { recordedDigests[directory + "/" + artifact.path] = artifact.sha256 } }
         var repositories: [MashReport.Repository] = []
         // The closure check of an arch repository runs while its XML is compressed and written (see RepodataGenerator).
         let closureResults = ClosureResults()
@@ -259,7 +281,8 @@ public struct Mash {
             let packages = files.enumerated().map { index, file in
                 let identity = identities?[index]
                 return RepodataPackage(href: "Packages/" + members[repository]![index].name, source: identity == nil ? file : nil,
-                                       group: MashPlan.buildDirectory(of: file), size: identity?.size, modificationTime: identity?.modificationTime)
+                                       group: MashPlan.buildDirectory(of: file), size: identity?.size, modificationTime: identity?.modificationTime,
+                                       recordedSHA256: recordedDigests[file])
             }
             try FileSystem.createDirectory(directory + "/Packages")
             progress("\(repository): repodata for \(packages.count) packages")

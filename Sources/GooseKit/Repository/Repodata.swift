@@ -52,12 +52,17 @@ public struct RepodataPackage: Sendable {
     /// Size and mtime of the file already at `href` when the caller has just looked (saves a stat per package).
     public var size: Int64?
     public var modificationTime: Int64?
-    public init(href: String, source: String? = nil, group: String = "", size: Int64? = nil, modificationTime: Int64? = nil) {
+    /// The file's sha256 as its build recorded it: a package read afresh whose checksum differs is refused (damaged,
+    /// or changed behind goose's back). nil: not checked.
+    public var recordedSHA256: String?
+    public init(href: String, source: String? = nil, group: String = "", size: Int64? = nil, modificationTime: Int64? = nil,
+                recordedSHA256: String? = nil) {
         self.href = href
         self.source = source
         self.group = group
         self.size = size
         self.modificationTime = modificationTime
+        self.recordedSHA256 = recordedSHA256
     }
 }
 
@@ -87,7 +92,7 @@ public enum RepodataGenerator {
         _ = libraryReady
         let segmentCache = options.compression == .gz ? options.segmentCache : nil
         let sorted = segmentCache == nil ? packages.sorted { $0.href < $1.href } : packages.sorted { ($0.group, $0.href) < ($1.group, $1.href) }
-        let hrefs = sorted.map(\.href), sources = sorted.map(\.source)
+        let hrefs = sorted.map(\.href), sources = sorted.map(\.source), recorded = sorted.map(\.recordedSHA256)
         let known = sorted.map { package in package.size.flatMap { size in package.modificationTime.map { (size, $0) } } }
         let signature = RepodataCache.signature(for: options)
         let cache = options.chunkCache.map { RepodataCache.loadGroups($0, signature: signature) }
@@ -135,7 +140,7 @@ public enum RepodataGenerator {
                         for index in stride(from: worker, to: hrefs.count, by: jobs) {
                             do {
                                 let dumped = try dump(repository: repository, href: hrefs[index], file: sources[index], known: sources[index] == nil ? known[index] : nil,
-                                                      cache: cache, old: old, options: options, closure: wantsClosurePackages)
+                                                      cache: cache, old: old, options: options, closure: wantsClosurePackages, recordedSHA256: recorded[index])
                                 chunkOut[index] = dumped.chunks
                                 reusedOut[index] = dumped.reused
                                 sizeOut[index] = dumped.identity
@@ -338,7 +343,7 @@ public enum RepodataGenerator {
     /// `file`: where to read the package when not (yet) at `href` in `repository` (its source, being linked there).
     /// `known`: the file's size and mtime as the caller just saw them, so that a cache hit needs no stat.
     static func dump(repository: String, href: String, file: String? = nil, known: (Int64, Int64)? = nil, cache: RepodataCache?, old: OldMetadata?,
-                     options: RepodataOptions, closure: Bool = false) throws -> Dumped {
+                     options: RepodataOptions, closure: Bool = false, recordedSHA256: String? = nil) throws -> Dumped {
         let path = file ?? repository + "/" + href
         if let known, let entry = cache?.entries[href], entry.size == known.0, entry.modificationTime == known.1 {
             return Dumped(chunks: XMLChunks(primary: entry.primary, filelists: entry.filelists, other: entry.other), reused: true, identity: known)
@@ -357,6 +362,11 @@ public enum RepodataGenerator {
             throw GooseError.invalidPackage(file: path, reason: message(error, fallback: "createrepo_c cannot read it"))
         }
         defer { cr_package_free(package) }
+        // createrepo_c hashed the whole file for primary's pkgid, so the check against the build's record costs nothing:
+        // a payload damaged since (which reading the header alone does not notice) is caught here.
+        if let recordedSHA256, let computed = package.pointee.pkgId.map({ String(cString: $0) }), computed != recordedSHA256 {
+            throw GooseError.invalidPackage(file: path, reason: "sha256 \(computed) is not the \(recordedSHA256) its build.json records: damaged, or changed outside goose (goose sign tag re-signs builds and records them)")
+        }
         return Dumped(chunks: try xml(of: package, path: path), reused: false, identity: identity, closure: closure ? ClosurePackage(package) : nil)
     }
 

@@ -24,7 +24,11 @@ public struct TagStore: Sendable {
     public func entries(of tag: String) throws -> [String] {
         try Self.validateName(tag)
         guard exists(tag) else { throw GooseError.workspace("no tag '\(tag)' (create it with 'goose tag create \(tag)')") }
-        guard FileSystem.isRegularFile(path(of: tag)) else { return [] }
+        // goose.toml names the tag, so its list must be there: a missing file read as an empty tag would mash an empty
+        // repository over `latest` (an empty tag is an empty file, as `goose tag create` makes it).
+        guard FileSystem.isRegularFile(path(of: tag)) else {
+            throw GooseError.workspace("\(path(of: tag)): missing: goose.toml declares tag '\(tag)' but its list of builds is gone (an empty tag is an empty file)")
+        }
         return Self.parse(String(decoding: try FileSystem.contents(of: path(of: tag)), as: UTF8.self))
     }
 
