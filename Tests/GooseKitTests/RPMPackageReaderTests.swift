@@ -75,4 +75,32 @@ final class RPMPackageReaderTests: XCTestCase {
             XCTAssertEqual("\(error)", "\(text): not an RPM package (bad lead magic)")
         }
     }
+
+    /// SOURCE_DATE_EPOCH of a build comes from the newest changelog entry; with several entries CHANGELOGTIME is an
+    /// array, which headerGetNumber answers with 0 (builds dated 1970, mtimes not clamped). rpm itself is the reference.
+    func testChangelogTimeIsTheNewestEntryOfSeveral() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let spec = """
+        Name: dated
+        Version: 1
+        Release: 1
+        Summary: changelog dates
+        License: MIT
+        BuildArch: noarch
+        %description
+        dated
+        %files
+        %changelog
+        * Mon Jan 01 2024 A <a@example.org> - 1-1
+        - newer
+        * Thu May 16 2013 B <b@example.org> - 0-1
+        - older
+        """
+        try spec.write(toFile: directory + "/dated.spec", atomically: true, encoding: .utf8)
+        try TestSupport.shell("rpmbuild --quiet -bs --define '_topdir \(directory)/top' --define '_srcrpmdir \(directory)' \(directory)/dated.spec")
+        let package = try RPMPackageReader.read(directory + "/dated-1-1.src.rpm")
+        let newest = try TestSupport.shell("rpm -qp --qf '%{CHANGELOGTIME}' \(directory)/dated-1-1.src.rpm")
+        XCTAssertEqual(package.changelogTime.map(String.init), newest)
+        XCTAssertEqual(package.changelogTime, 1_704_110_400)
+    }
 }

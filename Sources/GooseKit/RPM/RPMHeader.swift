@@ -21,6 +21,17 @@ public final class RPMHeader {
         return headerGetNumber(pointer, rpmTagVal(tag.rawValue))
     }
 
+    /// The first value of a numeric tag that may hold several (CHANGELOGTIME: the newest entry first); `number`
+    /// (headerGetNumber) answers only for a tag with one value and gives 0 for an array.
+    func firstNumber(_ tag: rpmTag) -> UInt64? {
+        guard let data = rpmtdNew() else { return nil }
+        defer { rpmtdFree(data) }
+        guard headerGet(pointer, rpmTagVal(tag.rawValue), data, headerGetFlags(HEADERGET_MINMEM.rawValue)) != 0 else { return nil }
+        defer { rpmtdFreeData(data) }
+        guard rpmtdCount(data) > 0 else { return nil }
+        return rpmtdGetNumber(data)
+    }
+
     func has(_ tag: rpmTag) -> Bool { headerIsEntry(pointer, rpmTagVal(tag.rawValue)) != 0 }
 
     func strings(_ tag: rpmTag) -> [String] {

@@ -147,7 +147,7 @@ public enum RPMPackageReader {
             hasStrippedPayload: header.has(RPMTAG_LONGFILESIZES),
             signature: signatureState(header),
             payloadOffset: payloadOffset,
-            changelogTime: header.number(RPMTAG_CHANGELOGTIME).map { Int($0) },
+            changelogTime: header.firstNumber(RPMTAG_CHANGELOGTIME).map { Int($0) },
             buildTime: header.number(RPMTAG_BUILDTIME).map { Int($0) },
             excludeArch: header.strings(RPMTAG_EXCLUDEARCH),
             exclusiveArch: header.strings(RPMTAG_EXCLUSIVEARCH))
