@@ -190,6 +190,36 @@ final class MockBuildCLITests: XCTestCase {
         XCTAssertTrue(read(directory + "/readhome/build.log").contains("\nHOME-ABSENT"), read(directory + "/readhome/build.log"))
     }
 
+    /// goose's environment (tokens, agent sockets) reaches no process of the sandbox, bwrap's init (PID 1) included.
+    func testBuildSeesNoneOfGoosesEnvironmentNotEvenThroughPID1() throws {
+        let srpm = try makeSourcePackage(name: "readenv", build: "for p in /proc/[0-9]*; do tr '\\0' '\\n' < $p/environ; done | sort -u | sed 's/^/ENV: /'")
+        let value = "token-" + UUID().uuidString
+        let result = try GooseBinary.run(["mock-build", "--resultdir", directory + "/readenv", srpm], environment: ["GOOSE_TEST_SECRET": value])
+        let log = read(directory + "/readenv/build.log")
+        XCTAssertEqual(result.status, 0, result.stderr + log)
+        XCTAssertTrue(log.contains("ENV: SOURCE_DATE_EPOCH="), log)
+        XCTAssertFalse(log.contains(value), log)
+    }
+
+    /// Links the build plants among its results point at host files the sandbox hides: goose, which collects on the
+    /// host's side, must neither publish them nor move what they point at.
+    func testResultsThatAreSymbolicLinksAreRefused() throws {
+        let secretDirectory = directory + "/secret"
+        try FileManager.default.createDirectory(atPath: secretDirectory, withIntermediateDirectories: true)
+        try "key\n".write(toFile: secretDirectory + "/leak-1-1.noarch.rpm", atomically: true, encoding: .utf8)
+        for (name, plant) in [("linkfile", "mkdir -p %{_rpmdir}/noarch; ln -sf \(secretDirectory)/leak-1-1.noarch.rpm %{_rpmdir}/noarch/leak-1-1.noarch.rpm"),
+                              ("linkdir", "mkdir -p %{_rpmdir}; ln -sfn \(secretDirectory) %{_rpmdir}/evil")] {
+            let srpm = try makeSourcePackage(name: name, build: plant)
+            let out = directory + "/" + name
+            let result = try GooseBinary.run(["mock-build", "--resultdir", out, srpm])
+            XCTAssertEqual(result.status, 10, result.stderr)
+            XCTAssertTrue(result.stderr.contains("symbolic link"), result.stderr)
+            let published = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
+            XCTAssertFalse(published.contains { $0.hasPrefix("leak") }, "\(name): \(published)")
+            XCTAssertEqual(try String(contentsOfFile: secretDirectory + "/leak-1-1.noarch.rpm", encoding: .utf8), "key\n", name)
+        }
+    }
+
     func testBuildCannotWriteTheSourcePackage() throws {
         let srpm = try makeSourcePackage(name: "writesrpm", build: "echo overwritten >> /builddir/originals/writesrpm-1-1.src.rpm || exit 1")
         let before = try Data(contentsOf: URL(fileURLWithPath: srpm))
@@ -352,6 +382,15 @@ final class MockBuildCLITests: XCTestCase {
     func testFromWavesBuildsInOrder() throws {
         let waves = directory + "/waves.txt"
         try "test-C test-D\nhello\n".write(toFile: waves, atomically: true, encoding: .utf8)
+        // What goose build-order writes is what --from-waves reads.
+        let ordered = try GooseBinary.run(["build-order", "--format", "waves", fixture("mock/test-C-1.1-0.src.rpm"), fixture("mock/test-D-1.1-0.src.rpm")])
+        XCTAssertEqual(ordered.status, 0, ordered.stderr)
+        XCTAssertTrue(ordered.stdout.hasPrefix("wave 1: "), ordered.stdout)
+        try ordered.stdout.write(toFile: directory + "/ordered.txt", atomically: true, encoding: .utf8)
+        let fromOrder = try GooseBinary.run(["mock-build", "--from-waves", directory + "/ordered.txt", "--resultdir", directory + "/ordered",
+                                             GooseBinary.fixtures + "/srpms/mock"], timeout: 300)
+        XCTAssertEqual(fromOrder.status, 0, fromOrder.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/ordered/test-D-1.1-0/test-D-1.1-0.x86_64.rpm"))
         let result = try GooseBinary.run(["mock-build", "--from-waves", waves, "--jobs", "2", "--json", "--resultdir", directory + "/out",
                                           GooseBinary.fixtures + "/srpms/mock", fixture("rpm-tests/hello-1.0-1.src.rpm")], timeout: 300)
         XCTAssertEqual(result.status, 0, result.stderr)

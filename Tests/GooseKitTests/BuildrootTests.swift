@@ -136,6 +136,10 @@ final class MockBuildLogicTests: XCTestCase {
     func testWavesFormat() {
         XCTAssertEqual(MockBuild.parseWaves("# waves\nbash  glibc\n\nzlib\n"), [["bash", "glibc"], ["zlib"]])
         XCTAssertEqual(MockBuild.parseWaves(""), [])
+        // goose build-order --format waves, cycles included.
+        XCTAssertEqual(MockBuild.parseWaves("wave  1: zlib\nwave 12: bash {cycle 1: gcc binutils} {cycle 2: a b}\n"),
+                       [["zlib"], ["bash", "gcc", "binutils", "a", "b"]])
+        XCTAssertEqual(MockBuild.parseWaves("wave foo\n"), [["wave", "foo"]])
     }
 
     func testChangelogEpochFromSpec() throws {

@@ -250,7 +250,7 @@ public final class Buildroot {
                 "--define", "_sourcedir \(sourceDirectory)", "--define", "_specdir \(sourceDirectory)",
                 "--define", "_srcrpmdir /builddir/build/SRPMS", "--nodeps", "-bs", spec,
             ], subject: (spec as NSString).lastPathComponent, sourceDateEpoch: sourceDateEpoch, readOnly: [sourceDirectory])
-            let made = ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []).filter { $0.hasSuffix(".src.rpm") }
+            let made = try Self.buildOutputs(output, kind: S_IFREG).filter { $0.hasSuffix(".src.rpm") }
             guard made.count == 1 else {
                 throw GooseError.buildFailed(subject: spec, reason: "rpmbuild -bs made \(made.count) source packages", code: MockExitCode.buildFailed)
             }
@@ -287,8 +287,8 @@ public final class Buildroot {
         try logs.phase("collect") {
             var collected: [String] = []
             let rpms = topDirectory + "/RPMS"
-            for arch in ((try? FileManager.default.contentsOfDirectory(atPath: rpms)) ?? []).sorted() {
-                for file in ((try? FileManager.default.contentsOfDirectory(atPath: rpms + "/" + arch)) ?? []).sorted() where file.hasSuffix(".rpm") {
+            for arch in try Self.buildOutputs(rpms, kind: S_IFDIR) {
+                for file in try Self.buildOutputs(rpms + "/" + arch, kind: S_IFREG) where file.hasSuffix(".rpm") {
                     try FileSystem.createDirectory(result + "/" + arch)
                     // No fsync per file: the caller publishes the whole result with one rename (or syncs its directory once).
                     try Self.move(rpms + "/\(arch)/\(file)", to: result + "/\(arch)/\(file)")
@@ -306,6 +306,27 @@ public final class Buildroot {
             collected.append("src/" + name)
             return collected
         }
+    }
+
+    /// The entries of a directory the build wrote (`RPMS/`, `RPMS/<arch>/`, `SRPMS/`), sorted; each must be of `kind`
+    /// (a directory or a regular file) itself, not a symbolic link: the build writes these trees, and goose reads and
+    /// moves what they hold on the host's side, where a link the build planted (to `/root/.gnupg`, `/etc/shadow`) would
+    /// reach what the sandbox hides. A directory that does not exist has no entries.
+    static func buildOutputs(_ directory: String, kind: mode_t) throws -> [String] {
+        var status = stat()
+        guard lstat(directory, &status) == 0 else { return [] }
+        guard (status.st_mode & S_IFMT) == S_IFDIR else {
+            throw GooseError.buildFailed(subject: directory, reason: "the build made this a symbolic link or other non-directory: its contents are not collected", code: MockExitCode.buildFailed)
+        }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+        for name in names {
+            guard lstat(directory + "/" + name, &status) == 0 else { throw GooseError.errno(directory + "/" + name, "cannot stat") }
+            if (status.st_mode & S_IFMT) != kind {
+                let what = (status.st_mode & S_IFMT) == S_IFLNK ? "a symbolic link" : "not a \(kind == S_IFDIR ? "directory" : "regular file")"
+                throw GooseError.buildFailed(subject: directory + "/" + name, reason: "the build left \(what) among its results: not collected", code: MockExitCode.buildFailed)
+            }
+        }
+        return names
     }
 
     /// Moves the finished logs into `destination` (copies them across file systems); nothing writes them after.

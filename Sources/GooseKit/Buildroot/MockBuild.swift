@@ -320,12 +320,28 @@ public struct MockBuild: Sendable {
         return base + "/tmp"
     }
 
-    /// Parses `goose build-order --format waves`: one line per wave, names separated by spaces; blank
-    /// lines and `#` comments skipped.
+    /// Parses `goose build-order --format waves`: one line per wave, `wave 2: bash glibc {cycle 1: gcc binutils}`
+    /// (the members of a cycle build in its wave), or bare names separated by spaces; blank lines and `#` comments
+    /// skipped.
     public static func parseWaves(_ text: String) -> [[String]] {
         text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }
-            .map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) }
+            .map { line in
+                var body = Substring(line)
+                if body.hasPrefix("wave "), let colon = body.firstIndex(of: ":"),
+                   body[body.index(body.startIndex, offsetBy: 5)..<colon].allSatisfy({ $0 == " " || $0.isNumber }) {
+                    body = body[body.index(after: colon)...]
+                }
+                var names: [String] = []
+                var words = body.split(whereSeparator: { $0 == " " || $0 == "\t" })[...]
+                while let word = words.popFirst() {
+                    // `{cycle 1:` opens a cycle's group: the word and its number are labels, not packages.
+                    if word == "{cycle" { _ = words.popFirst(); continue }
+                    let name = word.trimmingCharacters(in: CharacterSet(charactersIn: "{}"))
+                    if !name.isEmpty { names.append(name) }
+                }
+                return names
+            }
     }
 
     /// Maps each wave's package names to SRPMs among `candidates` (SRPM files or directories of them), by

@@ -110,6 +110,9 @@ public enum SandboxRunner {
                 throw GooseError.buildFailed(subject: "bwrap", reason: "bubblewrap is not installed (apt-get install bubblewrap)", code: MockExitCode.unshareFailed)
             }
             argv = [bwrap] + sandbox.arguments(topLevel: try sandbox.topLevelEntries()) + argv
+            // bwrap itself starts with the clean environment too: its --clearenv cleans only the command's, and bwrap's
+            // init (PID 1 in the sandbox) would keep goose's, readable by the build in /proc/1/environ.
+            return try spawnAndWait(argv, log: log, timeout: timeout, environment: sandbox.environment)
         }
         return try spawnAndWait(argv, log: log, timeout: timeout)
     }
