@@ -547,4 +547,19 @@ final class MashCLITests: XCTestCase {
         XCTAssertTrue(gone.stderr.contains("tags/t: missing"), gone.stderr)
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: workspace + "/repos/t/latest"), before)
     }
+
+    /// A published build directory is as readable as the user's umask makes directories, not mkdtemp's 0700 (other
+    /// users and services read builds/); `stat` is the witness.
+    func testPublishedBuildsFollowTheUmask() throws {
+        let directory = try temporaryDirectory(prefix: "goose-mash-")
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        let goose = try GooseBinary.executable()
+        for (mask, name, expected) in [("022", "foo", "755"), ("027", "hello", "750")] {
+            let package = GooseBinary.fixtures + (name == "foo" ? "/rpms/rpm-tests/foo-1.0-1.noarch.rpm" : "/rpms/rpm-tests/hello-2.0-1.x86_64.rpm")
+            try shell("umask \(mask) && \(goose) builds import --quiet --workspace \(workspace) \(package)")
+            let build = try shell("ls -d \(workspace)/builds/\(name)/*/*").trimmingCharacters(in: .whitespacesAndNewlines)
+            XCTAssertEqual(try shell("stat -c %a \(build)").trimmingCharacters(in: .whitespacesAndNewlines), expected, "umask \(mask)")
+        }
+    }
 }

@@ -82,6 +82,9 @@ public struct BuildInventory: Sendable {
             throw GooseError.workspace("build \(record.nvr) already exists in \(destination)")
         }
         try AtomicFileWriter.write(try record.encoded(), to: stagedDirectory + "/build.json")
+        // The staging directory is mkdtemp's (mode 0700); the published build is as readable as any directory the
+        // user makes (the umask's), so that other users and services (mash, a web server) can read it.
+        chmod(stagedDirectory, 0o777 & ~FileSystem.processUmask)
         try FileSystem.createDirectory((destination as NSString).deletingLastPathComponent)
         try FileSystem.moveIntoPlace(stagedDirectory, destination)
     }

@@ -158,6 +158,15 @@ public enum FileSystem {
     }
 
     /// Creates a fresh private directory with the given prefix inside `parent`.
+    /// The process's umask, read from /proc/self/status: umask(2) can only read it by setting it, which would race
+    /// with other threads creating files. 022 when it cannot be read.
+    public static var processUmask: mode_t {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Umask:") }),
+              let value = mode_t(line.dropFirst("Umask:".count).trimmingCharacters(in: .whitespaces), radix: 8) else { return 0o022 }
+        return value
+    }
+
     public static func makeTemporaryDirectory(in parent: String, prefix: String) throws -> String {
         try createDirectory(parent)
         var template = Array("\(parent)/\(prefix)XXXXXX".utf8CString)
