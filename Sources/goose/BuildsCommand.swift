@@ -74,7 +74,7 @@ struct BuildsListCommand: ParsableCommand {
         let records = try BuildInventory(workspace: workspace).allRecords()
         output.detail("\(records.count) builds in \(workspace.root)/builds")
         if output.json {
-            for record in records { Console.json(record) }
+            for record in records { Console.json(ListedBuild(record: record)) }
             return
         }
         let width = records.map(\.nvr.count).max() ?? 0
@@ -82,5 +82,17 @@ struct BuildsListCommand: ParsableCommand {
             Console.line(record.nvr.padding(toLength: width, withPad: " ", startingAt: 0)
                 + "  \(record.origin.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  \(record.state.rawValue)  \(record.artifacts.count) files")
         }
+    }
+}
+
+/// A build as `builds list --json` prints it: its build.json fields and its NVR.
+private struct ListedBuild: Encodable {
+    let record: BuildRecord
+    enum Keys: String, CodingKey { case nvr }
+
+    func encode(to encoder: Encoder) throws {
+        try record.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(record.nvr, forKey: .nvr)
     }
 }

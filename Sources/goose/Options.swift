@@ -46,6 +46,8 @@ enum Console {
     static func json<T: Encodable>(_ value: T) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Times as build.json writes them (2026-12-04T20:26:07Z), not Foundation's seconds since 2001.
+        encoder.dateEncodingStrategy = .iso8601
         if let data = try? encoder.encode(value) {
             write(data + Data("\n".utf8))
         }

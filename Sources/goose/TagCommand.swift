@@ -127,7 +127,8 @@ struct TagListCommand: ParsableCommand {
         abstract: "List a tag's builds, or every tag.",
         discussion: """
         Without --latest, prints the NVRs tagged directly into TAG. With --latest, prints the build mash \
-        would take for each package, inheritance included, with the tag it comes from.
+        would take for each package, inheritance included; with --json each line also names the tag it \
+        comes from.
 
         Exit status: 0; 3 no workspace, or an invalid goose.toml, an unknown tag, or an inheritance cycle.
 
@@ -157,9 +158,10 @@ struct TagListCommand: ParsableCommand {
             return
         }
         output.detail(latest ? "resolving \(tag) through its inheritance: the newest build of each package" : "the builds listed in tags/\(tag) itself")
-        let nvrs = latest ? try store.resolve(tag, inventory: BuildInventory(workspace: workspace)).map(\.nvr) : try store.entries(of: tag)
-        for nvr in nvrs {
-            if output.json { Console.json(["tag": .string(tag), "nvr": .string(nvr)] as [String: TagJSONValue]) } else { Console.line(nvr) }
+        let listed = latest ? try store.resolveWithOrigins(tag, inventory: BuildInventory(workspace: workspace)).map { ($0.record.nvr, $0.tag) }
+            : try store.entries(of: tag).map { ($0, tag) }
+        for (nvr, origin) in listed {
+            if output.json { Console.json(["tag": .string(origin), "nvr": .string(nvr)] as [String: TagJSONValue]) } else { Console.line(nvr) }
         }
     }
 }

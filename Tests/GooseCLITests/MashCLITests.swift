@@ -58,6 +58,10 @@ final class MashCLITests: XCTestCase {
         let list = try goose(["builds", "list", "--json"], workspace: workspace).stdout.split(separator: "\n")
         XCTAssertEqual(list.count, 5)
         XCTAssertTrue(list.allSatisfy { $0.contains("\"origin\":\"imported\"") })
+        // Each line names its build (the help's `jq -r .nvr`) and gives times as build.json does (ISO 8601).
+        let first = try json(String(list[0]))
+        XCTAssertEqual(first["nvr"] as? String, "\(first["name"]!)-\(first["version"]!)-\(first["release"]!)")
+        XCTAssertNotNil((first["finished"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) }, "\(first)")
         XCTAssertEqual(try goose(["tag", "list", "el9", "--latest"], workspace: workspace).stdout,
                        "bash-4.4.12-2\nglibc-2.25-4\nmystery-19.67-1\ntour-4-6\n")
 
@@ -315,6 +319,9 @@ final class MashCLITests: XCTestCase {
         try goose(["tag", "add", "signed", "signed-pkg-1.0-1"], workspace: workspace)
         try goose(["tag", "create", "mixed", "--inherit", "signed"], workspace: workspace)
         try goose(["tag", "add", "mixed", "unsigned-pkg-1.0-1"], workspace: workspace)
+        // --latest --json names the tag each build comes from: the inherited one is the parent's.
+        XCTAssertEqual(try goose(["tag", "list", "mixed", "--latest", "--json"], workspace: workspace).stdout,
+                       "{\"nvr\":\"signed-pkg-1.0-1\",\"tag\":\"signed\"}\n{\"nvr\":\"unsigned-pkg-1.0-1\",\"tag\":\"mixed\"}\n")
 
         try goose(["mash", "signed", "--arches", "x86_64", "--require-key", fingerprint], workspace: workspace, environment: environment)
         // The second check of the unchanged file comes from goose's cache; a file whose signature is removed since

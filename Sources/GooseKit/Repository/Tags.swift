@@ -99,6 +99,14 @@ public struct TagStore: Sendable {
         try resolve(tag, inventory: inventory) { try inventory.record(nvr: $0) }
     }
 
+    /// `resolve`, each build with the tag of the inheritance it comes from (the first in search order that lists it).
+    public func resolveWithOrigins(_ tag: String, inventory: BuildInventory) throws -> [(record: BuildRecord, tag: String)] {
+        let layers = try listings(of: tag)
+        return try latest(layers, inventory: inventory) { try inventory.record(nvr: $0) }.map { record in
+            (record, layers.first { $0.nvrs.contains(record.nvr) }?.tag ?? tag)
+        }
+    }
+
     /// `resolve`, with the build records read through `records` (unchanged build.json files are not decoded again).
     public func resolve(_ tag: String, inventory: BuildInventory, records: inout BuildRecordCache) throws -> [BuildRecord] {
         let layers = try listings(of: tag)
