@@ -13,7 +13,7 @@ struct MashCommand: ParsableCommand {
         Selects the latest build of each package in TAG (inheritance included, see goose-tag(1)) and lays \
         out one tree per run, repos/<tag>/<timestamp>/, with repos/<tag>/latest pointing at the newest:
           <arch>/          binary and noarch packages (multilib ones on x86_64)
-          <arch>/debug/    -debuginfo and -debugsource packages
+          <arch>/debug/    -debuginfo, -debuginfo-common-* and -debugsource packages
           source/tree/     source RPMs
 
         A noarch package skips the arches that its source package's ExcludeArch names or its ExclusiveArch \

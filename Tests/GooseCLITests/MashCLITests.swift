@@ -569,4 +569,47 @@ final class MashCLITests: XCTestCase {
             XCTAssertEqual(try shell("stat -c %a \(build)").trimmingCharacters(in: .whitespacesAndNewlines), expected, "umask \(mask)")
         }
     }
+
+    /// Two builds of a tag that ship one file name cannot share a Packages/ directory: one line names both builds.
+    func testOneFileNameFromTwoBuildsIsRefused() throws {
+        try requireTools(["rpmbuild"])
+        let directory = try temporaryDirectory(prefix: "goose-mash-")
+        var files: [String] = []
+        for source in ["src-a", "src-b"] {
+            let top = directory + "/rpmbuild-" + source
+            try FileManager.default.createDirectory(atPath: top + "/SPECS", withIntermediateDirectories: true)
+            let spec = """
+            Name: \(source)
+            Version: 1
+            Release: 1
+            Summary: t
+            License: MIT
+            BuildArch: noarch
+            %description
+            t
+            %package -n shared
+            Summary: shared
+            %description -n shared
+            shared
+            %install
+            mkdir -p %{buildroot}/usr/share/\(source)
+            echo x > %{buildroot}/usr/share/\(source)/f
+            %files
+            /usr/share/\(source)
+            %files -n shared
+            """
+            try spec.write(toFile: "\(top)/SPECS/\(source).spec", atomically: true, encoding: .utf8)
+            try shell("rpmbuild --quiet --nodeps --define '_topdir \(top)' --define '_dbpath \(top)/db' -bb \(top)/SPECS/\(source).spec")
+            files += ["\(top)/RPMS/noarch/\(source)-1-1.noarch.rpm", "\(top)/RPMS/noarch/shared-1-1.noarch.rpm"]
+        }
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        try goose(["builds", "import"] + files, workspace: workspace)
+        try goose(["tag", "create", "t"], workspace: workspace)
+        try goose(["tag", "add", "t", "--from-builds"], workspace: workspace)
+        let refused = try goose(["mash", "t", "--arches", "x86_64"], workspace: workspace, expect: 3)
+        XCTAssertTrue(refused.stderr.contains("x86_64: shared-1-1.noarch.rpm comes from two builds of tag t"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("builds/src-a/1/1") && refused.stderr.contains("builds/src-b/1/1"), refused.stderr)
+        XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+    }
 }

@@ -117,12 +117,13 @@ final class MashPlanTests: XCTestCase {
         let record = BuildRecord(name: "zlib", epoch: nil, version: "1", release: "1", origin: .imported, artifacts: [
             artifact("zlib", "src"), artifact("zlib", "x86_64"), artifact("zlib", "i686"), artifact("zlib", "aarch64"),
             artifact("zlib-doc", "noarch"), artifact("zlib-debuginfo", "x86_64"), artifact("zlib-debugsource", "x86_64"),
-            artifact("zlib-debuginfo", "i686"), artifact("zlib-devel", "i686"),
+            artifact("zlib-debuginfo", "i686"), artifact("zlib-devel", "i686"), artifact("zlib-debuginfo-common-x86_64", "x86_64"),
         ])
         let plan = MashPlan.plan(builds: [(record, "/b")], arches: ["x86_64", "aarch64"], multilibNames: ["x86_64": ["zlib", "zlib-debuginfo"]])
         XCTAssertEqual(plan["source/tree"], ["/b/src/zlib-1-1.src.rpm"])
         XCTAssertEqual(plan["x86_64"], ["/b/i686/zlib-1-1.i686.rpm", "/b/noarch/zlib-doc-1-1.noarch.rpm", "/b/x86_64/zlib-1-1.x86_64.rpm"])
-        XCTAssertEqual(plan["x86_64/debug"], ["/b/x86_64/zlib-debuginfo-1-1.x86_64.rpm", "/b/x86_64/zlib-debugsource-1-1.x86_64.rpm"])
+        XCTAssertEqual(plan["x86_64/debug"], ["/b/x86_64/zlib-debuginfo-1-1.x86_64.rpm", "/b/x86_64/zlib-debuginfo-common-x86_64-1-1.x86_64.rpm",
+                                              "/b/x86_64/zlib-debugsource-1-1.x86_64.rpm"])
         XCTAssertEqual(plan["aarch64"], ["/b/aarch64/zlib-1-1.aarch64.rpm", "/b/noarch/zlib-doc-1-1.noarch.rpm"])
         XCTAssertEqual(plan["aarch64/debug"], [])
     }

@@ -79,8 +79,10 @@ public struct ArchRestriction: Equatable, Sendable {
 /// Which file goes into which repository of a mash, as a pure function of the builds.
 public enum MashPlan {
     /// `-debuginfo` and `-debugsource` packages go to the debug repository.
+    /// `-debuginfo` and `-debugsource` packages, and the shared parts of debuginfo (`kernel-debuginfo-common-x86_64`),
+    /// which the debuginfo packages require: they belong in the debug repository with them, as on EL's mirrors.
     public static func isDebug(_ name: String) -> Bool {
-        name.hasSuffix("-debuginfo") || name.hasSuffix("-debugsource")
+        name.hasSuffix("-debuginfo") || name.hasSuffix("-debugsource") || name.contains("-debuginfo-")
     }
 
     /// The last component of a planned file (`<build>/<arch>/<file>.rpm`); plain string work, as NSString's path
@@ -223,6 +225,17 @@ public struct Mash {
         }
 
         let plan = MashPlan.plan(builds: builds, arches: options.arches, multilibNames: multilibNames, restrictions: restrictions)
+        // Packages/ holds each file by its name: two builds shipping one file name cannot both be in a repository.
+        for repository in plan.keys.sorted() {
+            var seen: [String: String] = [:]
+            for file in plan[repository]! {
+                let name = MashPlan.fileName(file)
+                if let other = seen[name] {
+                    throw GooseError.workspace("\(repository): \(name) comes from two builds of tag \(options.tag), \(MashPlan.buildDirectory(of: other)) and \(MashPlan.buildDirectory(of: file)): untag one of them")
+                }
+                seen[name] = file
+            }
+        }
 
         if let requireKey = options.requireKey {
             let keyring = try RequiredKey.keyring(for: requireKey, scratch: workspace.temporaryDirectory)
