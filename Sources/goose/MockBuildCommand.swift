@@ -113,6 +113,7 @@ struct MockBuildCommand: AsyncParsableCommand {
         if buildroot != nil && config != nil { throw fail("give --buildroot or --config, not both") }
         if let scrub, !["root-cache", "all"].contains(scrub) { throw fail("--scrub takes 'root-cache' or 'all'") }
         if inputs.isEmpty && scrub == nil { throw fail("give at least one SRPM or dist-git directory") }
+        if let problem = define.lazy.compactMap(BuildOptions.problem(withDefine:)).first { throw fail(problem) }
     }
 
     func run() async throws {

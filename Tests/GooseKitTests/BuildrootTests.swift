@@ -133,6 +133,16 @@ final class MockBuildLogicTests: XCTestCase {
         XCTAssertEqual(BuildLogs.stateLine(Date(timeIntervalSince1970: 0), starting: false, phase: "clean"), "1970-01-01 00:00:00,000 - Finish: clean\n")
     }
 
+    /// goose refuses a --define exactly when rpm would: rpm's own complaint ("has empty body", "has illegal name") is
+    /// the reference for each case.
+    func testDefineProblemsAreThoseRpmReports() throws {
+        for define in ["dist .el9", "%dist .el9", "with_tests 0", "x(n) 1", "_a b c", "mymac", "", "   ", "1ab 2", "abc ", "abc\t", "%"] {
+            let quoted = "'" + define.replacingOccurrences(of: "'", with: "'\\''") + "'"
+            let rpm = try TestSupport.shell("rpm --define \(quoted) --eval '%{nil}' 2>&1 || true")
+            XCTAssertEqual(BuildOptions.problem(withDefine: define) != nil, rpm.contains("error:"), "[\(define)] rpm: \(rpm)")
+        }
+    }
+
     func testWavesFormat() {
         XCTAssertEqual(MockBuild.parseWaves("# waves\nbash  glibc\n\nzlib\n"), [["bash", "glibc"], ["zlib"]])
         XCTAssertEqual(MockBuild.parseWaves(""), [])

@@ -23,6 +23,27 @@ public struct BuildOptions: Sendable {
     public var useRootCache = true
 
     public init() {}
+
+    /// Why a `--define` is not `NAME VALUE` as rpm reads it (a macro name of letters, digits and `_` not starting with
+    /// a digit, an optional `(opts)`, blank, a non-empty body), nil when it is: rpmbuild would otherwise fail the build
+    /// with "Macro %x has empty body" (exit 10, a failed build recorded) for what is a command-line mistake.
+    public static func problem(withDefine define: String) -> String? {
+        var rest = Substring(define).drop { $0 == " " || $0 == "\t" }
+        if rest.first == "%" { rest = rest.dropFirst() }
+        let name = rest.prefix { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+        guard let first = name.first, !first.isNumber else {
+            return "--define '\(define)': expected 'NAME VALUE' with a macro name (letters, digits and _, not starting with a digit)"
+        }
+        rest = rest.dropFirst(name.count)
+        if rest.first == "(" {
+            guard let close = rest.firstIndex(of: ")") else { return "--define '\(define)': unclosed option list after %\(name)" }
+            rest = rest[rest.index(after: close)...]
+        }
+        guard rest.first == " " || rest.first == "\t", rest.contains(where: { $0 != " " && $0 != "\t" }) else {
+            return "--define '\(define)': macro %\(name) has no value (expected 'NAME VALUE')"
+        }
+        return nil
+    }
 }
 
 /// One isolated build root with mock's life cycle: init → install → build → collect → clean,
