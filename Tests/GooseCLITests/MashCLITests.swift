@@ -612,4 +612,20 @@ final class MashCLITests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("builds/src-a/1/1") && refused.stderr.contains("builds/src-b/1/1"), refused.stderr)
         XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
     }
+
+    /// A tag create whose goose.toml cannot be written leaves no tags/<tag> behind (the name stays free). goose.toml is
+    /// made immutable with chattr, which needs root and a file system that supports it: skipped elsewhere.
+    func testFailedTagCreateLeavesNoListBehind() throws {
+        let directory = try temporaryDirectory(prefix: "goose-mash-")
+        let workspace = directory + "/ws"
+        XCTAssertEqual(try GooseBinary.run(["init", workspace]).status, 0)
+        guard try GooseBinary.runProgram("/bin/sh", ["-c", "chattr +i \(workspace)/goose.toml"]).status == 0 else {
+            throw XCTSkip("chattr +i is not available here")
+        }
+        let failed = try GooseBinary.run(["tag", "create", "newtag", "--workspace", workspace])
+        _ = try GooseBinary.runProgram("/bin/sh", ["-c", "chattr -i \(workspace)/goose.toml"])
+        XCTAssertNotEqual(failed.status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: workspace + "/tags/newtag"))
+        try goose(["tag", "create", "newtag"], workspace: workspace)
+    }
 }

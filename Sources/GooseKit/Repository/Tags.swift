@@ -49,7 +49,13 @@ public struct TagStore: Sendable {
         _ = try TagInheritance.order(of: tag, parents: { configuration.tags[$0]?.inherit ?? [] })
         try FileSystem.createDirectory(directory)
         try AtomicFileWriter.write("", to: path(of: tag))
-        try AtomicFileWriter.write(configuration.rendered(), to: workspace.configurationPath)
+        do {
+            try AtomicFileWriter.write(configuration.rendered(), to: workspace.configurationPath)
+        } catch {
+            // Without its goose.toml entry the tag does not exist: its empty list must not stay behind either.
+            FileSystem.remove(path(of: tag))
+            throw error
+        }
         return try Workspace(root: workspace.root)
     }
 
