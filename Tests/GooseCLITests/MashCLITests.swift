@@ -536,6 +536,12 @@ final class MashCLITests: XCTestCase {
         let refused = try goose(["builds", "import", delta], workspace: workspace, expect: 4)
         XCTAssertTrue(refused.stderr.contains("tour-4-5_4-6.noarch.drpm: a delta RPM"), refused.stderr)
 
+        let record = workspace + "/builds/sturdy/1.0/1/build.json"
+        try shell("sed -i 's/\"complete\"/\"failed\"/' \(record)")
+        let failed = try goose(["mash", "t", "--arches", "x86_64"], workspace: workspace, expect: 3)
+        XCTAssertTrue(failed.stderr.contains("build sturdy-1.0-1 of tag t is failed, not complete"), failed.stderr)
+        try shell("sed -i 's/\"failed\"/\"complete\"/' \(record)")
+
         let built = workspace + "/builds/sturdy/1.0/1/noarch/sturdy-1.0-1.noarch.rpm"
         var bytes = try Data(contentsOf: URL(fileURLWithPath: built))
         bytes[bytes.count - 100] ^= 0xff

@@ -184,6 +184,10 @@ public struct Mash {
         var records = BuildRecordCache.load(recordsFile)
         let builds = try tags.resolve(options.tag, inventory: inventory, records: &records).map { ($0, inventory.directory(of: $0)) }
         try records.save(recordsFile)
+        // `goose tag add` takes complete builds only; one that is not (its build.json changed since) is not mashed.
+        if let (record, directory) = builds.first(where: { $0.0.state != .complete }) {
+            throw GooseError.workspace("\(directory)/build.json: build \(record.nvr) of tag \(options.tag) is \(record.state.rawValue), not complete")
+        }
         progress("\(builds.count) builds selected from \(options.tag)")
 
         // Header facts of files seen by earlier mashes come from the cache: an incremental mash reads new headers only.
