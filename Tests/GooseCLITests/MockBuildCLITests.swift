@@ -220,6 +220,17 @@ final class MockBuildCLITests: XCTestCase {
         }
     }
 
+    /// On the host base the arch must be one rpm counts as the host's (x86_64, i686, noarch on an x86_64 host): rpmbuild
+    /// --target would otherwise label a host build with any name.
+    func testHostBaseRefusesAnArchTheHostCannotBuild() throws {
+        try "base = \"host\"\narch = \"sparc9000\"\n".write(toFile: directory + "/sparc.toml", atomically: true, encoding: .utf8)
+        let result = try GooseBinary.run(["mock-build", "--config", directory + "/sparc.toml", "--resultdir", directory + "/sparc",
+                                          "--allow-missing-deps", fixture("mock/test-C-1.1-0.src.rpm")])
+        XCTAssertEqual(result.status, 3, result.stderr)
+        XCTAssertTrue(result.stderr.contains("arch 'sparc9000' is not one the host's rpmbuild can build"), result.stderr)
+        XCTAssertFalse(((try? FileManager.default.contentsOfDirectory(atPath: directory + "/sparc")) ?? []).contains { $0.hasSuffix(".rpm") })
+    }
+
     func testBuildCannotWriteTheSourcePackage() throws {
         let srpm = try makeSourcePackage(name: "writesrpm", build: "echo overwritten >> /builddir/originals/writesrpm-1-1.src.rpm || exit 1")
         let before = try Data(contentsOf: URL(fileURLWithPath: srpm))

@@ -1,3 +1,4 @@
+import CRPM
 import Foundation
 
 /// Options of one build that are not part of the root's definition.
@@ -100,6 +101,12 @@ public final class Buildroot {
     public func prepareRoot() throws {
         let repos = configuration.repos + options.extraRepositories
         guard configuration.base != .host else {
+            // The host's rpmbuild builds for its own arches only: `rpmbuild --target sparc9000` would label an x86_64
+            // build with whatever arch was asked for. rpm's arch compatibility table decides (noarch, i686 on x86_64, …).
+            RPMLibrary.ensureInitialized()
+            guard rpmMachineScore(Int32(RPM_MACHTABLE_INSTARCH.rawValue), configuration.arch) > 0 || configuration.arch == "noarch" else {
+                throw GooseError.buildFailed(subject: "buildroot \(configuration.name)", reason: "arch '\(configuration.arch)' is not one the host's rpmbuild can build (base host builds \(BuildrootConfiguration.hostArch) and its compatible arches)", code: MockExitCode.configuration)
+            }
             if !repos.isEmpty { logs.root("base host: repos and packages are not installed (the host's root is read-only)") }
             return
         }
