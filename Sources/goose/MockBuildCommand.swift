@@ -38,7 +38,9 @@ struct MockBuildCommand: AsyncParsableCommand {
         its logs, and is replaced by the next build of that NVR; a complete build is never overwritten. \
         With --resultdir (needed without a workspace), files land there as mock puts them.
 
-        Exit codes (mock's): 0 success; 3 configuration error; 5 command-line error or missing input; \
+        Exit codes (mock's): 0 success; 3 configuration error; 5 command-line error, or an input that is \
+        missing or cannot be built from (not an SRPM or a damaged one, not a dist-git checkout, a \
+        lookaside source missing or with the wrong hash); \
         10 build failed; 11 build timed out (all its processes killed); 30 BuildRequires missing; \
         70 result directory unusable; 80 sandbox could not be set up (bubblewrap). With several \
         inputs, the highest code of the failed builds.

@@ -231,6 +231,25 @@ final class MockBuildCLITests: XCTestCase {
         XCTAssertFalse(((try? FileManager.default.contentsOfDirectory(atPath: directory + "/sparc")) ?? []).contains { $0.hasSuffix(".rpm") })
     }
 
+    /// An input that is not an SRPM is mock's 5 (missing or unusable input) and leaves an earlier build's logs in the
+    /// result directory as they were.
+    func testUnusableInputExits5AndKeepsEarlierLogs() throws {
+        let out = directory + "/kept"
+        let first = try GooseBinary.run(["mock-build", "--resultdir", out, "--allow-missing-deps", fixture("mock/test-C-1.1-0.src.rpm")])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let log = try Data(contentsOf: URL(fileURLWithPath: out + "/build.log"))
+        let empty = directory + "/empty.src.rpm"
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        let truncated = directory + "/truncated.src.rpm"
+        FileManager.default.createFile(atPath: truncated, contents: try Data(contentsOf: URL(fileURLWithPath: fixture("mock/test-C-1.1-0.src.rpm"))).prefix(3000))
+        for input in [empty, truncated] {
+            let refused = try GooseBinary.run(["mock-build", "--resultdir", out, input])
+            XCTAssertEqual(refused.status, 5, refused.stderr)
+            XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out + "/build.log")), log, input)
+        }
+    }
+
     func testBuildCannotWriteTheSourcePackage() throws {
         let srpm = try makeSourcePackage(name: "writesrpm", build: "echo overwritten >> /builddir/originals/writesrpm-1-1.src.rpm || exit 1")
         let before = try Data(contentsOf: URL(fileURLWithPath: srpm))

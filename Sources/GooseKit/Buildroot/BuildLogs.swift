@@ -10,6 +10,18 @@ public enum MockExitCode {
     public static let packageManager: Int32 = 30
     public static let resultDirectory: Int32 = 70
     public static let unshareFailed: Int32 = 80
+
+    /// mock's code for a goose error: an input that cannot be built from (not an SRPM or a damaged one, not a dist-git
+    /// checkout, a lookaside source missing or not matching its hash) is mock's 5 like a missing one; configuration
+    /// and workspace errors 3; the others keep goose's codes (1 for I/O, 7 for a lock held).
+    public static func code(for error: GooseError) -> Int32 {
+        switch error {
+        case let .buildFailed(_, _, code): return code
+        case .usage, .invalidPackage, .unsafePayloadEntry, .importRefused, .hashMismatch, .network, .lookaside: return commandLine
+        case .configuration, .workspace: return configuration
+        default: return error.exitCode
+        }
+    }
 }
 
 /// A build's mock-compatible logs, appended to as the build goes: build.log, root.log, state.log,

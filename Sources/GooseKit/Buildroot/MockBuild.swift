@@ -119,7 +119,7 @@ public struct MockBuild: Sendable {
         do {
             try buildThrowing(input, started: started, result: &result)
         } catch let error as GooseError {
-            result.exitCode = error.exitCode
+            result.exitCode = MockExitCode.code(for: error)
             result.error = error.description + (result.resultDirectory.map { " (logs in \($0))" } ?? "")
         } catch {
             result.exitCode = 1
@@ -166,13 +166,13 @@ public struct MockBuild: Sendable {
         let finished = Date()
         if let failure {
             root.clean()
-            let code = (failure as? GooseError)?.exitCode ?? 1
+            let code = (failure as? GooseError).map(MockExitCode.code(for:)) ?? 1
             // A build that ran and failed is recorded (state failed, logs); one refused before is not.
             if case let .inventory(inventory) = destination, let package, [MockExitCode.buildFailed, MockExitCode.timeout, MockExitCode.packageManager].contains(code) {
                 result.resultDirectory = try? publish(package: package, root: root, sourcePackage: nil, sourceCommit: sourceCommit,
                                                       started: started, finished: finished, exitStatus: code, inventory: inventory).directory
             } else {
-                result.resultDirectory = try? keepFailedLogs(root: root, nvr: result.nvr ?? (input as NSString).lastPathComponent)
+                result.resultDirectory = try? keepFailedLogs(root: root, nvr: result.nvr ?? (input as NSString).lastPathComponent, beforeBuild: result.nvr == nil)
             }
             throw failure
         }
@@ -243,13 +243,18 @@ public struct MockBuild: Sendable {
 
     /// Keeps the logs of a build that failed before it had an NVR (or went to a result directory):
     /// the result directory, or the workspace's `.goose/failed-builds/<name>/`.
-    func keepFailedLogs(root: Buildroot, nvr: String) throws -> String {
+    /// `beforeBuild`: the input was refused before it had an NVR (not an SRPM, damaged); its logs then do not replace
+    /// those of an earlier build in the result directory (the one-line error says what was wrong).
+    func keepFailedLogs(root: Buildroot, nvr: String, beforeBuild: Bool = false) throws -> String {
         let target: String
         switch destination {
         case let .inventory(inventory):
             target = (inventory.root as NSString).deletingLastPathComponent + "/.goose/failed-builds/" + nvr
         case let .resultDirectory(directory, perBuild):
             target = perBuild ? directory + "/" + nvr : directory
+            if beforeBuild && FileSystem.exists(target + "/build.log") {
+                throw GooseError.io(path: target, reason: "holds an earlier build's logs, kept")
+            }
         }
         try root.copyLogs(into: target)
         return target
