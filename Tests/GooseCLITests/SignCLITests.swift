@@ -174,11 +174,18 @@ final class SignCLITests: XCTestCase {
         XCTAssertEqual(refused.status, 4)
         XCTAssertTrue(refused.stderr.contains("signed by another key"), refused.stderr)
         XCTAssertEqual(contents(file), signedByFirst)
-        let resigned = try goose(["sign", "rpm", "--resign", "--key", second, file], keys)
+        // --json: one record on stdout and nothing else (librpmsign's own "<file>:" line stays out of it).
+        let resigned = try goose(["sign", "rpm", "--resign", "--json", "--key", second, file], keys)
         XCTAssertEqual(resigned.status, 0, resigned.stderr)
+        XCTAssertEqual(resigned.stdout.split(separator: "\n").count, 1, resigned.stdout)
+        XCTAssertTrue(resigned.stdout.hasPrefix("{") && resigned.stdout.contains("\"outcome\":\"signed\""), resigned.stdout)
         XCTAssertEqual(try goose(["sign", "export-key", "--output-dir", parent, second], keys).status, 0)
         let check = try rpmCheck([file], keyFile: parent + "/RPM-GPG-KEY-second", parent)
         XCTAssertTrue(check.stdout.hasSuffix(": digests signatures OK\n"), check.stdout)
+        // --quiet: nothing at all on stdout or stderr.
+        let quiet = try goose(["sign", "rpm", "--resign", "--quiet", "--key", first, file], keys)
+        XCTAssertEqual(quiet.status, 0, quiet.stderr)
+        XCTAssertEqual(quiet.stdout + quiet.stderr, "")
     }
 
     // MARK: - Files, verified by gpg

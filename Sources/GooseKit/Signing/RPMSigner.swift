@@ -324,6 +324,20 @@ public final class RPMSigner {
         defer { lock.unlock() }
         let (status, messages) = RPMLibrary.capturingLog { () -> Int32 in
             var arguments = rpmSignArgs(keyid: nil, hashalgo: pgpHashAlgo(0), signflags: rpmSignFlags(0))
+            // librpmsign prints "<file>:" on C's stdout as the rpmsign command does; goose's stdout is its own report
+            // (--json lines, nothing with --quiet), written through the descriptor, never through C's stdio.
+            // C's `stdout` is swapped through its symbol (Swift sees the variable as unsafe shared state); only this
+            // signer's lock holder calls into librpmsign.
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "stdout"), let discard = fopen("/dev/null", "w") else {
+                return rpmPkgDelSign(copy, &arguments)
+            }
+            let slot = symbol.assumingMemoryBound(to: UnsafeMutablePointer<FILE>?.self)
+            let standardOutput = slot.pointee
+            slot.pointee = discard
+            defer {
+                slot.pointee = standardOutput
+                fclose(discard)
+            }
             return rpmPkgDelSign(copy, &arguments)
         }
         guard status == 0 else {
