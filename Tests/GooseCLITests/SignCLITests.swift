@@ -216,6 +216,28 @@ final class SignCLITests: XCTestCase {
         XCTAssertEqual(bad.stdout.components(separatedBy: "BAD ").count - 1, 2, bad.stdout)
     }
 
+    /// A clear-signed CHECKSUM with lines outside its signed block: gpg --verify passes it (it checks the block only),
+    /// sign verify does not, since a reader of the whole file would trust the unsigned lines.
+    func testClearSignedFileWithUnsignedLinesIsBad() throws {
+        let parent = try temporaryDirectory()
+        let keys = try makeHome(parent)
+        let fingerprint = try generateKey(keys, name: "repo", algorithm: "ed25519")
+        let checksum = parent + "/CHECKSUM"
+        try Data("SHA256 (x.iso) = 00ff\n".utf8).write(to: URL(fileURLWithPath: checksum))
+        XCTAssertEqual(try goose(["sign", "file", "--clear", "--key", fingerprint, checksum], keys).status, 0)
+        let signed = try XCTUnwrap(contents(checksum))
+        let forged = Data("SHA256 (evil.iso) = dead\n".utf8)
+        for (name, body) in [("after", signed + forged), ("before", forged + signed), ("twice", signed + signed)] {
+            try body.write(to: URL(fileURLWithPath: parent + "/" + name))
+            let result = try goose(["sign", "verify", parent + "/" + name], keys)
+            XCTAssertEqual(result.status, 4, name + ": " + result.stdout)
+            XCTAssertTrue(result.stdout.hasPrefix("BAD "), name + ": " + result.stdout)
+        }
+        XCTAssertEqual(try program("/usr/bin/gpg", ["--verify", parent + "/after"], keys).status, 0, "gpg checks the block only")
+        try (signed + Data("\n\n".utf8)).write(to: URL(fileURLWithPath: parent + "/blank"))
+        XCTAssertEqual(try goose(["sign", "verify", parent + "/blank"], keys).status, 0)
+    }
+
     // MARK: - Faults and bad input
 
     func testBadPackagesAreReportedAndGoodOnesSigned() throws {

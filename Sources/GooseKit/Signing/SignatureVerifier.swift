@@ -128,12 +128,17 @@ public final class SignatureVerifier {
             signaturePath = path + ".asc"; dataPath = path
         } else if String(decoding: head, as: UTF8.self).hasPrefix("-----BEGIN PGP SIGNATURE-----") {
             return VerificationResult(file: path, status: .bad, detail: "a detached signature of an unknown file (name it FILE.asc beside FILE)")
+        } else if let start = try? Self.prefix(of: path, count: 65_536), start.range(of: Data(Self.clearSignedHeader.utf8)) != nil {
+            return VerificationResult(file: path, status: .bad, detail: "text before the clear-signed block, which the signature does not cover")
         } else {
             return VerificationResult(file: path, status: .notSigned, detail: "no clear signature and no \((path as NSString).lastPathComponent).asc")
         }
         do {
             let context = try GPGContext(homeDirectory: gpgHome)
             let signature = try FileSystem.contents(of: signaturePath)
+            if dataPath == nil, let problem = Self.unsignedText(inClearSigned: signature) {
+                return VerificationResult(file: path, status: .bad, detail: problem)
+            }
             let data = try dataPath.map { try FileSystem.contents(of: $0) }
             switch try context.verify(signature: signature, data: data) {
             case let .good(fingerprint): return VerificationResult(file: path, status: .ok, detail: "good signature by \(fingerprint)")
@@ -145,6 +150,21 @@ public final class SignatureVerifier {
         } catch {
             return VerificationResult(file: path, status: .bad, detail: reason(error, path))
         }
+    }
+
+    static let clearSignedHeader = "-----BEGIN PGP SIGNED MESSAGE-----"
+
+    /// Why a clear-signed file holds text its signature does not cover (nil when it holds none): gpg checks the signed
+    /// block only, but whoever reads the whole file (`sha256sum -c CHECKSUM`) would trust lines after the signature or
+    /// of a second block as well.
+    static func unsignedText(inClearSigned contents: Data) -> String? {
+        let text = String(decoding: contents, as: UTF8.self)
+        if text.components(separatedBy: clearSignedHeader).count > 2 { return "more than one clear-signed block in one file" }
+        guard let end = text.range(of: "-----END PGP SIGNATURE-----", options: .backwards) else { return nil }
+        if text[end.upperBound...].contains(where: { !$0.isWhitespace }) {
+            return "text after the signature, which the signature does not cover"
+        }
+        return nil
     }
 
     private func reason(_ error: Error, _ path: String) -> String {
