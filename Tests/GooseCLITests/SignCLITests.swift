@@ -411,12 +411,13 @@ final class SignCLITests: XCTestCase {
             running.kill()
             let output = running.wait()
             if output.status != 0 { interrupted += 1 }
-            // Workers finish the batch in hand and exit once goose's end of their pipe closes; wait for them.
-            let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline,
-                  try FileManager.default.contentsOfDirectory(atPath: directory).contains(where: { $0.hasPrefix(".goose-sign.") }) {
-                usleep(100_000)
+            // Workers stop within moments of goose (they watch their parent): none may still be renaming files when the
+            // files are checked.
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline, try GooseBinary.runProgram("/bin/sh", ["-c", "pgrep -f -- '[ ]_sign-worker'"]).status == 0 {
+                usleep(20_000)
             }
+            XCTAssertNotEqual(try GooseBinary.runProgram("/bin/sh", ["-c", "pgrep -f -- '[ ]_sign-worker'"]).status, 0, "trial \(trial): workers outlived goose")
             for file in files where contents(file) != originals[file]! {
                 let check = try rpmCheck([file], keyFile: keyFile, parent)
                 XCTAssertTrue(check.stdout.hasSuffix(": digests signatures OK\n"), "trial \(trial): \(check.stdout)")

@@ -69,7 +69,7 @@ final class PrivateAgent {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: gnupgHome) else { return }
         for name in names where name.hasPrefix(prefix) {
             let parts = name.dropFirst(prefix.count).split(separator: ".")
-            guard parts.count == 2, let pid = Int32(parts[0]), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            guard parts.count == 2, let pid = Int32(parts[0]), pid != getpid(), !isRunning(pid) else { continue }
             try? gpgconf(home: gnupgHome + "/" + name, ["--kill", "gpg-agent"])
             FileSystem.remove(gnupgHome + "/" + name)
         }

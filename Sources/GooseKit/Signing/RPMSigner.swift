@@ -430,7 +430,8 @@ enum SigningStaging {
         for name in names where name.hasPrefix(prefix) {
             let parts = name.dropFirst(prefix.count).split(separator: ".")
             guard parts.count == 2, let pid = Int32(parts[0]) else { continue }
-            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
+            // A zombie counts as gone: a worker that stopped when goose did waits, reparented, to be reaped.
+            if pid != getpid() && !PrivateAgent.isRunning(pid) {
                 FileSystem.remove(directory + "/" + name)
             }
         }

@@ -234,6 +234,15 @@ struct SignWorkerAnswer: Codable {
 public enum SignWorker {
     /// Reads settings, then paths, from stdin; writes one JSON answer per line to stdout.
     public static func serve() {
+        // A worker stops when goose does, however goose stopped (SIGTERM, SIGINT, a crash): it would otherwise sign and
+        // rename the rest of its batch unobserved. Every file is whole at any moment, so exiting at once is safe; the
+        // next run removes the scratch directory. (PR_SET_PDEATHSIG fires when the spawning *thread* exits, which a
+        // dispatch thread may do in the middle of a run, so the parent is watched instead.)
+        let parent = getppid()
+        Thread.detachNewThread {
+            while getppid() == parent { usleep(20_000) }
+            _exit(143)
+        }
         // Answers go to a private copy of stdout; what librpm or gpg might print goes to stderr instead,
         // where it cannot corrupt the protocol.
         let answers = dup(STDOUT_FILENO)
