@@ -238,6 +238,43 @@ final class SignCLITests: XCTestCase {
         XCTAssertEqual(try goose(["sign", "verify", parent + "/blank"], keys).status, 0)
     }
 
+    /// sign file refuses what it must not replace (a clear signature rewrites the file): a read-only file, a symbolic
+    /// link, a directory; export-key refuses a --name that is not a file-name part; a key that needs a passphrase nobody
+    /// gave says so. Each is one line and touches nothing.
+    func testFileSigningRefusalsAndKeyNames() throws {
+        let parent = try temporaryDirectory()
+        let keys = try makeHome(parent)
+        let fingerprint = try generateKey(keys, name: "files", algorithm: "ed25519")
+        let readOnly = parent + "/ro", target = parent + "/target", link = parent + "/link"
+        try Data("ro\n".utf8).write(to: URL(fileURLWithPath: readOnly))
+        chmod(readOnly, 0o444)
+        try Data("t\n".utf8).write(to: URL(fileURLWithPath: target))
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        for (file, mentions) in [(readOnly, "read-only file"), (link, "a symbolic link"), (parent, "a directory")] {
+            let result = try goose(["sign", "file", "--clear", "--key", fingerprint, file], keys)
+            XCTAssertNotEqual(result.status, 0, file)
+            XCTAssertTrue(result.stderr.contains(mentions), result.stderr)
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+        }
+        XCTAssertEqual(contents(readOnly), Data("ro\n".utf8))
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link), target)
+        XCTAssertEqual(contents(target), Data("t\n".utf8))
+
+        let out = parent + "/keys"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        for name in ["../../evil", "a/b", "", ".hidden"] {
+            XCTAssertEqual(try goose(["sign", "export-key", "--name", name, "--output-dir", out, fingerprint], keys).status, 2, name)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), [])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: parent + "/evil"))
+
+        let locked = try generateKey(keys, name: "locked", algorithm: "ed25519", passphrase: "correct horse")
+        let needsPassphrase = try goose(["sign", "file", "--key", locked, target], keys)
+        XCTAssertEqual(needsPassphrase.status, 8, needsPassphrase.stderr)
+        XCTAssertTrue(needsPassphrase.stderr.contains("needs its passphrase"), needsPassphrase.stderr)
+        XCTAssertEqual(needsPassphrase.stderr.split(separator: "\n").count, 1, needsPassphrase.stderr)
+    }
+
     // MARK: - Faults and bad input
 
     func testBadPackagesAreReportedAndGoodOnesSigned() throws {

@@ -12,7 +12,17 @@ public enum FileSigner {
     public static func sign(_ files: [String], key: SigningKey, context: GPGContext, clear: Bool) throws -> [String] {
         var written: [String] = []
         for file in files {
-            guard FileSystem.isRegularFile(file) else { throw GooseError.io(path: file, reason: "no such file") }
+            // As sign rpm: a clear signature replaces the file, so a link (it would become a plain file, its target
+            // unsigned) or a read-only file is refused, not overwritten.
+            var status = stat()
+            guard lstat(file, &status) == 0 else { throw GooseError.io(path: file, reason: "no such file") }
+            switch status.st_mode & S_IFMT {
+            case S_IFREG: break
+            case S_IFLNK: throw GooseError.io(path: file, reason: "a symbolic link, not a regular file (name the file it points to)")
+            case S_IFDIR: throw GooseError.io(path: file, reason: "a directory, not a file")
+            default: throw GooseError.io(path: file, reason: "not a regular file")
+            }
+            if clear && status.st_mode & S_IWUSR == 0 { throw GooseError.io(path: file, reason: "read-only file (chmod u+w to sign it)") }
             let data = try FileSystem.contents(of: file)
             if clear, String(decoding: data.prefix(64), as: UTF8.self).hasPrefix("-----BEGIN PGP SIGNED MESSAGE-----") {
                 throw GooseError.io(path: file, reason: "already clear-signed")
@@ -31,6 +41,9 @@ public enum FileSigner {
 
     /// Writes the armored public key as `<directory>/RPM-GPG-KEY-<name>`; returns the path.
     public static func exportKey(fingerprint: String, context: GPGContext, name: String?, directory: String) throws -> String {
+        if let name, name.isEmpty || name.hasPrefix(".") || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._+-".contains($0)) }) {
+            throw GooseError.usage("--name '\(name)': a file-name part of letters, digits, '.', '_', '+' and '-' (RPM-GPG-KEY-<name>), not starting with '.'")
+        }
         let key = try context.publicKey(fingerprint: fingerprint)
         let path = directory + "/RPM-GPG-KEY-" + (name ?? keyFileName(key.name))
         try AtomicFileWriter.write(try context.exportPublicKey(fingerprint: key.fingerprint), to: path)

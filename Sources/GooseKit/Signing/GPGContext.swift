@@ -101,6 +101,9 @@ public final class GPGContext {
             passphraseBox = nil
         }
         try Self.check(gpgme_set_protocol(context, GPGME_PROTOCOL_OpenPGP), "OpenPGP is not available")
+        // A key listing would otherwise run gpg's trust database check, which prints three lines of its own on stderr
+        // (after a key was made or imported); goose decides nothing by trust.
+        _ = gpgme_set_ctx_flag(context, "no-auto-check-trustdb", "1")
         if let homeDirectory {
             try Self.check(gpgme_ctx_set_engine_info(context, GPGME_PROTOCOL_OpenPGP, nil, homeDirectory), "cannot use GNUPGHOME \(homeDirectory)")
         }
@@ -121,7 +124,7 @@ public final class GPGContext {
     public func signingKey(fingerprint: String) throws -> SigningKey {
         let wanted = fingerprint.replacingOccurrences(of: " ", with: "").uppercased()
         guard wanted.count >= 16, wanted.allSatisfy(\.isHexDigit) else {
-            throw GooseError.usage("--key must be a key fingerprint (40 hex digits), not '\(fingerprint)'")
+            throw GooseError.usage("--key must be a key fingerprint (40 hex digits) or a long key ID (16), not '\(fingerprint)'")
         }
         var publicKey: gpgme_key_t?
         // Keygrips name the secret parts for gpg-agent (the agent signing method).
@@ -213,6 +216,10 @@ public final class GPGContext {
         let error = gpgme_op_sign(pointer, input.pointer, output.pointer, clear ? GPGME_SIG_MODE_CLEAR : GPGME_SIG_MODE_DETACH)
         if gpgme_err_code(error) == GPG_ERR_BAD_PASSPHRASE || gpgme_err_code(error) == GPG_ERR_NO_PASSPHRASE {
             throw GooseError.signing("key \(fingerprint): wrong or missing passphrase")
+        }
+        // pinentry had no terminal to ask on (a script, a CI job): the key wants a passphrase nobody gave.
+        if gpgme_err_code(error) == GPG_ERR_ENOTTY || gpgme_err_code(error) == GPG_ERR_NO_PIN_ENTRY {
+            throw GooseError.signing("key \(fingerprint) needs its passphrase and there is no terminal to ask on: give --passphrase-file or --passphrase-fd, or unlock the key in gpg-agent first")
         }
         try Self.check(error, "signing with key \(fingerprint) failed")
         return output.contents()
