@@ -95,12 +95,17 @@ public enum FileSystem {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
+    /// `mkdir -p`: the directory and any missing parents (mode 0777 less the umask); an error names the cause
+    /// (permission, read-only file system, a file in the way).
     public static func createDirectory(_ path: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw GooseError.io(path: path, reason: "cannot create directory")
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard (info.st_mode & S_IFMT) == S_IFDIR else { throw GooseError.io(path: path, reason: "cannot create directory: a file is in the way") }
+            return
         }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty && parent != path { try createDirectory(parent) }
+        if mkdir(path, 0o777) != 0 && !(errno == EEXIST && isDirectory(path)) { throw GooseError.errno(path, "cannot create directory") }
     }
 
     public static func remove(_ path: String) {
