@@ -532,6 +532,17 @@ final class MashCLITests: XCTestCase {
             XCTAssertEqual(try goose(["mash", "t", "--arches", arches], workspace: workspace, expect: 2).stderr.split(separator: "\n").count, 1, arches)
         }
 
+        // A --comps that is not a comps document (dnf's group commands would fail on the repository): small files too,
+        // whose bytes once reached libxml2 through a pointer that outlived them.
+        for (name, text) in [("truncated", "<comps><group>\n"), ("html", "<html/>\n"), ("empty", "")] {
+            let comps = directory + "/\(name).xml"
+            try text.write(toFile: comps, atomically: true, encoding: .utf8)
+            let refused = try goose(["mash", "t", "--arches", "x86_64", "--comps", comps], workspace: workspace, expect: 3)
+            XCTAssertTrue(refused.stderr.contains("\(name).xml: not a comps document"), refused.stderr)
+        }
+        XCTAssertTrue(try goose(["mash", "t", "--arches", "x86_64", "--comps", directory + "/html.xml"], workspace: workspace, expect: 3)
+                        .stderr.contains("root element is <html>"))
+
         let delta = GooseBinary.fixtures + "/rpms/libdnf/tour-4-5_4-6.noarch.drpm"
         let refused = try goose(["builds", "import", delta], workspace: workspace, expect: 4)
         XCTAssertTrue(refused.stderr.contains("tour-4-5_4-6.noarch.drpm: a delta RPM"), refused.stderr)

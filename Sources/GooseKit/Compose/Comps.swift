@@ -128,10 +128,15 @@ enum XMLEventReader {
     static func read(_ data: Data, _ handle: (Event) -> Void) -> Result<Void, Failure> {
         let sink = ErrorSink()
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue)
-        let reader = data.withUnsafeBytes { bytes in
-            xmlReaderForMemory(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil, nil, options)
+        // The reader reads from the buffer until it is freed, so the bytes live in a buffer of its own: the pointer
+        // `withUnsafeBytes` lends is valid only inside its closure (for a small Data, a copy on the stack).
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 1)
+        defer { buffer.deallocate() }
+        data.copyBytes(to: buffer)
+        guard !data.isEmpty else { return .failure(Failure(message: "empty document", line: 0)) }
+        guard let reader = xmlReaderForMemory(buffer.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(data.count), nil, nil, options) else {
+            return .failure(Failure(message: "cannot create an XML reader", line: 0))
         }
-        guard let reader else { return .failure(Failure(message: "cannot create an XML reader", line: 0)) }
         defer { xmlFreeTextReader(reader) }
         let context = Unmanaged.passUnretained(sink).toOpaque()
         xmlTextReaderSetStructuredErrorHandler(reader, { context, error in
@@ -143,7 +148,7 @@ enum XMLEventReader {
         }, context)
         func string(_ pointer: UnsafePointer<xmlChar>?) -> String { pointer.map { String(cString: $0) } ?? "" }
         while true {
-            let status = withExtendedLifetime(data) { xmlTextReaderRead(reader) }
+            let status = xmlTextReaderRead(reader)
             if status == 0 { break }
             guard status == 1, sink.failure == nil else {
                 return .failure(sink.failure ?? Failure(message: "malformed XML", line: Int(xmlTextReaderGetParserLineNumber(reader))))

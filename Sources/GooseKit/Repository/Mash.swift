@@ -169,6 +169,9 @@ public struct Mash {
     /// Runs the mash; `progress` hears one line per step.
     public func run(_ options: MashOptions, progress: (String) -> Void = { _ in }) throws -> MashReport {
         try Self.validate(arches: options.arches)
+        // comps goes into every arch repository as it is: one that is not a comps document would break dnf's group
+        // commands on the published repository (checked with libxml2's reader, as compose-iso reads it).
+        if let comps = options.repodata.comps { _ = try CompsDocument.parse(try FileSystem.contents(of: comps), file: comps) }
         // The repodata's and the closure check's libraries are mapped and set up while the tag is resolved and the
         // tree reconciled, which need neither: an incremental mash spent a fifth of its time in their loading.
         let libraries = LibraryPreload(["libcreaterepo_c.so.0", "libsolv.so.1", "libsolvext.so.1"]) {
