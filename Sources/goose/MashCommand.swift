@@ -131,7 +131,7 @@ struct MashCommand: ParsableCommand {
             requireKey: requireKey,
             strict: strict ?? (configuration.tags[tag]?.release ?? false))
         options.keep = keep
-        options.baseRepositories = baseRepo.map(FileSystem.absolute)
+        options.baseRepositories = baseRepo.map(Mash.baseRepositoryPath)
         options.repodata.compression = compression
         options.repodata.comps = comps.map(FileSystem.absolute)
         options.repodata.updateinfo = updateinfo.map(FileSystem.absolute)

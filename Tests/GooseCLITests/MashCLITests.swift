@@ -543,6 +543,15 @@ final class MashCLITests: XCTestCase {
         XCTAssertTrue(try goose(["mash", "t", "--arches", "x86_64", "--comps", directory + "/html.xml"], workspace: workspace, expect: 3)
                         .stderr.contains("root element is <html>"))
 
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: workspace + "/repos/t/latest"), before)
+        // A base repository that is not one: one line (libcreaterepo_c's glib warnings stay off stderr). A file:// URL
+        // of a repository is taken as its directory.
+        let noBase = try goose(["mash", "t", "--arches", "x86_64", "--base-repo", directory + "/nowhere"], workspace: workspace, expect: 1)
+        XCTAssertEqual(noBase.stderr.split(separator: "\n").count, 1, noBase.stderr)
+        try goose(["mash", "t", "--arches", "x86_64", "--base-repo", "file://" + workspace + "/repos/t/latest/x86_64"], workspace: workspace)
+        XCTAssertNotEqual(try FileManager.default.destinationOfSymbolicLink(atPath: workspace + "/repos/t/latest"), before)
+        let published = try FileManager.default.destinationOfSymbolicLink(atPath: workspace + "/repos/t/latest")
+
         let delta = GooseBinary.fixtures + "/rpms/libdnf/tour-4-5_4-6.noarch.drpm"
         let refused = try goose(["builds", "import", delta], workspace: workspace, expect: 4)
         XCTAssertTrue(refused.stderr.contains("tour-4-5_4-6.noarch.drpm: a delta RPM"), refused.stderr)
@@ -569,7 +578,7 @@ final class MashCLITests: XCTestCase {
         try FileManager.default.removeItem(atPath: workspace + "/tags/t")
         let gone = try goose(["mash", "t", "--arches", "x86_64"], workspace: workspace, expect: 3)
         XCTAssertTrue(gone.stderr.contains("tags/t: missing"), gone.stderr)
-        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: workspace + "/repos/t/latest"), before)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: workspace + "/repos/t/latest"), published)
     }
 
     /// A published build directory is as readable as the user's umask makes directories, not mkdtemp's 0700 (other

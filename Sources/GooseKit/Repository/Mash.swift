@@ -42,6 +42,11 @@ public struct MashReport: Codable, Equatable, Sendable {
 }
 
 extension Mash {
+    /// A `--base-repo` argument as a directory: a path, or a `file://` URL of one.
+    public static func baseRepositoryPath(_ argument: String) -> String {
+        FileSystem.absolute(argument.hasPrefix("file://") ? String(argument.dropFirst("file://".count)) : argument)
+    }
+
     /// Each arch names a directory of the tree: one that is not an rpm arch name (`x86_64`, `aarch64`, `ppc64le`, `s390x`)
     /// could lead out of it (`../x`) or stand in for the source or debug repository, and none at all would publish a
     /// tree of sources only.

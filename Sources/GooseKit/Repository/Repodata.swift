@@ -72,8 +72,10 @@ public enum RepodataGenerator {
     static let libraryReady: Void = {
         cr_xml_dump_init()
         cr_package_parser_init()
-        // libcreaterepo_c logs chatter ("type group added to list ...") through glib; errors come back as GError.
-        let levels = GLogLevelFlags(rawValue: G_LOG_LEVEL_MESSAGE.rawValue | G_LOG_LEVEL_INFO.rawValue | G_LOG_LEVEL_DEBUG.rawValue)
+        // libcreaterepo_c logs chatter ("type group added to list ...") through glib, and a warning beside each error it
+        // returns as a GError ("read_header: rpmReadPackageFile() error"), which goose reports as its one line.
+        let levels = GLogLevelFlags(rawValue: G_LOG_LEVEL_WARNING.rawValue | G_LOG_LEVEL_MESSAGE.rawValue | G_LOG_LEVEL_INFO.rawValue
+                                    | G_LOG_LEVEL_DEBUG.rawValue)
         _ = g_log_set_handler("C_CREATEREPOLIB", levels, { _, _, _, _ in }, nil)
     }()
 
