@@ -120,7 +120,9 @@ struct MockBuildCommand: AsyncParsableCommand {
 
     func run() async throws {
         try checkArguments()
-        let workspace: Workspace? = resultdir == nil || workspaceOptions.workspace != nil ? try? workspaceOptions.open() : nil
+        // A workspace named by --workspace must open (its error names the path); one looked for may be absent.
+        let workspace: Workspace? = workspaceOptions.workspace != nil ? try workspaceOptions.open()
+            : resultdir == nil ? try? workspaceOptions.open() : nil
         guard workspace != nil || resultdir != nil || scrub != nil else {
             throw GooseError.buildFailed(subject: "mock-build", reason: "no goose workspace found: give --workspace or --resultdir", code: MockExitCode.commandLine)
         }
@@ -150,7 +152,11 @@ struct MockBuildCommand: AsyncParsableCommand {
         if let scrub {
             let removed = RootCache.scrub(cacheDirectory: MockBuild.cacheDirectory(scratchDirectory: scratchDirectory),
                                           configuration: scrub == "all" ? nil : definition)
-            if !output.quiet && !output.json { Console.line("scrubbed \(removed.count) cached root\(removed.count == 1 ? "" : "s")") }
+            if output.json {
+                Console.json(["scrubbed": removed])
+            } else if !output.quiet {
+                Console.line("scrubbed \(removed.count) cached root\(removed.count == 1 ? "" : "s")")
+            }
             if inputs.isEmpty { return }
         }
         var mockBuild = MockBuild(configuration: definition, options: options, destination: destination,

@@ -250,6 +250,22 @@ final class MockBuildCLITests: XCTestCase {
         }
     }
 
+    /// A failed build in a workspace is recorded with its logs, whose state.log closes the root once; a --workspace that
+    /// is not one is named; --json --scrub reports what it removed.
+    func testFailedBuildLogsAndCommandLineReports() throws {
+        let workspace = try makeWorkspace()
+        let srpm = try makeSourcePackage(name: "failing", build: "exit 1")
+        XCTAssertEqual(try GooseBinary.run(["mock-build", "--workspace", workspace, srpm]).status, 10)
+        let state = read(workspace + "/builds/failing/1/1/logs/state.log")
+        XCTAssertEqual(state.components(separatedBy: "Start: clean chroot").count - 1, 1, state)
+        let missing = try GooseBinary.run(["mock-build", "--workspace", directory + "/no-such-workspace", srpm])
+        XCTAssertEqual(missing.status, 3, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains(directory + "/no-such-workspace"), missing.stderr)
+        let scrub = try GooseBinary.run(["mock-build", "--json", "--scrub", "all", "--workspace", workspace])
+        XCTAssertEqual(scrub.status, 0, scrub.stderr)
+        XCTAssertEqual(scrub.stdout, "{\"scrubbed\":[]}\n")
+    }
+
     func testBuildCannotWriteTheSourcePackage() throws {
         let srpm = try makeSourcePackage(name: "writesrpm", build: "echo overwritten >> /builddir/originals/writesrpm-1-1.src.rpm || exit 1")
         let before = try Data(contentsOf: URL(fileURLWithPath: srpm))

@@ -69,6 +69,7 @@ public final class Buildroot {
     /// Whether `rootDirectory` is this build's own copy (under `directory`), which packages may be installed into.
     var ownsRootDirectory = false
     var topDirectory: String { buildDirectory + "/build" }
+    private var cleaned = false
 
     /// init: creates the root's directories and logs and records the hardware.
     public init(configuration: BuildrootConfiguration, options: BuildOptions, directory: String, cacheDirectory: String) throws {
@@ -376,6 +377,9 @@ public final class Buildroot {
 
     /// clean: removes the root's scratch directory (unless --keep-root).
     public func clean() {
+        // Once: a failed build is cleaned before its logs are published, which cleans again.
+        guard !cleaned else { return }
+        cleaned = true
         if options.keepRoot { logs.root("--keep-root: the root stays in \(directory)") }
         logs.append(BuildLogs.stateLine(Date(), starting: true, phase: "clean chroot"), to: logs.state)
         logs.append(BuildLogs.stateLine(Date(), starting: false, phase: "clean chroot"), to: logs.state)

@@ -148,6 +148,6 @@ public struct DistGitCheckout: Sendable, Equatable {
         if entries.contains(".git") || (entries + specs).contains(where: { $0.hasSuffix(".spec") }) {
             return (FileSystem.isDirectory(directory + "/SPECS") ? centos : fedora, [])
         }
-        throw GooseError.lookaside("\(directory): no sources or .\(package).metadata file (is this a dist-git checkout? see --name)")
+        throw GooseError.lookaside("\(directory): no sources or .\(package).metadata file (is this a dist-git checkout, and is its package name the directory's?)")
     }
 }
