@@ -302,7 +302,7 @@ public final class Buildroot {
                 // Mounted read-only rather than copied: a large SRPM costs nothing, and the build cannot write it.
                 bound[inside] = sourcePackage
             } else if !FileSystem.exists(buildDirectory + "/originals/" + (sourcePackage as NSString).lastPathComponent) {
-                try FileManager.default.copyItem(atPath: sourcePackage, toPath: buildDirectory + "/originals/" + (sourcePackage as NSString).lastPathComponent)
+                try FileSystem.copyFile(sourcePackage, to: buildDirectory + "/originals/" + (sourcePackage as NSString).lastPathComponent, mode: 0o644)
             }
             // The BuildRequires were checked (or installed) above; rpmbuild's own check would consult the
             // sandbox's empty database, which is not even created (the dummy backend).
@@ -330,8 +330,8 @@ public final class Buildroot {
             if FileSystem.exists(destination) { FileSystem.remove(destination) }
             // A copy, not a hardlink: the build owns its files (goose sign replaces them), and the caller's SRPM
             // may be read-only or shared.
-            try FileManager.default.copyItem(atPath: sourcePackage, toPath: destination)
-            chmod(destination, 0o644)
+            // Copied by goose's own loop: its errors are one line naming the file and errno (Foundation's run to pages).
+            try FileSystem.copyFile(sourcePackage, to: destination, mode: 0o644)
             collected.append("src/" + name)
             return collected
         }
@@ -372,7 +372,7 @@ public final class Buildroot {
         if rename(source, target) == 0 { return }
         guard errno == EXDEV else { throw GooseError.errno(target, "rename from \(source) failed") }
         if FileSystem.exists(target) { FileSystem.remove(target) }
-        try FileManager.default.copyItem(atPath: source, toPath: target)
+        try FileSystem.copyFile(source, to: target, mode: 0o644)
     }
 
     /// clean: removes the root's scratch directory (unless --keep-root).
