@@ -264,6 +264,15 @@ final class MockBuildCLITests: XCTestCase {
         let scrub = try GooseBinary.run(["mock-build", "--json", "--scrub", "all", "--workspace", workspace])
         XCTAssertEqual(scrub.status, 0, scrub.stderr)
         XCTAssertEqual(scrub.stdout, "{\"scrubbed\":[]}\n")
+        // A result directory nothing can be written into is mock's 70 (immutable: root's permissions ignore modes).
+        let locked = directory + "/locked"
+        try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: true)
+        if try GooseBinary.runProgram("/bin/sh", ["-c", "chattr +i \(locked)"]).status == 0 {
+            let refused = try GooseBinary.run(["mock-build", "--resultdir", locked, "--allow-missing-deps", fixture("mock/test-C-1.1-0.src.rpm")])
+            _ = try GooseBinary.runProgram("/bin/sh", ["-c", "chattr -i \(locked)"])
+            XCTAssertEqual(refused.status, 70, refused.stderr)
+            XCTAssertTrue(refused.stderr.contains("result directory not writable"), refused.stderr)
+        }
     }
 
     func testBuildCannotWriteTheSourcePackage() throws {

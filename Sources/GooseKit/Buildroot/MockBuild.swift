@@ -191,7 +191,11 @@ public struct MockBuild: Sendable {
                 throw GooseError.buildFailed(subject: target, reason: "cannot create the result directory: \(error)", code: MockExitCode.resultDirectory)
             }
             // Assemble beside the target, then move each file in: a killed run leaves whole files only.
-            let staging = try FileSystem.makeTemporaryDirectory(in: target, prefix: ".goose-result.")
+            let staging: String
+            do { staging = try FileSystem.makeTemporaryDirectory(in: target, prefix: ".goose-result.") } catch {
+                let cause = if case let GooseError.io(_, reason) = error { reason } else { "\(error)" }
+                throw GooseError.buildFailed(subject: target, reason: "result directory not writable: \(cause)", code: MockExitCode.resultDirectory)
+            }
             defer { FileSystem.remove(staging) }
             let files = try root.collect(sourcePackage: sourcePackage, into: staging)
             root.clean()
