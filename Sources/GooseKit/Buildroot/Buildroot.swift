@@ -347,15 +347,15 @@ public final class Buildroot {
         guard (status.st_mode & S_IFMT) == S_IFDIR else {
             throw GooseError.buildFailed(subject: directory, reason: "the build made this a symbolic link or other non-directory: its contents are not collected", code: MockExitCode.buildFailed)
         }
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
-        for name in names {
-            guard lstat(directory + "/" + name, &status) == 0 else { throw GooseError.errno(directory + "/" + name, "cannot stat") }
-            if (status.st_mode & S_IFMT) != kind {
-                let what = (status.st_mode & S_IFMT) == S_IFLNK ? "a symbolic link" : "not a \(kind == S_IFDIR ? "directory" : "regular file")"
-                throw GooseError.buildFailed(subject: directory + "/" + name, reason: "the build left \(what) among its results: not collected", code: MockExitCode.buildFailed)
-            }
+        // readdir's types (a link is neither a directory nor a regular file there): a stat only for an entry refused.
+        let listing = try Directory(directory)
+        let entries = try listing.entries().sorted { $0.name < $1.name }
+        if let odd = entries.first(where: { kind == S_IFDIR ? !$0.isDirectory : !$0.isRegularFile }) {
+            let isLink = listing.status(of: odd.name).map { ($0.st_mode & S_IFMT) == S_IFLNK } ?? false
+            let what = isLink ? "a symbolic link" : "not a \(kind == S_IFDIR ? "directory" : "regular file")"
+            throw GooseError.buildFailed(subject: directory + "/" + odd.name, reason: "the build left \(what) among its results: not collected", code: MockExitCode.buildFailed)
         }
-        return names
+        return entries.map(\.name)
     }
 
     /// Moves the finished logs into `destination` (copies them across file systems); nothing writes them after.

@@ -130,10 +130,10 @@ enum XMLEventReader {
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue)
         // The reader reads from the buffer until it is freed, so the bytes live in a buffer of its own: the pointer
         // `withUnsafeBytes` lends is valid only inside its closure (for a small Data, a copy on the stack).
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 1)
+        guard !data.isEmpty else { return .failure(Failure(message: "empty document", line: 0)) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: data.count, alignment: 1)
         defer { buffer.deallocate() }
         data.copyBytes(to: buffer)
-        guard !data.isEmpty else { return .failure(Failure(message: "empty document", line: 0)) }
         guard let reader = xmlReaderForMemory(buffer.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(data.count), nil, nil, options) else {
             return .failure(Failure(message: "cannot create an XML reader", line: 0))
         }

@@ -83,7 +83,6 @@ public struct ArchRestriction: Equatable, Sendable {
 
 /// Which file goes into which repository of a mash, as a pure function of the builds.
 public enum MashPlan {
-    /// `-debuginfo` and `-debugsource` packages go to the debug repository.
     /// `-debuginfo` and `-debugsource` packages, and the shared parts of debuginfo (`kernel-debuginfo-common-x86_64`),
     /// which the debuginfo packages require: they belong in the debug repository with them, as on EL's mirrors.
     public static func isDebug(_ name: String) -> Bool {

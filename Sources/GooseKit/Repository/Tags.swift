@@ -108,9 +108,9 @@ public struct TagStore: Sendable {
     /// `resolve`, each build with the tag of the inheritance it comes from (the first in search order that lists it).
     public func resolveWithOrigins(_ tag: String, inventory: BuildInventory) throws -> [(record: BuildRecord, tag: String)] {
         let layers = try listings(of: tag)
-        return try latest(layers, inventory: inventory) { try inventory.record(nvr: $0) }.map { record in
-            (record, layers.first { $0.nvrs.contains(record.nvr) }?.tag ?? tag)
-        }
+        var origin: [String: String] = [:]
+        for layer in layers { for nvr in layer.nvrs where origin[nvr] == nil { origin[nvr] = layer.tag } }
+        return try latest(layers, inventory: inventory) { try inventory.record(nvr: $0) }.map { ($0, origin[$0.nvr] ?? tag) }
     }
 
     /// `resolve`, with the build records read through `records` (unchanged build.json files are not decoded again).

@@ -16,13 +16,7 @@ public enum FileSigner {
             // unsigned) or a read-only file is refused, not overwritten.
             var status = stat()
             guard lstat(file, &status) == 0 else { throw GooseError.io(path: file, reason: "no such file") }
-            switch status.st_mode & S_IFMT {
-            case S_IFREG: break
-            case S_IFLNK: throw GooseError.io(path: file, reason: "a symbolic link, not a regular file (name the file it points to)")
-            case S_IFDIR: throw GooseError.io(path: file, reason: "a directory, not a file")
-            default: throw GooseError.io(path: file, reason: "not a regular file")
-            }
-            if clear && status.st_mode & S_IWUSR == 0 { throw GooseError.io(path: file, reason: "read-only file (chmod u+w to sign it)") }
+            if let problem = SigningTarget.problem(with: status, replacing: clear) { throw GooseError.io(path: file, reason: problem) }
             let data = try FileSystem.contents(of: file)
             if clear, String(decoding: data.prefix(64), as: UTF8.self).hasPrefix("-----BEGIN PGP SIGNED MESSAGE-----") {
                 throw GooseError.io(path: file, reason: "already clear-signed")
@@ -114,5 +108,21 @@ public enum TagSigning {
         defer { try? handle.close() }
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { digest.update(chunk) }
         return digest.finalizeHex()
+    }
+}
+
+/// What goose signs, in place (an RPM, a clear-signed file) or beside it (a detached signature).
+enum SigningTarget {
+    /// Why the file `status` (an lstat) describes cannot be signed, nil when it can: it must be a regular file itself,
+    /// not a link (replaced, it would become a plain file and its target stay unsigned) or a directory; and when the
+    /// signature replaces it, one with its owner's write bit (root may write anyway, but a file without it is one
+    /// someone meant to keep as it is).
+    static func problem(with status: stat, replacing: Bool) -> String? {
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: return replacing && status.st_mode & S_IWUSR == 0 ? "read-only file (chmod u+w to sign it)" : nil
+        case S_IFLNK: return "a symbolic link, not a regular file (name the file it points to)"
+        case S_IFDIR: return "a directory, not a file"
+        default: return "not a regular file"
+        }
     }
 }

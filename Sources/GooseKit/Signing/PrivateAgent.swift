@@ -49,19 +49,11 @@ final class PrivateAgent {
            (try? session.transact("KILLAGENT")) != nil {
             // The agent is not this process's child: poll for it to be gone or a zombie (a few milliseconds), at most 5 s.
             let deadline = Date().addingTimeInterval(5)
-            while Self.isRunning(pid) && Date() < deadline { usleep(1000) }
+            while ProcessTable.isRunning(pid) && Date() < deadline { usleep(1000) }
             killed = true
         }
         if !killed { try? Self.gpgconf(home: homeDirectory, ["--kill", "gpg-agent"]) }
         FileSystem.remove(homeDirectory)
-    }
-
-    /// True while `pid` exists and has not exited (a zombie has: only its parent's wait is left).
-    static func isRunning(_ pid: Int32) -> Bool {
-        guard kill(pid, 0) == 0 else { return false }
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return true }
-        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first != "Z"
     }
 
     /// Stops the agents of goose runs that no longer exist and removes their directories.
@@ -69,7 +61,7 @@ final class PrivateAgent {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: gnupgHome) else { return }
         for name in names where name.hasPrefix(prefix) {
             let parts = name.dropFirst(prefix.count).split(separator: ".")
-            guard parts.count == 2, let pid = Int32(parts[0]), pid != getpid(), !isRunning(pid) else { continue }
+            guard parts.count == 2, let pid = Int32(parts[0]), pid != getpid(), !ProcessTable.isRunning(pid) else { continue }
             try? gpgconf(home: gnupgHome + "/" + name, ["--kill", "gpg-agent"])
             FileSystem.remove(gnupgHome + "/" + name)
         }

@@ -286,9 +286,7 @@ public final class RPMSigner {
     func check(_ path: String) throws -> Plan {
         var info = stat()
         guard lstat(path, &info) == 0 else { throw GooseError.errno(path, "cannot read") }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw GooseError.invalidPackage(file: path, reason: "not a regular file") }
-        // Root may write anyway; a file without write permission is one someone meant to keep as it is.
-        guard info.st_mode & 0o200 != 0 else { throw GooseError.invalidPackage(file: path, reason: "read-only file (chmod u+w to sign it)") }
+        if let problem = SigningTarget.problem(with: info, replacing: true) { throw GooseError.invalidPackage(file: path, reason: problem) }
         let package = try RPMPackageReader.read(path)
         if case let .signed(keyID) = package.signature {
             if let keyID, key.owns(keyID: keyID) {
@@ -431,7 +429,7 @@ enum SigningStaging {
             let parts = name.dropFirst(prefix.count).split(separator: ".")
             guard parts.count == 2, let pid = Int32(parts[0]) else { continue }
             // A zombie counts as gone: a worker that stopped when goose did waits, reparented, to be reaped.
-            if pid != getpid() && !PrivateAgent.isRunning(pid) {
+            if pid != getpid() && !ProcessTable.isRunning(pid) {
                 FileSystem.remove(directory + "/" + name)
             }
         }

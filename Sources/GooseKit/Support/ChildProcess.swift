@@ -202,3 +202,15 @@ public struct ChildProcess: Sendable {
         }
     }
 }
+
+/// Other processes, as the kernel's process table shows them.
+enum ProcessTable {
+    /// True while `pid` exists and has not exited (a zombie has: only its parent's wait is left, and a process whose
+    /// parent died waits, reparented, to be reaped).
+    static func isRunning(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first != "Z"
+    }
+}

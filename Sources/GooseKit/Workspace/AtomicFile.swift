@@ -162,7 +162,6 @@ public enum FileSystem {
         return URL(fileURLWithPath: joined, isDirectory: false).standardizedFileURL.path
     }
 
-    /// Creates a fresh private directory with the given prefix inside `parent`.
     /// The process's umask, read from /proc/self/status: umask(2) can only read it by setting it, which would race
     /// with other threads creating files. 022 when it cannot be read.
     public static var processUmask: mode_t {
@@ -172,6 +171,7 @@ public enum FileSystem {
         return value
     }
 
+    /// Creates a fresh private directory with the given prefix inside `parent`.
     public static func makeTemporaryDirectory(in parent: String, prefix: String) throws -> String {
         try createDirectory(parent)
         var template = Array("\(parent)/\(prefix)XXXXXX".utf8CString)
