@@ -110,6 +110,8 @@ final class RunningProcess {
     private let errors: PipeReader
     private var finishedOutput: GooseBinary.Output?
 
+    var pid: Int32 { process.processIdentifier }
+
     /// Starts `path` with standard input empty unless given, and without GOOSE_HOME unless given, so that
     /// neither the terminal nor the developer's own workspace leaks into a test.
     init(_ path: String, _ arguments: [String], in directory: String?, environment: [String: String], standardInput: String?) throws {

@@ -200,4 +200,23 @@ final class ImportCLITests: XCTestCase {
         }
         XCTAssertEqual(try shell("ls -A '\(workspace)/.goose/tmp' | wc -l").trimmingCharacters(in: .whitespacesAndNewlines), "0", "abandoned staging directories are reclaimed")
     }
+
+    func testARunWithNothingToImportStillReclaimsAKilledRunsStaging() throws {
+        // A run killed after publishing its last repository, before removing its staging: the resumed run finds
+        // everything imported and stages nothing, yet the leftover goes.
+        let workspace = try makeWorkspace(try temporaryDirectory())
+        let srpm = fixtureSRPMs.main[0]
+        XCTAssertEqual(try goose(["import-srpm", "--workspace", workspace, "--quiet", srpm]).status, 0)
+        let exited = try GooseBinary.start(["--version"])
+        _ = exited.wait()
+        let leftover = "\(workspace)/.goose/tmp/import-test.\(exited.pid).Ab12Cd"
+        try FileManager.default.createDirectory(atPath: leftover + "/payload", withIntermediateDirectories: true)
+        let live = "\(workspace)/.goose/tmp/import-live.1.Ab12Cd"  // pid 1 runs, as another user: kept
+        try FileManager.default.createDirectory(atPath: live, withIntermediateDirectories: true)
+        let again = try goose(["import-srpm", "--workspace", workspace, "--json", srpm])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try jsonRecords(again.stdout).first?["status"] as? String, "already-imported")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: leftover), "a dead run's staging is reclaimed")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: live), "a live process's staging is kept")
+    }
 }

@@ -71,6 +71,9 @@ public struct SRPMImporter: Sendable {
 
     /// Imports every SRPM, in parallel across packages and in EVR order within one package.
     public func importAll(_ paths: [String], progress: ProgressBar? = nil) async -> [ImportResult] {
+        // A run killed after publishing leaves its staging behind; a resumed run that finds everything imported
+        // creates none, so it reclaims here rather than only when it stages.
+        StagingArea.removeAbandoned(in: workspace.temporaryDirectory)
         // Read headers first so that SRPMs of one package import one at a time, oldest first.
         var groups: [String: [(index: Int, path: String, package: RPMPackage)]] = [:]
         var results = [ImportResult?](repeating: nil, count: paths.count)

@@ -206,9 +206,9 @@ public struct ChildProcess: Sendable {
 /// Other processes, as the kernel's process table shows them.
 enum ProcessTable {
     /// True while `pid` exists and has not exited (a zombie has: only its parent's wait is left, and a process whose
-    /// parent died waits, reparented, to be reaped).
+    /// parent died waits, reparented, to be reaped). Another user's process, which may not be signalled, is running.
     static func isRunning(_ pid: Int32) -> Bool {
-        guard kill(pid, 0) == 0 else { return false }
+        guard kill(pid, 0) == 0 else { return errno == EPERM }
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return true }
         return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first != "Z"

@@ -9,13 +9,13 @@ public enum StagingArea {
         return try FileSystem.makeTemporaryDirectory(in: parent, prefix: "\(purpose).\(getpid()).")
     }
 
-    /// Removes scratch directories whose owning process is gone (a run killed with -9).
+    /// Removes scratch directories whose owning process is gone (a run killed with -9, or a zombie not yet reaped).
     public static func removeAbandoned(in parent: String) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
         for name in names {
             let parts = name.split(separator: ".")
             guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]) else { continue }
-            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
+            if pid != getpid() && !ProcessTable.isRunning(pid) {
                 FileSystem.remove(parent + "/" + name)
             }
         }
