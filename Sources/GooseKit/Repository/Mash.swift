@@ -449,7 +449,7 @@ public struct Mash {
         for name in names(in: root) where name.hasSuffix(".tmp") {
             let parts = name.split(separator: ".")
             guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]) else { continue }
-            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { PackageTree.retire(root + "/" + name, spare: spare) }
+            if pid != getpid() && !ProcessTable.isRunning(pid) { PackageTree.retire(root + "/" + name, spare: spare) }
         }
     }
 
