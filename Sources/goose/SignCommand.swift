@@ -136,7 +136,8 @@ struct SignRPMCommand: ParsableCommand {
         With --signer agent (auto's choice for RSA and EdDSA keys) gpg-agent signs each header digest for \
         goose over one Assuan connection per worker, and goose-signature-relay stands in for gpg in rpmsign, \
         instead of one gpg process per package; the private key never leaves the agent. --signer gpg runs gpg \
-        per package as rpmsign does.
+        per package as rpmsign does; auto falls back to it for DSA and ECDSA keys and when goose-signature-relay \
+        is not installed beside goose (--verbose says why).
 
         Examples:
           goose sign rpm --key 90CD38B3279F287EB036BAADD6D4B7F1C8B6609A builds/

@@ -369,7 +369,7 @@ final class SignCLITests: XCTestCase {
             XCTAssertEqual(check.stdout.components(separatedBy: ": digests signatures OK\n").count - 1, files.count, method + ": " + check.stdout)
         }
 
-        // DSA: the agent method refuses before touching anything; auto falls back to gpg.
+        // DSA: the agent method refuses before touching anything; auto falls back to gpg and --verbose says why.
         let dsa = try generateKey(keys, name: "dsa", algorithm: "dsa2048")
         let files = try copyFixtures(to: parent + "/dsa", count: 2)
         let before = files.map(contents)
@@ -377,8 +377,9 @@ final class SignCLITests: XCTestCase {
         XCTAssertEqual(refused.status, 8, refused.stderr)
         XCTAssertTrue(refused.stderr.contains("use --signer gpg"), refused.stderr)
         XCTAssertEqual(files.map(contents), before)
-        let fallback = try goose(["sign", "rpm", "--signer", "auto", "--key", dsa] + files, keys)
+        let fallback = try goose(["sign", "rpm", "--verbose", "--signer", "auto", "--key", dsa] + files, keys)
         XCTAssertEqual(fallback.status, 0, fallback.stderr)
+        XCTAssertTrue(fallback.stderr.contains("method auto: one gpg per package, as gpg-agent cannot sign for goose: key \(dsa): gpg-agent cannot sign for goose with a"), fallback.stderr)
         XCTAssertEqual(try goose(["sign", "export-key", "--output-dir", parent, dsa], keys).status, 0)
         XCTAssertEqual(try rpmCheck(files, keyFile: parent + "/RPM-GPG-KEY-dsa", parent).status, 0)
     }

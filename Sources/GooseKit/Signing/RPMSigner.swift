@@ -87,6 +87,8 @@ public final class RPMSigner {
     private let relay: SignatureRelay?
     /// How this signer's signatures are made: `agent` or `gpg`.
     public var effectiveMethod: RPMSigningMethod { relay == nil ? .gpg : .agent }
+    /// Why `auto` chose gpg (one gpg per package, about half the speed): the agent method's error, for --verbose.
+    public private(set) var agentUnavailableReason: String?
 
     /// The armored public key the signed copies are verified with (in a private scratch directory).
     public let publicKeyFile: String
@@ -116,7 +118,7 @@ public final class RPMSigner {
             }
             do {
                 keyring = try RPMKeyring(keyFiles: [publicKeyFile])
-                relay = try Self.chooseRelay(settings: settings, key: key, passphrase: passphrase, keyring: keyring)
+                (relay, agentUnavailableReason) = try Self.chooseRelay(settings: settings, key: key, passphrase: passphrase, keyring: keyring)
                 // The agent method's probe signature proved the passphrase; gpg's needs a test signature of its own.
                 if relay == nil { _ = try context.sign(Data("goose signing check".utf8), key: key.fingerprint, clear: false) }
             } catch {
@@ -133,8 +135,8 @@ public final class RPMSigner {
     /// The agent method when it is asked for or possible: its first signature must be good by the exported public key
     /// (checked by librpm, as every signed package is) before any package is touched. `auto` falls back to gpg when the
     /// key or the installation rules it out.
-    private static func chooseRelay(settings: RPMSigningSettings, key: SigningKey, passphrase: Passphrase?, keyring: RPMKeyring) throws -> SignatureRelay? {
-        guard settings.method != .gpg else { return nil }
+    private static func chooseRelay(settings: RPMSigningSettings, key: SigningKey, passphrase: Passphrase?, keyring: RPMKeyring) throws -> (SignatureRelay?, String?) {
+        guard settings.method != .gpg else { return (nil, nil) }
         do {
             let relay = try startRelay(settings: settings, key: key, passphrase: passphrase)
             let probe = Data("goose agent signing check".utf8)
@@ -142,10 +144,10 @@ public final class RPMSigner {
             guard keyring.verifies(signature: packet, over: probe) else {
                 throw GooseError.signing("key \(key.fingerprint): the signature made through gpg-agent does not verify with the key's public part")
             }
-            return relay
+            return (relay, nil)
         } catch {
             if settings.method == .agent { throw error }
-            return nil
+            return (nil, "\(error)")
         }
     }
 
@@ -154,7 +156,7 @@ public final class RPMSigner {
             throw GooseError.signing("key \(key.fingerprint): gpg-agent cannot sign for goose with a \(key.algorithm) key (use --signer gpg)")
         }
         guard let relayExecutable = settings.relayExecutable, FileManager.default.isExecutableFile(atPath: relayExecutable) else {
-            throw GooseError.signing("goose-signature-relay is not installed beside goose (use --signer gpg)")
+            throw GooseError.signing("goose-signature-relay is not installed beside goose\(settings.relayExecutable.map { " (\($0))" } ?? "") (use --signer gpg)")
         }
         let signer = try AgentSigner(key: agentKey, homeDirectory: settings.homeDirectory, socket: settings.agentSocket, passphrase: passphrase)
         return try SignatureRelay(relayExecutable: relayExecutable, signer: signer)

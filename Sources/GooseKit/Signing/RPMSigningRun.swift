@@ -67,6 +67,9 @@ public enum RPMSigningRun {
             for agent in launched { agent.stop() }
             throw error
         }
+        if let reason = signer.agentUnavailableReason {
+            detail("method auto: one gpg per package, as gpg-agent cannot sign for goose: \(reason)")
+        }
         // Batches share one flush to disk (and, with the agent method, one rpmsign run); small enough that
         // progress moves and every worker gets work.
         let largest = signer.effectiveMethod == .agent ? 64 : 16
