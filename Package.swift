@@ -61,7 +61,8 @@ let package = Package(
                 "GooseKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: lazyLibraryHeaders
+            swiftSettings: lazyLibraryHeaders,
+            linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"])]
         ),
         // What rpmPkgSign runs in place of gpg: passes the bytes to sign to the goose process (C, so that
         // starting it per package costs next to nothing).

@@ -24,6 +24,18 @@ final class LazyLibrariesCLITests: XCTestCase {
         }
     }
 
+    /// lld packs the executable's relative relocations (DT_RELR, Package.swift): ~80,000 of them, which the dynamic
+    /// loader otherwise reads from a 2 MB RELA table at every start.
+    func testTheBinaryPacksItsRelativeRelocations() throws {
+        guard let readelf = GooseBinary.toolPath(named: "readelf") else { throw XCTSkip("readelf not installed") }
+        let dynamic = try GooseBinary.runProgram(readelf, ["--dynamic", try GooseBinary.executable()])
+        XCTAssertEqual(dynamic.status, 0, dynamic.stderr)
+        XCTAssertTrue(dynamic.stdout.contains("(RELR)"), dynamic.stdout)
+        let relaSize = dynamic.stdout.split(separator: "\n").first { $0.contains("(RELASZ)") }
+            .flatMap { $0.split(separator: " ").dropLast().last }.flatMap { Int($0) }
+        XCTAssertLessThan(relaSize ?? 0, 200_000, dynamic.stdout)
+    }
+
     func testALibraryThatCannotBeLoadedIsNamedWhenFirstNeeded() throws {
         // A broken libcreaterepo_c.so.0 found first: goose starts (it does not load the library), and the first
         // call into createrepo_c (doctor asks for its version) ends goose with one line naming the library.
