@@ -9,7 +9,7 @@ struct MockBuildCommand: AsyncParsableCommand {
         discussion: """
         Each input is built in its own root: bubblewrap namespaces (user, mount, pid, ipc, uts and \
         network: only a private loopback), the root read-only except /builddir and a private /tmp (on the \
-        host base, without /home, /root, /mnt and /media), a clean environment, an unprivileged build \
+        host base, only /usr, /etc, /opt, /var and /bin, /sbin, /lib*: no /home, /root, /srv, …), a clean environment, an unprivileged build \
         user, and the timeout and memory limits. Works as root and as a normal user with no group \
         membership.
 

@@ -69,7 +69,8 @@ final class BuildrootConfigurationTests: XCTestCase {
 final class SandboxSpecificationTests: XCTestCase {
     let listing: [(name: String, symlinkTarget: String?, isDirectory: Bool)] = [
         ("usr", nil, true), ("bin", "usr/bin", false), ("tmp", nil, true), ("proc", nil, true), ("home", nil, true),
-        ("var", nil, true), (".dockerenv", nil, false),
+        ("var", nil, true), (".dockerenv", nil, false), ("srv", nil, true), ("boot", nil, true), ("work", nil, true),
+        ("lib64", "usr/lib64", false), ("etc", nil, true),
     ]
 
     func testHostIsReadOnlyAndPrivateDirectoriesAreFresh() {
@@ -82,6 +83,9 @@ final class SandboxSpecificationTests: XCTestCase {
         XCTAssertTrue(arguments.contains("--die-with-parent"))
         XCTAssertTrue(arguments.contains("--ro-bind /usr /usr"))
         XCTAssertFalse(arguments.contains("/home"), "the host's home directories stay out of the sandbox")
+        for other in ["/srv", "/boot", "/work"] { XCTAssertFalse(arguments.contains(other), "only the system's directories: \(other)") }
+        XCTAssertTrue(arguments.contains("--ro-bind /etc /etc"))
+        XCTAssertTrue(arguments.contains("--symlink usr/lib64 /lib64"))
         XCTAssertTrue(arguments.contains("--symlink usr/bin /bin"))
         XCTAssertTrue(arguments.contains("--tmpfs /tmp"))
         XCTAssertTrue(arguments.contains("--tmpfs /var/tmp"))
@@ -100,6 +104,7 @@ final class SandboxSpecificationTests: XCTestCase {
         XCTAssertTrue(arguments.contains("--ro-bind /roots/el9/usr /usr"))
         XCTAssertTrue(arguments.contains("--ro-bind /roots/el9/home /home"))
         XCTAssertTrue(arguments.contains("--ro-bind /roots/el9/root /root"))
+        XCTAssertTrue(arguments.contains("--ro-bind /roots/el9/srv /srv"), "a root directory is bound whole")
         XCTAssertFalse(arguments.contains("/roots/el9/tmp"))
     }
 

@@ -23,10 +23,12 @@ public struct SandboxSpecification: Equatable, Sendable {
 
     /// Top-level entries never taken from the root: the sandbox gets its own.
     static let privateTopLevel: Set<String> = ["proc", "dev", "sys", "tmp", "run", "builddir", "lost+found"]
-    /// On the host's own root (base `host`), the directories that hold people's files rather than the system: a build
-    /// sees none of them (a mock chroot has none either), so that it can neither read a volunteer's keys nor put them
-    /// in a package. Inputs outside the root still come in through `readOnlyPaths` and `readOnlyFiles`.
-    static let personalTopLevel: Set<String> = ["home", "root", "mnt", "media"]
+    /// On the host's own root (base `host`), the only top-level entries a build sees: the operating system's (what a
+    /// mock chroot holds). People's files (`/home`, `/root`, `/mnt`, `/media`), served data (`/srv`), `/boot` and
+    /// whatever else a host keeps at its top level stay out, so that a build can neither read a volunteer's keys nor
+    /// put them in a package; each bind is also a mount bwrap sets up per build. Inputs outside the root still come
+    /// in through `readOnlyPaths` and `readOnlyFiles`.
+    static let hostSystemTopLevel: Set<String> = ["usr", "etc", "opt", "var", "bin", "sbin", "lib", "lib32", "lib64", "libx32"]
 
     public init(buildDirectory: String) { self.buildDirectory = buildDirectory }
 
@@ -40,7 +42,7 @@ public struct SandboxSpecification: Equatable, Sendable {
     }
 
     /// The bwrap arguments (without the program) for the root's top-level entries: each directory bound
-    /// read-only (on the host's root, all but the personal ones), each symlink recreated, the private ones made
+    /// read-only (on the host's root, only the system's), each symlink recreated, the private ones made
     /// fresh. A pure function of the listing.
     public func arguments(topLevel entries: [(name: String, symlinkTarget: String?, isDirectory: Bool)]) -> [String] {
         var arguments = ["--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try",
@@ -48,8 +50,8 @@ public struct SandboxSpecification: Equatable, Sendable {
                          "--hostname", "goose"]
         if !network { arguments.append("--unshare-net") }
         let root = rootDirectory.hasSuffix("/") ? rootDirectory : rootDirectory + "/"
-        let hidden = root == "/" ? Self.privateTopLevel.union(Self.personalTopLevel) : Self.privateTopLevel
-        for entry in entries.sorted(by: { $0.name < $1.name }) where !hidden.contains(entry.name) {
+        let taken: (String) -> Bool = root == "/" ? { Self.hostSystemTopLevel.contains($0) } : { !Self.privateTopLevel.contains($0) }
+        for entry in entries.sorted(by: { $0.name < $1.name }) where taken(entry.name) {
             if let target = entry.symlinkTarget {
                 arguments += ["--symlink", target, "/" + entry.name]
             } else if entry.isDirectory {
