@@ -1,4 +1,5 @@
 import Foundation
+import GooseKit
 import XCTest
 
 /// End-to-end tests of `goose compose-iso`, checked with xorriso, isoinfo, checkisomd5, productmd, dnf and cmp.
@@ -285,6 +286,50 @@ final class ComposeISOCLITests: XCTestCase {
         // all: + default (tools, with exim for its mta) + optional (extra); never unrelated-docs.
         XCTAssertEqual(try gathered("all"),
                        "AppStream,BaseOS\nAppStream base-files exim extra shell shell-docs tools\nBaseOS base-files exim extra shell shell-docs tools\n")
+    }
+
+    /// Rich dependencies are gathered by their operators: libsolv's provider list of `(A and B)` names the packages that
+    /// provide both, which is none when two packages do. dnf, given a repository of the gathered packages alone (what the
+    /// ISO carries), must resolve the install of what was asked for.
+    func testGatherFollowsRichDependenciesByTheirOperators() throws {
+        try requireTools(["rpmbuild", "createrepo_c", "dnf"])
+        let directory = try temporaryDirectory(prefix: "goose-gather-")
+        for name in ["have", "have-too", "alt-one", "alt-two", "cond-target", "cond-trigger", "else-target"] { try buildRPM(directory, name: name) }
+        try buildRPM(directory, name: "needs-and", requires: ["(have and have-too)"])
+        try buildRPM(directory, name: "needs-or", requires: ["(alt-two or alt-one)"])
+        try buildRPM(directory, name: "needs-nested", requires: ["((have and have-too) or alt-one)"])
+        try buildRPM(directory, name: "needs-if", requires: ["(cond-target if cond-trigger)"])
+        try buildRPM(directory, name: "needs-if-else", requires: ["(cond-target if cond-trigger else else-target)"])
+        try buildRPM(directory, name: "trigger-user", requires: ["cond-trigger"])
+        try buildRPM(directory, name: "needs-missing", requires: ["(have and not-anywhere)"])
+        try shell("createrepo_c -q \(directory)/src")
+        func gathered(_ names: [String]) throws -> [GatheredPackage] {
+            try Gather.gather(repository: directory + "/src", arch: "x86_64", request: .names(names))
+        }
+        let cases: [([String], [String])] = [
+            (["needs-and"], ["have", "have-too", "needs-and"]),
+            // The alternatives' providers are chosen among as a plain dependency's are (shortest name, then alphabetical).
+            (["needs-or"], ["alt-one", "needs-or"]),
+            (["needs-nested"], ["have", "have-too", "needs-nested"]),
+            (["needs-if"], ["needs-if"]),
+            (["needs-if", "trigger-user"], ["cond-target", "cond-trigger", "needs-if", "trigger-user"]),
+            (["needs-if-else"], ["else-target", "needs-if-else"]),
+        ]
+        for (index, (request, expected)) in cases.enumerated() {
+            let packages = try gathered(request)
+            XCTAssertEqual(packages.map(\.name), expected, "\(request)")
+            let subset = "\(directory)/subset-\(index)"
+            try FileManager.default.createDirectory(atPath: subset, withIntermediateDirectories: true)
+            for package in packages { try FileManager.default.linkItem(atPath: "\(directory)/src/\(package.location)", toPath: "\(subset)/\(package.fileName)") }
+            try shell("createrepo_c -q \(subset)")
+            let transaction = try shell("dnf --releasever 9 --forcearch x86_64 --setopt=reposdir=/dev/null --setopt=cachedir=\(directory)/dnf-cache-\(index) "
+                + "--installroot \(directory)/dnf-root --repofrompath=s,file://\(subset) --repo=s --nogpgcheck "
+                + "install --assumeno \(request.joined(separator: " ")) 2>&1 || true")
+            XCTAssertTrue(transaction.contains("Dependencies resolved."), "dnf resolves \(request) from the gathered packages: \(transaction)")
+        }
+        XCTAssertThrowsError(try gathered(["needs-missing"])) { error in
+            XCTAssertTrue("\(error)".contains("needs-missing-1.0-1.noarch requires (have and not-anywhere), nothing provides not-anywhere"), "\(error)")
+        }
     }
 
     func testUnresolvableRequestsAreOneErrorAndNothingIsPublished() throws {

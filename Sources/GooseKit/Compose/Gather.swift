@@ -111,37 +111,106 @@ public enum Gather {
             include((nativeIds.isEmpty ? ids : nativeIds)[0])
             return true
         }
-        func close() {
-            while !queue.isEmpty {
-                let id = queue.removeFirst()
-                let s = solvable(id)
-                guard s.pointee.requires != 0 else { continue }
-                var dependency = repo.pointee.idarraydata + Int(s.pointee.requires)
-                while dependency.pointee != 0 {
-                    let requirement = dependency.pointee
-                    dependency += 1
-                    if requirement == SOLVABLE_PREREQMARKER.rawValue { continue }
-                    let described = String(cString: pool_dep2str(pool, requirement))
-                    if described.hasPrefix("rpmlib(") { continue }
-                    var providers: [Id] = []
-                    var provider = pool.pointee.whatprovidesdata + Int(pool_whatprovides(pool, requirement))
-                    while provider.pointee != 0 {
-                        let candidate = provider.pointee
-                        provider += 1
-                        let p = solvable(candidate)
-                        if p.pointee.repo == repo && allowed.contains(string(p.pointee.arch)) { providers.append(candidate) }
+        // ISRELDEP / GETRELDEP of pool.h (macros).
+        func relation(_ id: Id) -> Reldep? {
+            UInt32(bitPattern: id) & 0x8000_0000 == 0 ? nil : pool.pointee.rels[Int(UInt32(bitPattern: id) ^ 0x8000_0000)]
+        }
+        // A condition with an else branch: `B else C` is one relation (REL_ELSE) on the right of `if` / `unless`.
+        func branches(_ id: Id) -> (condition: Id, alternative: Id?) {
+            if let other = relation(id), other.flags == REL_ELSE { return (other.name, other.evr) }
+            return (id, nil)
+        }
+        // The repository's providers of a plain (or `with`/`without`) dependency, in the arches gathered.
+        func providers(_ dependency: Id) -> [Id] {
+            var found: [Id] = []
+            var provider = pool.pointee.whatprovidesdata + Int(pool_whatprovides(pool, dependency))
+            while provider.pointee != 0 {
+                let candidate = provider.pointee
+                provider += 1
+                let p = solvable(candidate)
+                if p.pointee.repo == repo && allowed.contains(string(p.pointee.arch)) { found.append(candidate) }
+            }
+            return found
+        }
+        // Whether what is gathered so far satisfies `dependency`, rich ones by their operators.
+        func holds(_ dependency: Id) -> Bool {
+            guard let rich = relation(dependency) else { return providers(dependency).contains(where: included.contains) }
+            switch rich.flags {
+            case Int32(REL_AND): return holds(rich.name) && holds(rich.evr)
+            case Int32(REL_OR): return holds(rich.name) || holds(rich.evr)
+            case Int32(REL_COND), Int32(REL_UNLESS):
+                let (condition, alternative) = branches(rich.evr)
+                return holds(condition) == (rich.flags == REL_COND) ? holds(rich.name) : alternative.map(holds) ?? true
+            default: return providers(dependency).contains(where: included.contains)
+            }
+        }
+        // Conditional requirements (`A if B` without else) whose condition is not gathered yet, looked at again after
+        // each closure: a package gathered later may bring the condition in.
+        var waiting: [(owner: Id, requirement: Id, dependency: Id)] = []
+        func report(_ owner: Id, _ requirement: Id, _ unprovided: Id) {
+            let described = String(cString: pool_dep2str(pool, requirement))
+            let part = unprovided == requirement ? "it" : String(cString: pool_dep2str(pool, unprovided))
+            missing.append("\(String(cString: pool_solvable2str(pool, solvable(owner)))) requires \(described), nothing provides \(part)")
+        }
+        // Gathers what `dependency` needs; returns the part nothing in the repository provides (nil when it resolves).
+        // libsolv's provider list of a rich dependency answers another question (for `(A and B)` the packages that
+        // provide both), so `and` gathers both sides, `or` the one already satisfied or else the first that resolves,
+        // and `A if B` gathers A once B is gathered (`else C`: C meanwhile), as the closure check judges them.
+        func require(_ dependency: Id, owner: Id, requirement: Id) -> Id? {
+            if let rich = relation(dependency) {
+                switch rich.flags {
+                case Int32(REL_AND):
+                    let left = require(rich.name, owner: owner, requirement: requirement)
+                    return require(rich.evr, owner: owner, requirement: requirement) ?? left
+                case Int32(REL_OR):
+                    if holds(dependency) { return nil }
+                    // Plain alternatives: one provider chosen among all of theirs, as for a plain dependency.
+                    if relation(rich.name) == nil, relation(rich.evr) == nil, !providers(dependency).isEmpty { break }
+                    if ClosureCheck.unsatisfied(rich.name, pool: pool) == nil || ClosureCheck.unsatisfied(rich.evr, pool: pool) != nil {
+                        return require(rich.name, owner: owner, requirement: requirement)
                     }
-                    let candidates = providers.map {
-                        ProviderCandidate(name: string(solvable($0).pointee.name), arch: string(solvable($0).pointee.arch),
-                                          included: included.contains($0), evrRank: rank($0))
-                    }
-                    guard let chosen = choose(candidates, nativeArches: native) else {
-                        missing.append("\(String(cString: pool_solvable2str(pool, s))) requires \(described), nothing provides it")
-                        continue
-                    }
-                    include(providers[chosen])
+                    return require(rich.evr, owner: owner, requirement: requirement)
+                case Int32(REL_COND), Int32(REL_UNLESS):
+                    let (condition, alternative) = branches(rich.evr)
+                    if holds(condition) == (rich.flags == REL_COND) { return require(rich.name, owner: owner, requirement: requirement) }
+                    if rich.flags == REL_COND { waiting.append((owner, requirement, dependency)) }
+                    return alternative.flatMap { require($0, owner: owner, requirement: requirement) }
+                default: break
                 }
             }
+            let found = providers(dependency)
+            let candidates = found.map {
+                ProviderCandidate(name: string(solvable($0).pointee.name), arch: string(solvable($0).pointee.arch),
+                                  included: included.contains($0), evrRank: rank($0))
+            }
+            guard let chosen = choose(candidates, nativeArches: native) else { return dependency }
+            include(found[chosen])
+            return nil
+        }
+        func close() {
+            repeat {
+                while !queue.isEmpty {
+                    let id = queue.removeFirst()
+                    let s = solvable(id)
+                    guard s.pointee.requires != 0 else { continue }
+                    var dependency = repo.pointee.idarraydata + Int(s.pointee.requires)
+                    while dependency.pointee != 0 {
+                        let requirement = dependency.pointee
+                        dependency += 1
+                        if requirement == SOLVABLE_PREREQMARKER.rawValue { continue }
+                        if String(cString: pool_dep2str(pool, requirement)).hasPrefix("rpmlib(") { continue }
+                        if let missing = require(requirement, owner: id, requirement: requirement) { report(id, requirement, missing) }
+                    }
+                }
+                // A waiting `A if B` whose B is now gathered needs its A (which may bring more in).
+                let ready = waiting.filter { entry in relation(entry.dependency).map { holds(branches($0.evr).condition) } ?? false }
+                waiting.removeAll { entry in relation(entry.dependency).map { holds(branches($0.evr).condition) } ?? false }
+                for entry in ready {
+                    if let missing = require(relation(entry.dependency)!.name, owner: entry.owner, requirement: entry.requirement) {
+                        report(entry.owner, entry.requirement, missing)
+                    }
+                }
+            } while !queue.isEmpty
         }
 
         switch request {
