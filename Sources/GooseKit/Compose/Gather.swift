@@ -111,15 +111,8 @@ public enum Gather {
             include((nativeIds.isEmpty ? ids : nativeIds)[0])
             return true
         }
-        // ISRELDEP / GETRELDEP of pool.h (macros).
-        func relation(_ id: Id) -> Reldep? {
-            UInt32(bitPattern: id) & 0x8000_0000 == 0 ? nil : pool.pointee.rels[Int(UInt32(bitPattern: id) ^ 0x8000_0000)]
-        }
-        // A condition with an else branch: `B else C` is one relation (REL_ELSE) on the right of `if` / `unless`.
-        func branches(_ id: Id) -> (condition: Id, alternative: Id?) {
-            if let other = relation(id), other.flags == REL_ELSE { return (other.name, other.evr) }
-            return (id, nil)
-        }
+        func relation(_ id: Id) -> Reldep? { ClosureCheck.relation(id, pool: pool) }
+        func branches(_ id: Id) -> (condition: Id, alternative: Id?) { ClosureCheck.conditionBranches(id, pool: pool) }
         // The repository's providers of a plain (or `with`/`without`) dependency, in the arches gathered.
         func providers(_ dependency: Id) -> [Id] {
             var found: [Id] = []

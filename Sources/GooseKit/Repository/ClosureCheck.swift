@@ -81,16 +81,8 @@ public enum ClosureCheck {
     /// questions, which libsolv answers.
     static func unsatisfied(_ dependency: Id, pool: UnsafeMutablePointer<Pool>) -> Id? {
         func provided(_ id: Id) -> Bool { pool.pointee.whatprovidesdata[Int(pool_whatprovides(pool, id))] != 0 }
-        // ISRELDEP / GETRELDEP of pool.h (macros).
-        func relation(_ id: Id) -> Reldep? {
-            UInt32(bitPattern: id) & 0x8000_0000 == 0 ? nil : pool.pointee.rels[Int(UInt32(bitPattern: id) ^ 0x8000_0000)]
-        }
-        guard let rich = relation(dependency) else { return provided(dependency) ? nil : dependency }
-        // A condition with an else branch: `B else C` is one relation (REL_ELSE) on the right of `if` / `unless`.
-        func branches(_ id: Id) -> (condition: Id, alternative: Id?) {
-            if let other = relation(id), other.flags == REL_ELSE { return (other.name, other.evr) }
-            return (id, nil)
-        }
+        func branches(_ id: Id) -> (condition: Id, alternative: Id?) { conditionBranches(id, pool: pool) }
+        guard let rich = relation(dependency, pool: pool) else { return provided(dependency) ? nil : dependency }
         switch rich.flags {
         case Int32(REL_AND):
             return unsatisfied(rich.name, pool: pool) ?? unsatisfied(rich.evr, pool: pool)
@@ -104,6 +96,18 @@ public enum ClosureCheck {
         default:
             return provided(dependency) ? nil : dependency
         }
+    }
+
+    /// The relation of a rich (or versioned) dependency, nil for a plain name: ISRELDEP / GETRELDEP of pool.h (macros).
+    static func relation(_ id: Id, pool: UnsafeMutablePointer<Pool>) -> Reldep? {
+        UInt32(bitPattern: id) & 0x8000_0000 == 0 ? nil : pool.pointee.rels[Int(UInt32(bitPattern: id) ^ 0x8000_0000)]
+    }
+
+    /// The right side of `if` / `unless`: a condition, and the `else` branch when there is one (`B else C` is one
+    /// relation, REL_ELSE).
+    static func conditionBranches(_ id: Id, pool: UnsafeMutablePointer<Pool>) -> (condition: Id, alternative: Id?) {
+        if let other = relation(id, pool: pool), other.flags == REL_ELSE { return (other.name, other.evr) }
+        return (id, nil)
     }
 
     /// Loads a repository's primary (located through its repomd.xml) into the pool; returns where its filelists are.
