@@ -112,7 +112,6 @@ public enum Gather {
             return true
         }
         func relation(_ id: Id) -> Reldep? { ClosureCheck.relation(id, pool: pool) }
-        func branches(_ id: Id) -> (condition: Id, alternative: Id?) { ClosureCheck.conditionBranches(id, pool: pool) }
         // The repository's providers of a plain (or `with`/`without`) dependency, in the arches gathered.
         func providers(_ dependency: Id) -> [Id] {
             var found: [Id] = []
@@ -125,21 +124,14 @@ public enum Gather {
             }
             return found
         }
-        // Whether what is gathered so far satisfies `dependency`, rich ones by their operators.
+        // Whether what is gathered so far satisfies `dependency`, rich ones by their operators (the closure check's
+        // judgement, asked of the gathered packages).
         func holds(_ dependency: Id) -> Bool {
-            guard let rich = relation(dependency) else { return providers(dependency).contains(where: included.contains) }
-            switch rich.flags {
-            case Int32(REL_AND): return holds(rich.name) && holds(rich.evr)
-            case Int32(REL_OR): return holds(rich.name) || holds(rich.evr)
-            case Int32(REL_COND), Int32(REL_UNLESS):
-                let (condition, alternative) = branches(rich.evr)
-                return holds(condition) == (rich.flags == REL_COND) ? holds(rich.name) : alternative.map(holds) ?? true
-            default: return providers(dependency).contains(where: included.contains)
-            }
+            ClosureCheck.unsatisfied(dependency, pool: pool) { providers($0).contains(where: included.contains) } == nil
         }
-        // Conditional requirements (`A if B` without else) whose condition is not gathered yet, looked at again after
-        // each closure: a package gathered later may bring the condition in.
-        var waiting: [(owner: Id, requirement: Id, dependency: Id)] = []
+        // `A if B` requirements whose condition B is not gathered yet, looked at again after each closure: a package
+        // gathered later may bring B in, and then A is needed.
+        var waiting: [(owner: Id, requirement: Id, target: Id, condition: Id)] = []
         func report(_ owner: Id, _ requirement: Id, _ unprovided: Id) {
             let described = String(cString: pool_dep2str(pool, requirement))
             let part = unprovided == requirement ? "it" : String(cString: pool_dep2str(pool, unprovided))
@@ -163,10 +155,10 @@ public enum Gather {
                         return require(rich.name, owner: owner, requirement: requirement)
                     }
                     return require(rich.evr, owner: owner, requirement: requirement)
-                case Int32(REL_COND), Int32(REL_UNLESS):
-                    let (condition, alternative) = branches(rich.evr)
-                    if holds(condition) == (rich.flags == REL_COND) { return require(rich.name, owner: owner, requirement: requirement) }
-                    if rich.flags == REL_COND { waiting.append((owner, requirement, dependency)) }
+                case Int32(REL_COND):
+                    let (condition, alternative) = ClosureCheck.conditionBranches(rich.evr, pool: pool)
+                    if holds(condition) { return require(rich.name, owner: owner, requirement: requirement) }
+                    waiting.append((owner, requirement, rich.name, condition))
                     return alternative.flatMap { require($0, owner: owner, requirement: requirement) }
                 default: break
                 }
@@ -192,15 +184,16 @@ public enum Gather {
                         dependency += 1
                         if requirement == SOLVABLE_PREREQMARKER.rawValue { continue }
                         if String(cString: pool_dep2str(pool, requirement)).hasPrefix("rpmlib(") { continue }
-                        if let missing = require(requirement, owner: id, requirement: requirement) { report(id, requirement, missing) }
+                        if let unprovided = require(requirement, owner: id, requirement: requirement) { report(id, requirement, unprovided) }
                     }
                 }
-                // A waiting `A if B` whose B is now gathered needs its A (which may bring more in).
-                let ready = waiting.filter { entry in relation(entry.dependency).map { holds(branches($0.evr).condition) } ?? false }
-                waiting.removeAll { entry in relation(entry.dependency).map { holds(branches($0.evr).condition) } ?? false }
-                for entry in ready {
-                    if let missing = require(relation(entry.dependency)!.name, owner: entry.owner, requirement: entry.requirement) {
-                        report(entry.owner, entry.requirement, missing)
+                // A waiting `A if B` whose B is now gathered needs its A (which may bring more in, and more waiting).
+                let pending = waiting
+                waiting = []
+                for entry in pending {
+                    guard holds(entry.condition) else { waiting.append(entry); continue }
+                    if let unprovided = require(entry.target, owner: entry.owner, requirement: entry.requirement) {
+                        report(entry.owner, entry.requirement, unprovided)
                     }
                 }
             } while !queue.isEmpty

@@ -79,20 +79,23 @@ public enum ClosureCheck {
     /// `(A or B)` either; `(A if B else C)` needs `A` when `B` can be installed (it then may be) and `C` otherwise, so a
     /// condition nothing provides waives `A` (rpmbuild refuses `unless` in Requires). `with` and `without` are provider
     /// questions, which libsolv answers.
-    static func unsatisfied(_ dependency: Id, pool: UnsafeMutablePointer<Pool>) -> Id? {
-        func provided(_ id: Id) -> Bool { pool.pointee.whatprovidesdata[Int(pool_whatprovides(pool, id))] != 0 }
-        func branches(_ id: Id) -> (condition: Id, alternative: Id?) { conditionBranches(id, pool: pool) }
+    ///
+    /// `provided` answers for a plain (or `with`/`without`) dependency; by default, whether anything in the pool provides
+    /// it. compose-iso's gather asks the same of the packages gathered so far.
+    static func unsatisfied(_ dependency: Id, pool: UnsafeMutablePointer<Pool>, provided: ((Id) -> Bool)? = nil) -> Id? {
+        let provided: (Id) -> Bool = provided ?? { pool.pointee.whatprovidesdata[Int(pool_whatprovides(pool, $0))] != 0 }
+        func check(_ id: Id) -> Id? { unsatisfied(id, pool: pool, provided: provided) }
         guard let rich = relation(dependency, pool: pool) else { return provided(dependency) ? nil : dependency }
         switch rich.flags {
         case Int32(REL_AND):
-            return unsatisfied(rich.name, pool: pool) ?? unsatisfied(rich.evr, pool: pool)
+            return check(rich.name) ?? check(rich.evr)
         case Int32(REL_OR):
-            guard let missing = unsatisfied(rich.name, pool: pool) else { return nil }
-            return unsatisfied(rich.evr, pool: pool) == nil ? nil : missing
+            guard let missing = check(rich.name) else { return nil }
+            return check(rich.evr) == nil ? nil : missing
         case Int32(REL_COND):
-            let (condition, alternative) = branches(rich.evr)
-            if unsatisfied(condition, pool: pool) == nil { return unsatisfied(rich.name, pool: pool) }
-            return alternative.flatMap { unsatisfied($0, pool: pool) }
+            let (condition, alternative) = conditionBranches(rich.evr, pool: pool)
+            if check(condition) == nil { return check(rich.name) }
+            return alternative.flatMap(check)
         default:
             return provided(dependency) ? nil : dependency
         }
