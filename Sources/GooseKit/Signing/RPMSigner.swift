@@ -88,7 +88,7 @@ public final class RPMSigner {
     /// How this signer's signatures are made: `agent` or `gpg`.
     public var effectiveMethod: RPMSigningMethod { relay == nil ? .gpg : .agent }
     /// Why `auto` chose gpg (one gpg per package, about half the speed): the agent method's error, for --verbose.
-    public private(set) var agentUnavailableReason: String?
+    public let agentUnavailableReason: String?
 
     /// The armored public key the signed copies are verified with (in a private scratch directory).
     public let publicKeyFile: String
@@ -105,6 +105,7 @@ public final class RPMSigner {
             publicKeyFile = checked
             ownsPublicKeyFile = false
             relay = settings.method == .agent ? try Self.startRelay(settings: settings, key: checkedKey, passphrase: passphrase) : nil
+            agentUnavailableReason = nil
             keyring = try RPMKeyring(keyFiles: [publicKeyFile])
         } else {
             let context = try GPGContext(homeDirectory: settings.homeDirectory, passphrase: passphrase)
