@@ -276,7 +276,7 @@ final class MockBuildCLITests: XCTestCase {
     }
 
     func testBuildCannotWriteTheSourcePackage() throws {
-        let srpm = try makeSourcePackage(name: "writesrpm", build: "echo overwritten >> /builddir/originals/writesrpm-1-1.src.rpm || exit 1")
+        let srpm = try makeSourcePackage(name: "writesrpm", build: "echo overwritten >> /originals/writesrpm-1-1.src.rpm || exit 1")
         let before = try Data(contentsOf: URL(fileURLWithPath: srpm))
         let result = try GooseBinary.run(["mock-build", "--resultdir", directory + "/writesrpm", srpm])
         XCTAssertEqual(result.status, 10, result.stderr)

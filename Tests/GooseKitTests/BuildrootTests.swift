@@ -110,9 +110,9 @@ final class SandboxSpecificationTests: XCTestCase {
 
     func testSourcePackageIsMountedReadOnlyAfterTheBuildDirectory() {
         var sandbox = SandboxSpecification(buildDirectory: "/scratch/builddir")
-        sandbox.readOnlyFiles = ["/builddir/originals/a-1-1.src.rpm": "/srv/a-1-1.src.rpm"]
+        sandbox.readOnlyFiles = ["/originals/a-1-1.src.rpm": "/srv/a-1-1.src.rpm"]
         let arguments = sandbox.arguments(topLevel: listing).joined(separator: " ")
-        let mount = arguments.range(of: "--ro-bind /srv/a-1-1.src.rpm /builddir/originals/a-1-1.src.rpm")
+        let mount = arguments.range(of: "--ro-bind /srv/a-1-1.src.rpm /originals/a-1-1.src.rpm")
         XCTAssertNotNil(mount)
         XCTAssertLessThan(arguments.range(of: "--bind /scratch/builddir /builddir")!.lowerBound, mount!.lowerBound)
     }

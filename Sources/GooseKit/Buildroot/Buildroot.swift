@@ -69,31 +69,50 @@ public final class Buildroot {
     /// Whether `rootDirectory` is this build's own copy (under `directory`), which packages may be installed into.
     var ownsRootDirectory = false
     var topDirectory: String { buildDirectory + "/build" }
+    /// The sandbox's /etc/passwd and /etc/group (see `identityFiles`).
+    private(set) var passwdFile = "", groupFile = ""
     private var cleaned = false
 
     /// init: creates the root's directories and logs and records the hardware.
-    public init(configuration: BuildrootConfiguration, options: BuildOptions, directory: String, cacheDirectory: String) throws {
+    public init(configuration: BuildrootConfiguration, options: BuildOptions, directory: String, cacheDirectory: String,
+                sandboxFilesDirectory: String) throws {
         self.configuration = configuration
         self.options = options
         self.directory = directory
         self.cacheDirectory = cacheDirectory
         logs = try BuildLogs(directory: directory + "/logs")
         try logs.phase("init") {
-            for path in [buildDirectory + "/originals", topDirectory, directory + "/etc"] { try FileSystem.createDirectory(path) }
-            // The build user's name resolves inside the sandbox, as mock's `mockbuild`.
-            // Scratch files: plain writes, no fsync (a killed root is discarded, never read back); FileManager's
-            // createFile would sync each one.
-            let passwd = "root:x:0:0:root:/root:/bin/bash\nmockbuild:x:1000:1000::/builddir:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
-            logs.append(passwd, to: directory + "/etc/passwd")
-            logs.append("root:x:0:\nmock:x:1000:\nnogroup:x:65534:\n", to: directory + "/etc/group")
-            guard FileSystem.isRegularFile(directory + "/etc/group") else {
-                throw GooseError.io(path: directory + "/etc", reason: "cannot write the root's passwd and group files")
-            }
+            try FileSystem.createDirectory(topDirectory)
+            (passwdFile, groupFile) = try Self.identityFiles(in: sandboxFilesDirectory)
             logs.append(BuildLogs.hardwareInfo(buildDirectory: directory), to: logs.hardwareInfo)
             logs.root("buildroot \(configuration.name) (\(configuration.hash)): base \(configuration.base), arch \(configuration.arch)")
             let logs = logs
             rootDirectory = try RootCache.rootDirectory(for: configuration.base, cacheDirectory: cacheDirectory) { logs.root($0) }
         }
+    }
+
+    /// The build user's name resolves inside the sandbox, as mock's `mockbuild`: a passwd and a group file bound over
+    /// the root's. They are the same for every build, so they are written once in `directory` (atomically:
+    /// concurrent builds may write them at once) and reused, rather than made in every root's scratch directory.
+    static func identityFiles(in directory: String) throws -> (passwd: String, group: String) {
+        let contents = [
+            ("passwd", "root:x:0:0:root:/root:/bin/bash\nmockbuild:x:1000:1000::/builddir:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"),
+            ("group", "root:x:0:\nmock:x:1000:\nnogroup:x:65534:\n"),
+        ]
+        var paths: [String] = []
+        for (name, text) in contents {
+            let path = directory + "/" + name
+            if (try? FileSystem.contents(of: path)) != Data(text.utf8) {
+                do {
+                    try FileSystem.createDirectory(directory)
+                    try AtomicFileWriter.write(text, to: path)
+                } catch {
+                    throw GooseError.io(path: path, reason: "cannot write the sandbox's \(name) file: \(error)")
+                }
+            }
+            paths.append(path)
+        }
+        return (paths[0], paths[1])
     }
 
     /// Populates the root with dnf when the definition has repos: the cached populated root for the definition
@@ -225,7 +244,7 @@ public final class Buildroot {
     /// Common rpm macro arguments: topdir, buildhost, the root's macros, the options' defines and bconds.
     func macroArguments(sourceDateEpoch: Int?) -> [String] {
         var arguments = ["--define", "_topdir /builddir/build", "--define", "_buildhost goose", "--define", "_tmppath /tmp",
-                         "--define", "_dbpath /builddir/.rpmdb", "--target", configuration.arch]
+                         "--define", "_dbpath /tmp/.rpmdb", "--target", configuration.arch]
         if sourceDateEpoch != nil {
             arguments += ["--define", "use_source_date_epoch_as_buildtime 1", "--define", "clamp_mtime_to_source_date_epoch 1",
                           "--define", "source_date_epoch_from_changelog 0"]
@@ -243,8 +262,8 @@ public final class Buildroot {
         var sandbox = SandboxSpecification(buildDirectory: buildDirectory)
         sandbox.rootDirectory = rootDirectory
         sandbox.network = configuration.network
-        sandbox.passwdFile = directory + "/etc/passwd"
-        sandbox.groupFile = directory + "/etc/group"
+        sandbox.passwdFile = passwdFile
+        sandbox.groupFile = groupFile
         sandbox.readOnlyPaths = readOnly
         sandbox.readOnlyFiles = readOnlyFiles
         sandbox.environment = SandboxSpecification.cleanEnvironment(sourceDateEpoch: sourceDateEpoch)
@@ -296,13 +315,22 @@ public final class Buildroot {
                                          code: MockExitCode.packageManager)
         }
         try logs.phase("build phase for \(package.nevra.name)") {
-            let inside = "/builddir/originals/" + (sourcePackage as NSString).lastPathComponent
+            let name = (sourcePackage as NSString).lastPathComponent
+            var inside = Self.originalsDirectory + "/" + name
             var bound: [String: String] = [:]
-            if options.isolated && !sourcePackage.hasPrefix(buildDirectory + "/") {
-                // Mounted read-only rather than copied: a large SRPM costs nothing, and the build cannot write it.
+            if options.isolated && sourcePackage.hasPrefix(buildDirectory + "/") {
+                // Made in this root (from a dist-git checkout): built where it lies.
+                inside = "/builddir/" + sourcePackage.dropFirst(buildDirectory.count + 1)
+            } else if options.isolated {
+                // Mounted read-only rather than copied: a large SRPM costs nothing, and the build cannot write it. Its
+                // mount point is on the sandbox's own file system, so nothing is made for it in the scratch directory.
                 bound[inside] = sourcePackage
-            } else if !FileSystem.exists(buildDirectory + "/originals/" + (sourcePackage as NSString).lastPathComponent) {
-                try FileSystem.copyFile(sourcePackage, to: buildDirectory + "/originals/" + (sourcePackage as NSString).lastPathComponent, mode: 0o644)
+            } else {
+                inside = buildDirectory + "/originals/" + name
+                if !FileSystem.exists(inside) {
+                    try FileSystem.createDirectory(buildDirectory + "/originals")
+                    try FileSystem.copyFile(sourcePackage, to: inside, mode: 0o644)
+                }
             }
             // The BuildRequires were checked (or installed) above; rpmbuild's own check would consult the
             // sandbox's empty database, which is not even created (the dummy backend).
@@ -311,28 +339,34 @@ public final class Buildroot {
         }
     }
 
-    /// collect: moves the built RPMs into `<result>/<arch>/` and copies the SRPM into `<result>/src/`; returns relative paths.
-    public func collect(sourcePackage: String, into result: String) throws -> [String] {
+    /// Where the SRPM being rebuilt is inside the sandbox (read-only, outside `/builddir`).
+    public static let originalsDirectory = "/originals"
+
+    /// collect: moves the built RPMs into `<result>/<arch>/` and copies the SRPM into `<result>/src/` (with `flat`, all
+    /// into `<result>/` itself, as a result directory holds them: file names carry the arch); returns relative paths.
+    public func collect(sourcePackage: String, into result: String, flat: Bool = false) throws -> [String] {
         try logs.phase("collect") {
             var collected: [String] = []
             let rpms = topDirectory + "/RPMS"
             for arch in try Self.buildOutputs(rpms, kind: S_IFDIR) {
                 for file in try Self.buildOutputs(rpms + "/" + arch, kind: S_IFREG) where file.hasSuffix(".rpm") {
-                    try FileSystem.createDirectory(result + "/" + arch)
+                    let path = flat ? file : "\(arch)/\(file)"
+                    if !flat { try FileSystem.createDirectory(result + "/" + arch) }
                     // No fsync per file: the caller publishes the whole result with one rename (or syncs its directory once).
-                    try Self.move(rpms + "/\(arch)/\(file)", to: result + "/\(arch)/\(file)")
-                    collected.append("\(arch)/\(file)")
+                    try Self.move(rpms + "/\(arch)/\(file)", to: result + "/" + path)
+                    collected.append(path)
                 }
             }
-            try FileSystem.createDirectory(result + "/src")
             let name = (sourcePackage as NSString).lastPathComponent
-            let destination = result + "/src/" + name
+            let path = flat ? name : "src/" + name
+            if !flat { try FileSystem.createDirectory(result + "/src") }
+            let destination = result + "/" + path
             if FileSystem.exists(destination) { FileSystem.remove(destination) }
             // A copy, not a hardlink: the build owns its files (goose sign replaces them), and the caller's SRPM
             // may be read-only or shared.
             // Copied by goose's own loop: its errors are one line naming the file and errno (Foundation's run to pages).
             try FileSystem.copyFile(sourcePackage, to: destination, mode: 0o644)
-            collected.append("src/" + name)
+            collected.append(path)
             return collected
         }
     }

@@ -138,7 +138,8 @@ public struct MockBuild: Sendable {
         try FileSystem.createDirectory(scratchDirectory)
         let root = try Buildroot(configuration: configuration, options: options,
                                  directory: try StagingArea.create(in: scratchDirectory, purpose: "root"),
-                                 cacheDirectory: Self.cacheDirectory(scratchDirectory: scratchDirectory))
+                                 cacheDirectory: Self.cacheDirectory(scratchDirectory: scratchDirectory),
+                                 sandboxFilesDirectory: Self.sandboxFilesDirectory(scratchDirectory: scratchDirectory))
         var sourcePackage = absolute
         var sourceCommit: String?
         var failure: Error?
@@ -197,20 +198,19 @@ public struct MockBuild: Sendable {
                 throw GooseError.buildFailed(subject: target, reason: "result directory not writable: \(cause)", code: MockExitCode.resultDirectory)
             }
             defer { FileSystem.remove(staging) }
-            let files = try root.collect(sourcePackage: sourcePackage, into: staging)
+            let files = try root.collect(sourcePackage: sourcePackage, into: staging, flat: true)
             root.clean()
             try root.copyLogs(into: staging)
             // Each file replaces its old version by rename (whole files only after a kill); the directory is
             // synced once at the end rather than after every rename.
             for file in files + BuildLogs.names {
-                let flat = (file as NSString).lastPathComponent
-                if FileSystem.isDirectory(target + "/" + flat) { FileSystem.remove(target + "/" + flat) }
-                guard rename(staging + "/" + file, target + "/" + flat) == 0 else {
-                    throw GooseError.buildFailed(subject: target + "/" + flat, reason: "cannot move the result into place: \(String(cString: strerror(errno)))", code: MockExitCode.resultDirectory)
+                if FileSystem.isDirectory(target + "/" + file) { FileSystem.remove(target + "/" + file) }
+                guard rename(staging + "/" + file, target + "/" + file) == 0 else {
+                    throw GooseError.buildFailed(subject: target + "/" + file, reason: "cannot move the result into place: \(String(cString: strerror(errno)))", code: MockExitCode.resultDirectory)
                 }
             }
             FileSystem.syncDirectory(of: target + "/build.log")
-            result.files = files.map { ($0 as NSString).lastPathComponent }
+            result.files = files
             result.resultDirectory = target
         }
     }
@@ -314,6 +314,11 @@ public struct MockBuild: Sendable {
     /// The root cache beside the scratch area: `.goose/roots` in a workspace.
     public static func cacheDirectory(scratchDirectory: String) -> String {
         (scratchDirectory as NSString).deletingLastPathComponent + "/roots"
+    }
+
+    /// The files every sandbox shares (its passwd and group), beside the root cache: `.goose/sandbox` in a workspace.
+    public static func sandboxFilesDirectory(scratchDirectory: String) -> String {
+        (scratchDirectory as NSString).deletingLastPathComponent + "/sandbox"
     }
 
     /// Scratch space without a workspace: `$TMPDIR/goose-mock-build-<uid>/tmp`, refused unless the

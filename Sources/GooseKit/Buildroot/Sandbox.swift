@@ -9,7 +9,7 @@ public struct SandboxSpecification: Equatable, Sendable {
     /// Extra host paths visible read-only at the same place (inputs outside the root).
     public var readOnlyPaths: [String] = []
     /// Host files mounted read-only at a path inside (sandbox path → host path), e.g. the SRPM under
-    /// /builddir/originals: no copy, and the build cannot change the caller's file.
+    /// /originals: no copy, and the build cannot change the caller's file.
     public var readOnlyFiles: [String: String] = [:]
     public var network = false
     /// Unprivileged user and group the command runs as inside.
