@@ -192,13 +192,16 @@ final class MockBuildCLITests: XCTestCase {
 
     /// goose's environment (tokens, agent sockets) reaches no process of the sandbox, bwrap's init (PID 1) included.
     func testBuildSeesNoneOfGoosesEnvironmentNotEvenThroughPID1() throws {
-        let srpm = try makeSourcePackage(name: "readenv", build: "for p in /proc/[0-9]*; do tr '\\0' '\\n' < $p/environ; done | sort -u | sed 's/^/ENV: /'")
+        let srpm = try makeSourcePackage(name: "readenv", build: "echo \"BUILD-LOCALE LANG=$LANG LC_ALL=${LC_ALL-unset}\"\nfor p in /proc/[0-9]*; do tr '\\0' '\\n' < $p/environ; done | sort -u | sed 's/^/ENV: /'")
         let value = "token-" + UUID().uuidString
         let result = try GooseBinary.run(["mock-build", "--resultdir", directory + "/readenv", srpm], environment: ["GOOSE_TEST_SECRET": value])
         let log = read(directory + "/readenv/build.log")
         XCTAssertEqual(result.status, 0, result.stderr + log)
         XCTAssertTrue(log.contains("ENV: SOURCE_DATE_EPOCH="), log)
         XCTAssertFalse(log.contains(value), log)
+        // As under mock (LANG=C.UTF-8, no LC_ALL): the build's scripts run with the LANG=C rpm's %___build_pre sets.
+        XCTAssertTrue(log.contains("ENV: LANG=C.UTF-8"), log)
+        XCTAssertTrue(log.contains("BUILD-LOCALE LANG=C LC_ALL=unset"), log)
     }
 
     /// Links the build plants among its results point at host files the sandbox hides: goose, which collects on the

@@ -127,6 +127,9 @@ final class SandboxSpecificationTests: XCTestCase {
         let environment = SandboxSpecification.cleanEnvironment(sourceDateEpoch: 1_715_603_865)
         XCTAssertEqual(environment["SOURCE_DATE_EPOCH"], "1715603865")
         XCTAssertEqual(environment["HOME"], "/builddir")
+        // mock's LANG, and no LC_ALL that would override the LANG=C of rpm's build scripts.
+        XCTAssertEqual(environment["LANG"], "C.UTF-8")
+        XCTAssertNil(environment["LC_ALL"])
         XCTAssertNil(SandboxSpecification.cleanEnvironment(sourceDateEpoch: nil)["SOURCE_DATE_EPOCH"])
     }
 }

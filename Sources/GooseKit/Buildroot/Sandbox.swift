@@ -32,10 +32,12 @@ public struct SandboxSpecification: Equatable, Sendable {
 
     public init(buildDirectory: String) { self.buildDirectory = buildDirectory }
 
-    /// The clean environment builds start from (mock's defaults plus the reproducibility settings).
+    /// The clean environment builds start from (mock's defaults plus the reproducibility settings). `LANG` as mock sets
+    /// it and no `LC_ALL`: rpm's build scripts set `LANG=C` (`%___build_pre`), which an `LC_ALL` would override, making
+    /// every tool of the build (and `sort`'s order) work in another locale than under mock, and each load it.
     public static func cleanEnvironment(sourceDateEpoch: Int?) -> [String: String] {
         var environment = ["PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "HOME": "/builddir", "TERM": "vt100", "SHELL": "/bin/bash",
-                           "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TZ": "UTC", "USER": "mockbuild", "LOGNAME": "mockbuild",
+                           "LANG": "C.UTF-8", "TZ": "UTC", "USER": "mockbuild", "LOGNAME": "mockbuild",
                            "HOSTNAME": "goose"]
         if let sourceDateEpoch { environment["SOURCE_DATE_EPOCH"] = String(sourceDateEpoch) }
         return environment
