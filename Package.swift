@@ -25,12 +25,13 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
-        .systemLibrary(name: "CRPM", pkgConfig: "rpm", providers: [.apt(["librpm-dev"])]),
-        // libarchive, libgit2, libsolv(ext), createrepo_c (with glib), libcurl, libxml2 and librpmbuild/librpmsign are
-        // not linked: goose loads them when it first calls them (CLazyLibraries), so their modules name no libraries.
+        // librpm (with librpmio, librpmbuild and librpmsign), gpgme, libassuan, libarchive, libgit2, libsolv(ext),
+        // createrepo_c (with glib), libcurl and libxml2 are not linked: goose loads them when it first calls them
+        // (CLazyLibraries), so their modules name no libraries (and no pkg-config, whose flags would link them).
+        .systemLibrary(name: "CRPM", providers: [.apt(["librpm-dev"])]),
         .systemLibrary(name: "CArchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CGit2", providers: [.apt(["libgit2-dev"])]),
-        .systemLibrary(name: "CGPGME", pkgConfig: "gpgme", providers: [.apt(["libgpgme-dev"])]),
+        .systemLibrary(name: "CGPGME", providers: [.apt(["libgpgme-dev"])]),
         // libassuan, the protocol gpg-agent speaks (gpgme links it too): goose's agent sessions use it directly, so that
         // signing workers need none of gpgme's engine discovery (gpgconf, gpg and gpgsm runs, each a fork of goose).
         .systemLibrary(name: "CAssuan", providers: [.apt(["libassuan-dev"])]),

@@ -4,7 +4,7 @@ import GooseKit
 
 extension BuildOrderFormat: ExpressibleByArgument {}
 
-struct BuildOrderCommand: AsyncParsableCommand {
+struct BuildOrderCommand: AsyncParsableCommand, StartsWithRPM {
     static let configuration = CommandConfiguration(
         commandName: "build-order",
         abstract: "Order source packages for building: waves, cycles, externals.",

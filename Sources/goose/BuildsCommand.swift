@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import GooseKit
 
-struct BuildsCommand: ParsableCommand {
+struct BuildsCommand: ParsableCommand, StartsWithRPM {
     static let configuration = CommandConfiguration(
         commandName: "builds",
         abstract: "The builds inventory: builds/<name>/<version>/<release>/ with build.json.",

@@ -4,7 +4,7 @@ import GooseKit
 
 extension CompsIncludeLevel: ExpressibleByArgument {}
 
-struct ComposeISOCommand: ParsableCommand {
+struct ComposeISOCommand: ParsableCommand, StartsWithRPM {
     static let configuration = CommandConfiguration(
         commandName: "compose-iso",
         abstract: "Compose installable trees and DVD ISOs from a mashed tag or a repository, reproducibly.",

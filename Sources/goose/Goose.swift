@@ -16,7 +16,7 @@ struct Goose: AsyncParsableCommand {
         6 network or lookaside failure; 7 workspace locked by another goose process; 8 signing key or \
         passphrase unusable. goose mock-build uses mock's codes instead (10 build failed, 11 timeout, \
         30 missing build dependencies, …; see goose-mock-build(1)). 127: a C library goose loads when first \
-        needed (createrepo_c, libsolv, libgit2, libarchive, librpmbuild, librpmsign) could not be loaded; \
+        needed (librpm, gpgme, createrepo_c, libsolv, libgit2, libarchive, libcurl, …) could not be loaded; \
         the one line on stderr names it.
 
         Options shared by the subcommands: --workspace DIR (else $GOOSE_HOME, else the nearest directory \
@@ -56,6 +56,11 @@ struct Goose: AsyncParsableCommand {
     )
 
     static func main() async {
+        // librpm is loaded and set up beside the parsing of the command line for the subcommands whose first work needs it.
+        let subcommand = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") }
+        if configuration.subcommands.contains(where: { $0.configuration.commandName == subcommand && $0 is any StartsWithRPM.Type }) {
+            LibraryStartUp.beginRPM()
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -77,3 +82,6 @@ struct Goose: AsyncParsableCommand {
         }
     }
 }
+
+/// A subcommand whose first work reads RPM headers or compares versions through librpm (see `LibraryStartUp`).
+protocol StartsWithRPM {}

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import GooseKit
 
-struct ImportSRPMCommand: AsyncParsableCommand {
+struct ImportSRPMCommand: AsyncParsableCommand, StartsWithRPM {
     static let configuration = CommandConfiguration(
         commandName: "import-srpm",
         abstract: "Import source RPMs into dist-git repositories and the lookaside cache.",

@@ -5,7 +5,7 @@ import GooseKit
 extension MultilibPolicy: ExpressibleByArgument {}
 extension RepodataCompression: ExpressibleByArgument {}
 
-struct MashCommand: ParsableCommand {
+struct MashCommand: ParsableCommand, StartsWithRPM {
     static let configuration = CommandConfiguration(
         commandName: "mash",
         abstract: "Turn a tag into closure-checked yum repositories under repos/<tag>/.",

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import GooseKit
 
-struct MockBuildCommand: AsyncParsableCommand {
+struct MockBuildCommand: AsyncParsableCommand, StartsWithRPM {
     static let configuration = CommandConfiguration(
         commandName: "mock-build",
         abstract: "Build source RPMs or dist-git checkouts in clean, isolated, network-less roots.",

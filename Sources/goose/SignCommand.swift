@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import GooseKit
 
-struct SignCommand: ParsableCommand {
+struct SignCommand: ParsableCommand, StartsWithRPM {
     static let configuration = CommandConfiguration(
         commandName: "sign",
         abstract: "Sign and verify RPMs, repodata and checksum files.",
@@ -337,7 +337,7 @@ struct SignTagCommand: ParsableCommand {
 }
 
 /// The worker process that `goose sign rpm --jobs N` starts; not for people.
-struct SignWorkerCommand: ParsableCommand {
+struct SignWorkerCommand: ParsableCommand, StartsWithRPM {
     static let configuration = CommandConfiguration(commandName: "_sign-worker", abstract: "Internal: one signing worker.", shouldDisplay: false)
 
     func run() throws {

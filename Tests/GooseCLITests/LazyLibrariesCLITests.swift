@@ -36,6 +36,19 @@ final class LazyLibrariesCLITests: XCTestCase {
         XCTAssertLessThan(relaSize ?? 0, 200_000, dynamic.stdout)
     }
 
+    func testLibRPMIsLoadedAtStartOnlyForTheSubcommandsThatStartWithIt() throws {
+        // The dynamic loader names each library it maps (LD_DEBUG=files, on stderr).
+        let loaded = { (arguments: [String]) throws -> String in
+            let result = try GooseBinary.run(arguments, environment: ["LD_DEBUG": "files"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return result.stderr
+        }
+        XCTAssertFalse(try loaded(["--version"]).contains("librpm.so.9"))
+        XCTAssertFalse(try loaded(["lookaside", "--help"]).contains("librpm.so.9"))
+        // mock-build reads the SRPM's header first: librpm is loaded while the command line is parsed.
+        XCTAssertTrue(try loaded(["mock-build", "--help"]).contains("librpm.so.9"))
+    }
+
     func testALibraryThatCannotBeLoadedIsNamedWhenFirstNeeded() throws {
         // A broken libcreaterepo_c.so.0 found first: goose starts (it does not load the library), and the first
         // call into createrepo_c (doctor asks for its version) ends goose with one line naming the library.

@@ -61,7 +61,7 @@ public struct SpecParseCache: Sendable {
         encoder.outputFormatting = .sortedKeys
         digest.update((try? encoder.encode(options)) ?? Data())
         for file in options.macroFiles { digest.update((try? FileSystem.contents(of: file)) ?? Data()) }
-        digest.update(Data(String(cString: RPMVERSION).utf8))
+        digest.update(Data(RPMLibrary.version.utf8))
         return digest.finalizeHex()
     }
 

@@ -1,3 +1,4 @@
+import CLazyLibraries
 import CRPM
 import Foundation
 
@@ -14,6 +15,30 @@ enum RPMLibrary {
     private static let logLock = NSLock()
 
     static func ensureInitialized() { _ = initialization }
+
+    /// Signalled once `startInBackground`'s thread has loaded librpm and read its configuration.
+    private static let backgroundStart = DispatchSemaphore(value: 0)
+
+    /// Loads librpm and reads its configuration (~3 ms: the library and the ten it links, rpmrc, the macro files) on
+    /// a thread of its own, so that it runs beside the parsing of the command line; the first call that needs librpm
+    /// waits for it. goose's exit waits for the thread too: a process must not exit while its loader is busy.
+    static func startInBackground() {
+        atexit {
+            RPMLibrary.backgroundStart.wait()
+            RPMLibrary.backgroundStart.signal()
+        }
+        Thread.detachNewThread {
+            ensureInitialized()
+            backgroundStart.signal()
+        }
+    }
+
+    /// librpm's version (its `RPMVERSION`): a variable, read from the library, which goose loads when first used (see
+    /// CLazyLibraries).
+    static var version: String {
+        guard let variable = goose_lazy_variable("librpm.so.9", "RPMVERSION") else { return "unknown" }
+        return variable.assumingMemoryBound(to: UnsafePointer<CChar>?.self).pointee.map { String(cString: $0) } ?? "unknown"
+    }
 
     /// Runs `body` with librpm's messages captured (not printed) and returns them with its result.
     static func capturingLog<T>(verbose: Bool = false, _ body: () throws -> T) rethrows -> (T, [String]) {
@@ -43,4 +68,11 @@ enum RPMLibrary {
 /// Collects librpm's log records during one captured call.
 final class RPMLogSink {
     var messages: [String] = []
+}
+
+/// Work on C libraries that goose starts before it parses its command line.
+public enum LibraryStartUp {
+    /// For a subcommand whose first work needs librpm (reading a package's header, comparing versions): librpm is
+    /// loaded and set up beside the parsing of the command line (see `RPMLibrary.startInBackground`).
+    public static func beginRPM() { RPMLibrary.startInBackground() }
 }
