@@ -75,7 +75,6 @@ struct Goose: AsyncParsableCommand {
             // ArgumentParser's own code for a command-line error is 64 (EX_USAGE); goose documents 2, mock-build mock's 5.
             if exitCode(for: error) == .validationFailure {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                let subcommand = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") }
                 Foundation.exit(subcommand == MockBuildCommand.configuration.commandName ? MockExitCode.commandLine : 2)
             }
             exit(withError: error)

@@ -52,7 +52,7 @@ public struct BuildOptions: Sendable {
 public final class Buildroot {
     public let configuration: BuildrootConfiguration
     public let options: BuildOptions
-    /// Scratch directory: builddir/ (the sandbox's /builddir), etc/ and logs/.
+    /// Scratch directory: builddir/ (the sandbox's /builddir) and logs/.
     public let directory: String
     public let logs: BuildLogs
     /// The sandbox's `/`: the host's, a root directory, or an unpacked tarball.

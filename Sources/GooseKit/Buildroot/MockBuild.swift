@@ -49,9 +49,8 @@ public struct MockBuild: Sendable {
     /// Builds every input, `jobs` at a time; results come back in input order.
     public func buildAll(_ inputs: [String], report: @escaping @Sendable (MockBuildResult) -> Void = { _ in }) async -> [MockBuildResult] {
         // librpm reads its configuration (rpmrc, the macro files: ~3 ms) beside the first root's set-up, which needs
-        // none of it; the SRPM's header is the first thing that does.
-        let rpm = LibraryPreload([]) { RPMLibrary.ensureInitialized() }
-        defer { rpm.wait() }
+        // none of it; the SRPM's header is the first thing that does. (goose's command line has started it already.)
+        RPMLibrary.startInBackground()
         return await withTaskGroup(of: (Int, MockBuildResult).self) { group in
             var results = [MockBuildResult?](repeating: nil, count: inputs.count)
             for (index, input) in inputs.enumerated() {

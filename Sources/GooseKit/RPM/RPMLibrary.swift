@@ -16,22 +16,18 @@ enum RPMLibrary {
 
     static func ensureInitialized() { _ = initialization }
 
-    /// Signalled once `startInBackground`'s thread has loaded librpm and read its configuration.
-    private static let backgroundStart = DispatchSemaphore(value: 0)
+    /// The thread `startInBackground` starts, once; goose's exit waits for it (a process must not exit while its loader
+    /// is busy).
+    private static let backgroundStart: LibraryPreload = {
+        let preload = LibraryPreload([]) { ensureInitialized() }
+        atexit { RPMLibrary.backgroundStart.wait() }
+        return preload
+    }()
 
     /// Loads librpm and reads its configuration (~3 ms: the library and the ten it links, rpmrc, the macro files) on
-    /// a thread of its own, so that it runs beside the parsing of the command line; the first call that needs librpm
-    /// waits for it. goose's exit waits for the thread too: a process must not exit while its loader is busy.
-    static func startInBackground() {
-        atexit {
-            RPMLibrary.backgroundStart.wait()
-            RPMLibrary.backgroundStart.signal()
-        }
-        Thread.detachNewThread {
-            ensureInitialized()
-            backgroundStart.signal()
-        }
-    }
+    /// a thread of its own, so that it runs beside other work (the parsing of the command line, a root's set-up); the
+    /// first call that needs librpm waits for it. Only the first call starts it.
+    static func startInBackground() { _ = backgroundStart }
 
     /// librpm's version (its `RPMVERSION`): a variable, read from the library, which goose loads when first used (see
     /// CLazyLibraries).
